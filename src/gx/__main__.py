@@ -1,0 +1,3 @@
+from gx.cli.main import main
+
+main()

@@ -1,0 +1,181 @@
+"""Library verbs shared by the CLI and the Python API: list, get, delete, restore runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gx.errors import AmbiguousRun, UnknownExperiment, UnknownRun
+from gx.paths import find_repo
+from gx.record import RunRecord, RunSummary
+from gx.run_object import Run
+from gx.store import objects as gobj
+from gx.store.encode import decode_files, decode_summary
+from gx.store.history import Entry, read_history
+from gx.store.refs import validate_experiment
+from gx.store.repo import Store
+
+
+def open_store(start: str | os.PathLike[str] | None = None, recover: bool = True) -> Store:
+    """Open the enclosing repository's store, first recording any run whose process died."""
+    paths = find_repo(start)
+    if recover:
+        from gx.finalize import recover_dead_runs
+
+        recover_dead_runs(paths)
+    return Store(paths)
+
+
+@dataclass
+class RunRef:
+    """Where a run lives: its experiment and its commit."""
+
+    experiment: str
+    run_id: str
+    commit: bytes
+    deleted: bool
+
+
+@dataclass
+class ExperimentInfo:
+    name: str
+    runs: int
+    deleted: int
+    last_activity: float | None  # commit time of the newest run or event
+
+
+def _experiments(store: Store, names: Iterable[str] | None) -> list[str]:
+    known = store.experiments()
+    if not names:
+        return list(known)
+    out = []
+    for name in names:
+        validate_experiment(name)
+        if name not in known:
+            hint = f"; known: {', '.join(known)}" if known else "; no experiment has runs yet"
+            raise UnknownExperiment(f"no experiment named {name!r}{hint}")
+        out.append(name)
+    return out
+
+
+def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> list[RunRef]:
+    """Every run (deleted ones flagged) of the given experiments, newest first per experiment."""
+    refs = []
+    for exp in _experiments(store, experiments):
+        history = read_history(store, exp)
+        for entry in history.runs:
+            refs.append(RunRef(exp, entry.run_id or "", entry.sha, entry.run_id in history.deleted))
+    return refs
+
+
+def load_summary(store: Store, ref: RunRef) -> RunSummary:
+    commit = store.commit(ref.commit)
+    rec = decode_summary(lambda path: store.read_blob(commit.tree, path), ref.experiment, ref.run_id)
+    rec.commit, rec.deleted = ref.commit.decode(), ref.deleted
+    return RunSummary.from_record(rec)
+
+
+def load_record(store: Store, ref: RunRef) -> RunRecord:
+    commit = store.commit(ref.commit)
+    rec = decode_files(store.read_tree_files(commit.tree), ref.experiment, ref.run_id)
+    rec.commit, rec.deleted = ref.commit.decode(), ref.deleted
+    return rec
+
+
+def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = False,
+              deleted_only: bool = False, store: Store | None = None) -> list[RunSummary]:
+    """Summaries of runs, newest first across experiments."""
+    own = store is None
+    store = store or open_store()
+    try:
+        runs = [load_summary(store, r) for r in iter_run_refs(store, experiments)
+                if (r.deleted if deleted_only else include_deleted or not r.deleted)]
+    finally:
+        if own:
+            store.close()
+    runs.sort(key=lambda r: r.start_time or 0.0, reverse=True)
+    return runs
+
+
+def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
+    own = store is None
+    store = store or open_store()
+    try:
+        out = []
+        for exp, tip in store.experiments().items():
+            history = read_history(store, exp, tip)
+            ids = {e.run_id for e in history.runs}
+            last = store.commit(tip).commit_time if history.runs else None
+            out.append(ExperimentInfo(exp, len(ids - history.deleted), len(ids & history.deleted), last))
+        return out
+    finally:
+        if own:
+            store.close()
+
+
+def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = None) -> RunRef:
+    """A run by id, unique id prefix, or unique run name; ambiguity lists the candidates."""
+    spec = spec.strip()
+    if not spec:
+        raise UnknownRun("empty run id; give a run id or a unique prefix of one (see 'gx ls')")
+    refs = iter_run_refs(store, experiments)
+    by_id: dict[str, RunRef] = {}
+    for ref in refs:
+        by_id.setdefault(ref.run_id, ref)
+    if spec in by_id:
+        return by_id[spec]
+    matches = [r for rid, r in by_id.items() if rid.startswith(spec.lower())]
+    if not matches:
+        named = [r for r in by_id.values() if load_summary(store, r).name == spec] if len(spec) else []
+        if len(named) == 1:
+            return named[0]
+        matches = named
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UnknownRun(f"no run matches {spec!r}; see 'gx ls' (add --deleted for deleted runs)")
+    listed = ", ".join(f"{r.run_id[:12]} ({r.experiment})" for r in matches[:10])
+    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+    raise AmbiguousRun(f"{spec!r} matches {len(matches)} runs: {listed}{more}; give more of the id")
+
+
+def get_run(run_id: str) -> Run:
+    """The full run (params, metrics with history, tags, artifacts) by id or unique prefix."""
+    with open_store() as store:
+        return Run.from_record(load_record(store, resolve_run(store, run_id)))
+
+
+def get_record(run_id: str) -> RunRecord:
+    with open_store() as store:
+        return load_record(store, resolve_run(store, run_id))
+
+
+def delete_run(run_id: str) -> RunRef:
+    """Hide a run by appending a tombstone commit (history is never rewritten)."""
+    return _tombstone(run_id, gobj.KIND_DELETE)
+
+
+def restore_run(run_id: str) -> RunRef:
+    """Undo a deletion by appending a restore event."""
+    return _tombstone(run_id, gobj.KIND_RESTORE)
+
+
+def _tombstone(run_id: str, kind: str) -> RunRef:
+    from gx.store.write import write_tombstone
+
+    with open_store() as store:
+        ref = resolve_run(store, run_id)
+        if ref.deleted == (kind == gobj.KIND_DELETE):
+            state = "deleted" if ref.deleted else "not deleted"
+            raise UnknownRun(f"run {ref.run_id[:12]} is already {state}")
+        name = load_summary(store, ref).name
+        write_tombstone(store, ref.experiment, ref.run_id, kind, name)
+        ref.deleted = kind == gobj.KIND_DELETE
+        return ref
+
+
+__all__ = [
+    "Entry", "ExperimentInfo", "RunRef", "delete_run", "get_record", "get_run", "list_experiments",
+    "list_runs", "load_record", "load_summary", "open_store", "resolve_run", "restore_run",
+]

@@ -1,0 +1,134 @@
+"""The ``gx`` command: a click group that loads subcommands lazily and owns error reporting.
+
+Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage error, 3 internal bug (the
+traceback goes to a log file whose path is printed), 130 Ctrl-C; ``gx run`` exits with its child's code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from typing import Any
+
+import click
+
+from gx._version import __version__
+from gx.errors import GxError
+
+#: name -> (module, attribute, one-line help). Help lives here so ``gx --help`` imports nothing else.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("gx.cli.run", "run_cmd", "Run a script or command and record it as a run."),
+    "ls": ("gx.cli.ls", "ls_cmd", "List runs, newest first."),
+    "show": ("gx.cli.show", "show_cmd", "Show everything about one run."),
+    "experiments": ("gx.cli.experiments", "experiments_cmd", "List experiments with run counts."),
+    "rm": ("gx.cli.rm", "rm_cmd", "Delete runs (appends a tombstone; history is kept)."),
+    "restore": ("gx.cli.rm", "restore_cmd", "Undo 'gx rm'."),
+    "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
+}
+
+#: Commands that must not trigger recovery of dead runs first.
+_NO_RECOVERY = {"demo"}
+
+
+class GxCommandError(click.ClickException):
+    """A GxError (exit 1) or an internal error (exit 3) shown as one line."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"gx: error: {self.format_message()}", err=True)
+
+
+def _log_internal_error() -> str:
+    path = os.path.join(tempfile.gettempdir(), f"gx-error-{os.getpid()}.log")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"gx {__version__}, python {sys.version}\nargv: {sys.argv}\n\n")
+        fh.write(traceback.format_exc())
+    return path
+
+
+class GxGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS) + sorted(set(self.commands) - set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, attr, _ = COMMANDS[cmd_name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name not in _NO_RECOVERY and not ctx.resilient_parsing and not any(a in ("-h", "--help") for a in rest):
+            try:
+                _recover_quietly()
+            except GxError as exc:
+                raise GxCommandError(str(exc), exc.exit_code) from None
+        return name, cmd, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GxError as exc:
+            raise GxCommandError(str(exc), exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except BrokenPipeError:  # `gx ls | head`
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
+        except Exception:
+            log = _log_internal_error()
+            raise GxCommandError(
+                f"internal error ({sys.exc_info()[1]!r}); this is a bug in gx — the traceback is in {log}",
+                exit_code=3,
+            ) from None
+
+
+def _recover_quietly() -> None:
+    """Record runs whose process died, before any command reads the store."""
+    from gx.paths import find_repo
+
+    try:
+        paths = find_repo()
+    except GxError:
+        return  # the command itself reports 'not a git repository'
+    if not paths.runs_dir.is_dir() or not any(paths.runs_dir.iterdir()):
+        return
+    from gx.finalize import recover_dead_runs
+
+    for rec in recover_dead_runs(paths):
+        click.echo(f"gx: recorded interrupted run {rec.run_id[:8]} ({rec.name or 'unnamed'}) as {rec.status}", err=True)
+
+
+@click.group(cls=GxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="gx")
+def cli() -> None:
+    """gx — git-native experiment tracking.
+
+    Every run is a commit on refs/experiments/<experiment>: history is `git log`,
+    sharing is `git push`. Start with `gx demo`, or `gx run train.py -p alpha=0.1`.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = cli.main(args=argv, prog_name="gx", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("gx: interrupted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,42 @@
+"""``gx run``: options parsing only; the work is in gx.runner."""
+
+from __future__ import annotations
+
+import click
+
+from gx.store.refs import validate_experiment
+from gx.values import parse_assignment
+
+
+@click.command(
+    "run",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option("-e", "--experiment", help="Experiment to record into (default: GX_EXPERIMENT or 'default').")
+@click.option("-n", "--name", help="A name for the run.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A param; the value keeps its YAML type (0.1 is a float). Repeatable.")
+@click.option("--params-file", "params_files", multiple=True, type=click.Path(),
+              help="YAML/JSON file whose values are recorded as params. Repeatable.")
+@click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(),
+              help="YAML/JSON file the script writes; read at the end as metrics. Repeatable.")
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag. Repeatable.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line at the end.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], params_files: tuple[str, ...],
+            metrics_files: tuple[str, ...], tags: tuple[str, ...], quiet: bool, command: tuple[str, ...]) -> None:
+    """Run SCRIPT.py [ARGS]... with this Python, or -- COMMAND [ARGS]..., as one recorded run.
+
+    The script can `import gx` and log into the same run; `gx.params()` returns the -p values.
+    Exit status is the child's.
+    """
+    from gx import fluent, runner
+
+    exp = validate_experiment(fluent._current_experiment(experiment))
+    parsed = dict(parse_assignment(p) for p in params)
+    tag_map = dict(parse_assignment(t, kind="tag") for t in tags)
+    code, live = runner.run(list(command), exp, name, parsed, tag_map, params_files, metrics_files)
+    if not quiet:
+        label = f" ({live.name})" if live.name else ""
+        click.echo(f"gx: recorded run {live.run_id[:8]}{label} in '{exp}' [{live.status}]", err=True)
+    raise SystemExit(code)

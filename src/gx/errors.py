@@ -1,0 +1,69 @@
+"""Typed errors. The CLI turns a GxError into one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+
+class GxError(Exception):
+    """A user-facing error: the message says what is wrong and what to do."""
+
+    exit_code = 1
+
+
+class NotARepository(GxError):
+    pass
+
+
+class BadName(GxError):
+    pass
+
+
+class BadValue(GxError):
+    pass
+
+
+class ParamConflict(BadValue):
+    pass
+
+
+class UnknownRun(GxError):
+    pass
+
+
+class AmbiguousRun(GxError):
+    pass
+
+
+class UnknownExperiment(GxError):
+    pass
+
+
+class NoActiveRun(GxError):
+    pass
+
+
+class BadFile(GxError):
+    """A missing, unreadable or unparseable input file (params, metrics, config)."""
+
+
+class ArtifactTooLarge(GxError):
+    pass
+
+
+class StoreConflict(GxError):
+    """A ref could not be moved after all retries."""
+
+
+class FilterSyntaxError(GxError):
+    """A malformed search filter; the message shows the filter with a caret."""
+
+    def __init__(self, message: str, filter_string: str = "", position: int = 0) -> None:
+        self.reason = message
+        self.filter_string = filter_string
+        self.position = position
+        if filter_string:
+            message = f"{message}\n  {filter_string}\n  {' ' * position}^"
+        super().__init__(message)
+
+
+class RemoteError(GxError):
+    """A remote could not be reached or refused."""

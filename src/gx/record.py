@@ -1,0 +1,112 @@
+"""The in-memory shape of one run: what the store encodes to a tree and decodes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+Number = Union[int, float]
+ParamValue = Union[int, float, bool, str, None]
+
+#: Statuses a run can end with (MLflow's names).
+FINISHED, FAILED, KILLED, RUNNING = "FINISHED", "FAILED", "KILLED", "RUNNING"
+STATUSES = (FINISHED, FAILED, KILLED, RUNNING)
+
+
+@dataclass
+class MetricPoint:
+    step: int
+    timestamp: float  # seconds since the epoch
+    value: float
+
+
+@dataclass
+class RunRecord:
+    """Everything gx knows about one run.
+
+    Times are seconds since the epoch (floats); the store writes them as ISO 8601 UTC.
+    ``metrics`` holds the full history per key, oldest first; ``latest_metrics`` derives
+    the last value of each.
+    """
+
+    run_id: str
+    experiment: str
+    name: str = ""
+    status: str = RUNNING
+    start_time: float | None = None
+    end_time: float | None = None
+    exit_code: int | None = None
+    signal: str | None = None
+    error: str | None = None
+    command: list[str] | None = None
+    author: str | None = None
+    host: str | None = None
+    python: str | None = None
+    platform: str | None = None
+    gx_version: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)  # commit, branch, dirty, snapshot
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # posix path -> content
+    source_patch: bytes | None = None
+    packages: list[str] = field(default_factory=list)  # "name==version", sorted
+    stdout_tail: bytes | None = None
+    stderr_tail: bytes | None = None
+    # Filled when read back from the store:
+    commit: str | None = None  # hex sha of the run commit
+    deleted: bool = False
+
+    @property
+    def duration(self) -> float | None:
+        if self.start_time is None or self.end_time is None:
+            return None
+        return max(0.0, self.end_time - self.start_time)
+
+    def latest_metrics(self) -> dict[str, float]:
+        return {k: pts[-1].value for k, pts in self.metrics.items() if pts}
+
+    def latest_steps(self) -> dict[str, int]:
+        return {k: pts[-1].step for k, pts in self.metrics.items() if pts}
+
+
+@dataclass
+class RunSummary:
+    """The light view of a run used for listing, search and sorting (no history, no blobs)."""
+
+    run_id: str
+    experiment: str
+    name: str
+    status: str
+    start_time: float | None
+    end_time: float | None
+    params: dict[str, ParamValue]
+    metrics: dict[str, float]  # last value per key
+    tags: dict[str, str]
+    commit: str | None = None
+    deleted: bool = False
+    source_commit: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.start_time is None or self.end_time is None:
+            return None
+        return max(0.0, self.end_time - self.start_time)
+
+    @classmethod
+    def from_record(cls, rec: RunRecord) -> RunSummary:
+        return cls(
+            run_id=rec.run_id,
+            experiment=rec.experiment,
+            name=rec.name,
+            status=rec.status,
+            start_time=rec.start_time,
+            end_time=rec.end_time,
+            params=dict(rec.params),
+            metrics=rec.latest_metrics(),
+            tags=dict(rec.tags),
+            commit=rec.commit,
+            deleted=rec.deleted,
+            source_commit=rec.source.get("commit"),
+        )

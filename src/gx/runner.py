@@ -1,0 +1,202 @@
+"""``gx run``: run a script or command as one recorded run, streaming its output unchanged."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from gx import fluent, journal
+from gx.errors import BadFile, BadValue
+from gx.record import FAILED, FINISHED, KILLED
+from gx.redact import MASK, is_secret_name, redact_command, scrub_bytes, secret_values_from_env
+from gx.values import flatten, numeric_or_none
+
+#: How much of each output stream a run keeps (the end of it).
+TAIL_BYTES = 32 * 1024
+
+
+def read_structured(path: str, what: str) -> dict[str, Any]:
+    """A YAML or JSON mapping from a params/metrics file, flattened to dotted keys."""
+    from gx import yamlio
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadFile(f"{what} file {path!r} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadFile(f"cannot read {what} file {path!r}: {exc}") from None
+    try:
+        data = json.loads(text) if path.endswith(".json") else yamlio.load(text)
+    except (ValueError, yamlio.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BadFile(f"{what} file {path!r} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {first}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadFile(f"{what} file {path!r} must hold a mapping of names to values, not a {type(data).__name__}")
+    return flatten(data)
+
+
+def metrics_from_file(path: str) -> tuple[dict[str, float], list[str]]:
+    """Numeric values of a metrics file; the keys of non-numeric ones are returned separately."""
+    numbers, skipped = {}, []
+    for key, value in read_structured(path, "metrics").items():
+        number = numeric_or_none(value)
+        if number is None:
+            skipped.append(key)
+        else:
+            numbers[key] = number
+    return numbers, skipped
+
+
+class _Tail:
+    """Copy a child's stream to ours as it arrives and keep the last TAIL_BYTES of it."""
+
+    def __init__(self, source: BinaryIO, sink: BinaryIO) -> None:
+        self.data = bytearray()
+        self.thread = threading.Thread(target=self._pump, args=(source, sink), daemon=True)
+        self.thread.start()
+
+    def _pump(self, source: BinaryIO, sink: BinaryIO) -> None:
+        fd = source.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            try:
+                sink.write(chunk)
+                sink.flush()
+            except (OSError, ValueError):
+                pass
+            self.data += chunk
+            if len(self.data) > 2 * TAIL_BYTES:
+                del self.data[:-TAIL_BYTES]
+
+    def result(self) -> bytes:
+        self.thread.join()
+        return bytes(self.data[-TAIL_BYTES:])
+
+
+def _child_in_terminal_foreground(pid: int) -> bool:
+    """Did the terminal's Ctrl-C already reach the child (same foreground process group)?"""
+    try:
+        return os.getpgid(pid) == os.tcgetpgrp(sys.stdin.fileno())
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+def resolve_command(argv: Sequence[str]) -> list[str]:
+    """``train.py args`` runs with this Python; anything else runs as a command."""
+    if not argv:
+        raise BadValue("nothing to run: give a script (gx run train.py) or a command (gx run -- make train)")
+    first = argv[0]
+    if first.endswith(".py"):
+        if not Path(first).is_file():
+            raise BadFile(f"script {first!r} not found")
+        return [sys.executable, *argv]
+    if shutil.which(first) is None and not Path(first).is_file():
+        raise BadFile(f"command {first!r} not found on PATH")
+    return list(argv)
+
+
+def run(argv: Sequence[str], experiment: str, name: str | None = None, params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None, params_files: Sequence[str] = (),
+        metrics_files: Sequence[str] = ()) -> tuple[int, fluent.LiveRun]:
+    """Run ``argv`` as one recorded run; returns (exit code, the run). Validates before writing."""
+    command = resolve_command(argv)
+    all_params: dict[str, Any] = {}
+    for path in params_files:
+        all_params.update(read_structured(path, "params"))
+    all_params.update(params or {})
+    safe_command, secrets = redact_command(command)
+    secrets |= secret_values_from_env()
+    for key, value in list(all_params.items()):
+        if is_secret_name(key):
+            secrets.add(str(value))
+            all_params[key] = MASK
+    live, meta = fluent.new_run(experiment, name, safe_command, params=all_params, tags=tags)
+    packages = threading.Thread(target=fluent.write_packages, args=(live.run_dir,), daemon=True)
+    packages.start()
+    env = dict(os.environ)
+    env.update({
+        fluent.ENV_RUN_ID: live.run_id,
+        fluent.ENV_RUN_DIR: str(live.run_dir),
+        fluent.ENV_EXPERIMENT: experiment,
+        fluent.ENV_PARAMS: json.dumps(all_params),
+        fluent.ENV_RUN_NAME: name or "",
+        "PYTHONUNBUFFERED": "1",
+    })
+    interrupted: list[int] = []
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def forward(signum: int, frame: Any) -> None:
+        interrupted.append(signum)
+        if signum != signal.SIGINT or not _child_in_terminal_foreground(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signum)
+
+    handled = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, forward) for s in handled}
+    try:
+        out = _Tail(proc.stdout, sys.stdout.buffer)  # type: ignore[arg-type]
+        err = _Tail(proc.stderr, sys.stderr.buffer)  # type: ignore[arg-type]
+        while True:
+            try:
+                returncode = proc.wait()
+                break
+            except KeyboardInterrupt:  # pragma: no cover - the handler above normally absorbs it
+                continue
+        stdout_tail, stderr_tail = out.result(), err.result()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    (live.run_dir / journal.OUTPUT).mkdir(exist_ok=True)
+    (live.run_dir / journal.OUTPUT / "stdout.txt").write_bytes(scrub_bytes(stdout_tail, secrets))
+    (live.run_dir / journal.OUTPUT / "stderr.txt").write_bytes(scrub_bytes(stderr_tail, secrets))
+    last_logged: dict[str, tuple[int, float]] = {}
+    for entry in journal.iter_entries(live.run_dir):
+        if entry[0] == "m" and entry[3] >= last_logged.get(entry[1], (-1, 0.0))[0]:
+            last_logged[entry[1]] = (entry[3], entry[2])
+    for path in metrics_files:
+        try:
+            values, skipped = metrics_from_file(path)
+        except BadFile as exc:
+            print(f"gx: {exc}; its metrics are not recorded", file=sys.stderr)
+            continue
+        for key in skipped:
+            print(f"gx: metric {key!r} in {path} is not a number; skipped", file=sys.stderr)
+        for key, value in values.items():
+            step, last = last_logged.get(key, (-1, None))
+            if last != value:  # the script may also have logged it: do not record it twice
+                live.log_metric(key, value, step=step + 1)
+    status = _status(returncode, interrupted, live.run_dir)
+    meta["exit_code"] = returncode if returncode >= 0 else None
+    meta["signal"] = signal.Signals(-returncode).name if returncode < 0 else None
+    if interrupted and meta["signal"] is None:
+        meta["signal"] = signal.Signals(interrupted[0]).name
+    journal.write_json_atomic(live.run_dir / journal.META_FILE, {**journal.read_meta(live.run_dir), **meta})
+    packages.join(timeout=10)
+    live.finish(status)
+    live.status = status
+    exit_code = returncode if returncode >= 0 else 128 - returncode
+    if interrupted and exit_code == 0:
+        exit_code = 128 + interrupted[0]
+    return exit_code, live
+
+
+def _status(returncode: int, interrupted: list[int], run_dir: Path) -> str:
+    if interrupted or returncode < 0:
+        return KILLED
+    if returncode != 0:
+        return FAILED
+    ended = [e for e in journal.iter_entries(run_dir) if e[0] == "e"]
+    return ended[-1][1] if ended else FINISHED

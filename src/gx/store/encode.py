@@ -1,0 +1,193 @@
+"""Record <-> files: the only code that knows the file names inside a run commit (format 1).
+
+``encode_files`` turns a RunRecord into ``{path: bytes}``; ``decode_files`` reads it back.
+Building git trees from that mapping is ``tree.py``'s job, so this module stays pure Python.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import quote, unquote
+
+from gx import yamlio
+from gx.record import MetricPoint, RunRecord
+
+FORMAT_VERSION = 1
+
+RUN_FILE = "run.yaml"
+PARAMS_FILE = "params.yaml"
+METRICS_FILE = "metrics.yaml"
+TAGS_FILE = "tags.yaml"
+HISTORY_DIR = "metrics"
+ARTIFACTS_DIR = "artifacts"
+PATCH_FILE = "source.patch"
+PACKAGES_FILE = "packages.txt"
+STDOUT_FILE = "stdout.txt"
+STDERR_FILE = "stderr.txt"
+TOMBSTONE_FILE = "tombstone.yaml"
+EXPERIMENT_FILE = "experiment.yaml"
+
+SUMMARY_FILES = (RUN_FILE, PARAMS_FILE, METRICS_FILE, TAGS_FILE)
+_HISTORY_HEADER = "step\ttimestamp_ms\tvalue\n"
+_SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
+
+
+def format_time(ts: float | None) -> str | None:
+    """Epoch seconds -> ISO 8601 UTC with microseconds, e.g. 2026-11-24T03:05:27.123456Z."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: Any) -> float | None:
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    if isinstance(text, datetime):  # YAML may already have parsed it
+        dt = text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+        return dt.timestamp()
+    value = str(text)
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    return datetime.fromisoformat(value).timestamp()
+
+
+def metric_file_name(key: str) -> str:
+    """A metric key as one safe tree entry name: 'val/loss' -> 'val%2Floss.tsv'."""
+    name = key if _SAFE.match(key) else quote(key, safe="")
+    if name.startswith("."):
+        name = "%2E" + name[1:]
+    return name + ".tsv"
+
+
+def metric_key_from_file(name: str) -> str:
+    return unquote(name[: -len(".tsv")])
+
+
+def format_number(value: float | int) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def encode_history(points: list[MetricPoint]) -> bytes:
+    lines = [_HISTORY_HEADER]
+    for p in points:
+        lines.append(f"{p.step}\t{int(round(p.timestamp * 1000))}\t{format_number(p.value)}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def decode_history(data: bytes) -> list[MetricPoint]:
+    points = []
+    for line in data.decode("utf-8").splitlines()[1:]:
+        step, ts_ms, value = line.split("\t")
+        points.append(MetricPoint(int(step), int(ts_ms) / 1000.0, float(value)))
+    return points
+
+
+def run_header(rec: RunRecord) -> dict[str, Any]:
+    """The contents of run.yaml, in a stable, readable order."""
+    header: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "id": rec.run_id,
+        "name": rec.name,
+        "experiment": rec.experiment,
+        "status": rec.status,
+        "start_time": format_time(rec.start_time),
+        "end_time": format_time(rec.end_time),
+        "duration": None if rec.duration is None else round(rec.duration, 6),
+        "exit_code": rec.exit_code,
+        "signal": rec.signal,
+        "error": rec.error,
+        "command": rec.command,
+        "author": rec.author,
+        "host": rec.host,
+        "python": rec.python,
+        "platform": rec.platform,
+        "gx_version": rec.gx_version,
+        "source": rec.source or None,
+        "env": rec.env or None,
+    }
+    return {k: v for k, v in header.items() if v is not None}
+
+
+def encode_files(rec: RunRecord) -> dict[str, bytes]:
+    """Every file of a run commit's tree, keyed by posix path."""
+    files: dict[str, bytes] = {
+        RUN_FILE: yamlio.dump(run_header(rec)).encode("utf-8"),
+        PARAMS_FILE: yamlio.dump(rec.params).encode("utf-8"),
+        METRICS_FILE: yamlio.dump(
+            {k: {"value": pts[-1].value, "step": pts[-1].step} for k, pts in rec.metrics.items() if pts}
+        ).encode("utf-8"),
+        TAGS_FILE: yamlio.dump(rec.tags).encode("utf-8"),
+    }
+    for key, points in rec.metrics.items():
+        if points:
+            files[f"{HISTORY_DIR}/{metric_file_name(key)}"] = encode_history(points)
+    for path, content in rec.artifacts.items():
+        files[f"{ARTIFACTS_DIR}/{path}"] = content
+    if rec.source_patch:
+        files[PATCH_FILE] = rec.source_patch
+    if rec.packages:
+        files[PACKAGES_FILE] = ("\n".join(rec.packages) + "\n").encode("utf-8")
+    if rec.stdout_tail:
+        files[STDOUT_FILE] = rec.stdout_tail
+    if rec.stderr_tail:
+        files[STDERR_FILE] = rec.stderr_tail
+    return files
+
+
+def _mapping(data: bytes | None) -> dict[str, Any]:
+    if not data:
+        return {}
+    loaded = yamlio.load(data)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def apply_header(rec: RunRecord, header: Mapping[str, Any]) -> None:
+    rec.name = header.get("name") or ""
+    rec.status = header.get("status", rec.status)
+    rec.start_time = parse_time(header.get("start_time"))
+    rec.end_time = parse_time(header.get("end_time"))
+    for attr in ("exit_code", "signal", "error", "command", "author", "host", "python", "platform", "gx_version"):
+        setattr(rec, attr, header.get(attr))
+    rec.source = dict(header.get("source") or {})
+    rec.env = dict(header.get("env") or {})
+
+
+def decode_summary(read: Callable[[str], bytes | None], experiment: str, run_id: str) -> RunRecord:
+    """A record with header, params, tags and the last value of each metric (one point each)."""
+    header = _mapping(read(RUN_FILE))
+    rec = RunRecord(run_id=header.get("id", run_id), experiment=header.get("experiment", experiment))
+    apply_header(rec, header)
+    rec.params = _mapping(read(PARAMS_FILE))
+    rec.tags = {str(k): str(v) for k, v in _mapping(read(TAGS_FILE)).items()}
+    end = rec.end_time or 0.0
+    for key, last in _mapping(read(METRICS_FILE)).items():
+        rec.metrics[str(key)] = [MetricPoint(int(last.get("step", 0)), end, float(last["value"]))]
+    return rec
+
+
+def decode_files(files: Mapping[str, bytes], experiment: str, run_id: str) -> RunRecord:
+    """The full record, metric histories and artifacts included."""
+    rec = decode_summary(files.get, experiment, run_id)
+    prefix_hist, prefix_art = HISTORY_DIR + "/", ARTIFACTS_DIR + "/"
+    for path, content in files.items():
+        if path.startswith(prefix_hist) and path.endswith(".tsv") and "/" not in path[len(prefix_hist) :]:
+            rec.metrics[metric_key_from_file(path[len(prefix_hist) :])] = decode_history(content)
+        elif path.startswith(prefix_art):
+            rec.artifacts[path[len(prefix_art) :]] = content
+    rec.source_patch = files.get(PATCH_FILE)
+    packages = files.get(PACKAGES_FILE)
+    rec.packages = packages.decode("utf-8").splitlines() if packages else []
+    rec.stdout_tail = files.get(STDOUT_FILE)
+    rec.stderr_tail = files.get(STDERR_FILE)
+    return rec

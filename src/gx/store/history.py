@@ -1,0 +1,99 @@
+"""Walking an experiment's history: runs, tombstones and merges, never into source code."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dulwich.objects import Commit
+
+from gx.store import objects as gobj
+from gx.store.repo import Store
+
+
+@dataclass
+class Entry:
+    """One commit gx wrote on an experiment ref."""
+
+    sha: bytes
+    kind: str
+    run_id: str | None
+    time: int
+    trailers: dict[str, str]
+    commit: Commit
+
+    @property
+    def event_time(self) -> float:
+        try:
+            return float(self.trailers.get("Gx-Time", self.time))
+        except ValueError:
+            return float(self.time)
+
+
+def history_parents(commit: Commit, trailers: dict[str, str]) -> list[bytes]:
+    """The parents that continue the experiment's history (the source-code parent is skipped)."""
+    kind = trailers.get("Gx-Kind")
+    if kind == gobj.KIND_INIT:
+        return []
+    if kind == gobj.KIND_MERGE:
+        return list(commit.parents)
+    if kind is None:  # a commit gx did not write: stay on the first-parent line
+        return list(commit.parents[:1])
+    source = trailers.get("Gx-Source", "").encode()
+    return [p for p in commit.parents if p != source][:1] if kind == gobj.KIND_RUN else list(commit.parents[:1])
+
+
+def walk(store: Store, tip: bytes, stop: set[bytes] | frozenset[bytes] = frozenset()) -> Iterator[Entry]:
+    """Every gx commit reachable from ``tip``, newest first, each once; ``stop`` commits are not entered."""
+    repo = store.repo
+    seen: set[bytes] = {tip}
+    heap: list[tuple[int, int, bytes]] = []
+    counter = 0
+    first: Commit = repo[tip]  # type: ignore[assignment]
+    heapq.heappush(heap, (-first.commit_time, counter, tip))
+    while heap:
+        _, _, sha = heapq.heappop(heap)
+        if sha in stop:
+            continue
+        commit: Commit = repo[sha]  # type: ignore[assignment]
+        trailers = gobj.trailers_of(commit)
+        kind = trailers.get("Gx-Kind", "")
+        yield Entry(sha, kind, trailers.get("Gx-Run"), commit.commit_time, trailers, commit)
+        for parent in history_parents(commit, trailers):
+            if parent not in seen:
+                seen.add(parent)
+                try:
+                    parent_commit: Commit = repo[parent]  # type: ignore[assignment]
+                except KeyError:  # shallow or partial clone: history ends here
+                    continue
+                counter += 1
+                heapq.heappush(heap, (-parent_commit.commit_time, counter, parent))
+
+
+@dataclass
+class ExperimentHistory:
+    experiment: str
+    runs: list[Entry]  # newest first
+    deleted: set[str]
+
+
+def deleted_runs(entries: list[Entry]) -> set[str]:
+    """Apply delete/restore events in time order: the latest event per run wins."""
+    events = sorted(
+        (e for e in entries if e.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and e.run_id),
+        key=lambda e: (e.event_time, e.time),
+    )
+    state: dict[str, bool] = {}
+    for e in events:
+        state[e.run_id] = e.kind == gobj.KIND_DELETE  # type: ignore[index]
+    return {run for run, gone in state.items() if gone}
+
+
+def read_history(store: Store, experiment: str, tip: bytes | None = None) -> ExperimentHistory:
+    tip = tip if tip is not None else store.tip(experiment)
+    if tip is None:
+        return ExperimentHistory(experiment, [], set())
+    entries = list(walk(store, tip))
+    runs = [e for e in entries if e.kind == gobj.KIND_RUN and e.run_id]
+    return ExperimentHistory(experiment, runs, deleted_runs(entries))

@@ -1,0 +1,86 @@
+"""Git objects for gx: trees from file mappings, commits with trailers, trailer parsing."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from dulwich.objects import Blob, Commit, ShaFile, Tree
+
+from gx.errors import BadName
+
+FILE_MODE = 0o100644
+DIR_MODE = 0o040000
+
+KIND_RUN, KIND_DELETE, KIND_RESTORE, KIND_MERGE, KIND_INIT = "run", "delete", "restore", "merge", "init"
+
+_TRAILER = re.compile(rb"^(Gx-[A-Za-z-]+): (.*)$", re.MULTILINE)
+
+
+def build_tree(files: Mapping[str, bytes], new_objects: list[ShaFile]) -> Tree:
+    """Nested trees for ``{posix path: content}``; every new object is appended to new_objects."""
+    root: dict[str, Any] = {}
+    for path, content in files.items():
+        parts = path.split("/")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise BadName(f"artifact path {path!r} clashes with a file of the same name")
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise BadName(f"artifact path {path!r} clashes with a directory of the same name")
+        node[parts[-1]] = content
+    return _tree_from_dict(root, new_objects)
+
+
+def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile]) -> Tree:
+    tree = Tree()
+    for name, value in node.items():
+        if isinstance(value, dict):
+            sub = _tree_from_dict(value, new_objects)
+            tree.add(name.encode("utf-8"), DIR_MODE, sub.id)
+        else:
+            blob = Blob.from_string(value)
+            new_objects.append(blob)
+            tree.add(name.encode("utf-8"), FILE_MODE, blob.id)
+    new_objects.append(tree)
+    return tree
+
+
+def local_timezone(ts: float) -> int:
+    """Offset of local time from UTC in seconds at ``ts`` (what git records beside a date)."""
+    return time.localtime(ts).tm_gmtoff or 0
+
+
+def make_commit(
+    tree: Tree | bytes,
+    parents: list[bytes],
+    subject: str,
+    trailers: Mapping[str, str],
+    identity: bytes,
+    when: float,
+    tz: int | None = None,
+) -> Commit:
+    commit = Commit()
+    commit.tree = tree.id if isinstance(tree, Tree) else tree
+    commit.parents = list(parents)
+    commit.author = commit.committer = identity
+    commit.author_time = commit.commit_time = int(when)
+    commit.author_timezone = commit.commit_timezone = local_timezone(when) if tz is None else tz
+    body = "".join(f"{k}: {v}\n" for k, v in trailers.items() if v is not None)
+    commit.message = f"{subject}\n\n{body}".encode()
+    return commit
+
+
+def trailers_of(commit: Commit) -> dict[str, str]:
+    """The ``Gx-*`` trailers of a commit message (empty for commits gx did not write)."""
+    return {k.decode(): v.decode("utf-8", "replace") for k, v in _TRAILER.findall(commit.message)}
+
+
+def subject_line(parts: list[str], width: int = 100) -> str:
+    """Join parts into one line cut to ``width`` with an ellipsis (never mid-way into a newline)."""
+    line = " ".join(p for p in parts if p).replace("\n", " ")
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,56 @@
+"""Experiment ref names: the constants, the validation rule, and parse/format.
+
+Pure Python (no dulwich) so the fluent API can validate names without loading git code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gx.errors import BadName
+
+PREFIX = "refs/experiments/"
+DEFAULT_EXPERIMENT = "default"
+
+_COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+
+NAME_RULE = (
+    "an experiment name is one or more '/'-separated parts of letters, digits, '.', '_' and '-'; "
+    "no part may start with '.' or '-', end with '.lock' or '.', or contain '..'"
+)
+
+
+def validate_experiment(name: object) -> str:
+    """Return ``name`` if it is a valid experiment name, else raise BadName saying the rule."""
+    if not isinstance(name, str) or not name:
+        raise BadName(f"bad experiment name {name!r}: {NAME_RULE}")
+    for part in name.split("/"):
+        if (
+            not _COMPONENT.match(part)
+            or part.endswith(".lock")
+            or part.endswith(".")
+            or ".." in part
+        ):
+            raise BadName(f"bad experiment name {name!r}: {NAME_RULE}")
+    return name
+
+
+def experiment_ref(name: str) -> bytes:
+    """The ref that holds an experiment's history."""
+    return (PREFIX + validate_experiment(name)).encode("ascii")
+
+
+def experiment_from_ref(ref: bytes | str) -> str | None:
+    """The experiment named by a ref under refs/experiments/, or None for any other ref."""
+    if isinstance(ref, bytes):
+        try:
+            ref = ref.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    if not ref.startswith(PREFIX):
+        return None
+    name = ref[len(PREFIX) :]
+    try:
+        return validate_experiment(name)
+    except BadName:
+        return None

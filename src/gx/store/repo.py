@@ -1,0 +1,185 @@
+"""The store: one dulwich repository, experiment refs, and compare-and-swap ref updates."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterable
+from typing import Callable
+
+from dulwich.errors import NotGitRepository
+from dulwich.file import FileLocked
+from dulwich.objects import Commit, ShaFile
+from dulwich.repo import Repo, get_user_identity
+
+from gx.errors import BadName, NotARepository, StoreConflict
+from gx.paths import RepoPaths, find_repo
+from gx.store import objects as gobj
+from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
+from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
+
+#: How long a writer keeps retrying a contended ref before giving up.
+CAS_TIMEOUT = 60.0
+_GX_IDENTITY = b"gx <gx@localhost>"
+
+
+def _clean_identity_part(text: str) -> str:
+    # git fsck rejects '<', '>' and newlines inside the name or email of an identity.
+    return " ".join(text.replace("<", "").replace(">", "").split())
+
+
+class Store:
+    """Experiments in one repository. Never touches HEAD, the index or the working tree."""
+
+    def __init__(self, paths: RepoPaths) -> None:
+        self.paths = paths
+        try:
+            self.repo = Repo(paths.open_path)
+        except NotGitRepository as exc:
+            raise NotARepository(f"{paths.open_path} is not a git repository; run 'git init'") from exc
+        self._identity: bytes | None = None
+
+    @classmethod
+    def open(cls, start: str | os.PathLike[str] | None = None) -> Store:
+        return cls(find_repo(start))
+
+    def close(self) -> None:
+        self.repo.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identity -----------------------------------------------------------------------
+    def identity(self) -> bytes:
+        """The user's git identity (env, then config, then OS user), cleaned for fsck."""
+        if self._identity is None:
+            raw = get_user_identity(self.repo.get_config_stack(), kind="AUTHOR").decode("utf-8", "replace")
+            name, _, email = raw.rpartition(" <")
+            name = _clean_identity_part(name) or "unknown"
+            email = _clean_identity_part(email.rstrip(">")) or "unknown@localhost"
+            self._identity = f"{name} <{email}>".encode()
+        return self._identity
+
+    # -- refs ---------------------------------------------------------------------------
+    def experiments(self) -> dict[str, bytes]:
+        """Every experiment with its tip commit id."""
+        refs = self.repo.refs.as_dict(PREFIX.rstrip("/").encode())
+        out = {}
+        for sub, sha in refs.items():
+            name = experiment_from_ref(PREFIX.encode() + sub)
+            if name is not None:
+                out[name] = sha
+        return dict(sorted(out.items()))
+
+    def tip(self, experiment: str) -> bytes | None:
+        try:
+            return self.repo.refs[experiment_ref(experiment)]
+        except KeyError:
+            return None
+
+    def check_new_experiment(self, experiment: str) -> None:
+        """Refuse a name whose ref would clash with an existing one ('a' vs 'a/b'), before writing."""
+        for other in self.experiments():
+            if other.startswith(experiment + "/") or experiment.startswith(other + "/"):
+                raise self._clash(experiment, other)
+
+    @staticmethod
+    def _clash(experiment: str, other: str | None = None) -> BadName:
+        with_other = f" {other!r}" if other else ""
+        return BadName(
+            f"experiment {experiment!r} clashes with existing experiment{with_other}: one name cannot be "
+            "both an experiment and a folder of experiments (like 'a' and 'a/b'); choose another name"
+        )
+
+    def add_objects(self, objs: Iterable[ShaFile]) -> None:
+        store = self.repo.object_store
+        for obj in objs:
+            store.add_object(obj)
+
+    def init_commit(self, experiment: str) -> Commit:
+        """The experiment's root: the same object on every machine, so clones share a base."""
+        new: list[ShaFile] = []
+        text = f"experiment: {experiment}\nformat: {FORMAT_VERSION}\n".encode()
+        tree = gobj.build_tree({EXPERIMENT_FILE: text}, new)
+        commit = gobj.make_commit(
+            tree, [], f"experiment {experiment}", {"Gx-Kind": gobj.KIND_INIT, "Gx-Experiment": experiment},
+            _GX_IDENTITY, 946684800, tz=0,  # 2000-01-01T00:00:00Z
+        )
+        self.add_objects([*new, commit])
+        return commit
+
+    def append(self, experiment: str, make: Callable[[bytes], Commit]) -> Commit:
+        """Put a commit on top of the experiment with compare-and-swap, retrying on contention.
+
+        ``make(parent)`` builds the commit for a given tip; it is called again after every lost
+        race, so it must be cheap (the run's tree is built once, outside).
+        """
+        ref = experiment_ref(experiment)
+        refs = self.repo.refs
+        deadline = time.monotonic() + CAS_TIMEOUT
+        delay = 0.002
+        while True:
+            try:
+                tip = refs[ref]
+            except KeyError:
+                tip = None
+            if tip is None:
+                self.check_new_experiment(experiment)
+            parent = tip if tip is not None else self.init_commit(experiment).id
+            commit = make(parent)
+            self.repo.object_store.add_object(commit)
+            try:
+                if tip is None:
+                    ok = refs.add_if_new(ref, commit.id, message=b"gx: " + commit.message.split(b"\n")[0])
+                else:
+                    ok = refs.set_if_equals(ref, tip, commit.id, message=b"gx: " + commit.message.split(b"\n")[0])
+            except FileLocked:
+                ok = False
+            except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+                raise self._clash(experiment) from exc
+            if ok:
+                return commit
+            if time.monotonic() > deadline:
+                raise StoreConflict(
+                    f"could not update {ref.decode()} after {CAS_TIMEOUT:.0f}s of contention; "
+                    "nothing was lost: the run's journal stays under .git/gx/runs and is retried by the next gx command"
+                )
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.2)
+
+    def commit(self, sha: bytes) -> Commit:
+        return self.repo[sha]  # type: ignore[return-value]
+
+    def read_blob(self, tree_sha: bytes, path: str) -> bytes | None:
+        """Content of ``path`` in a tree, or None when absent."""
+        repo = self.repo
+        node = repo[tree_sha]
+        parts = path.encode("utf-8").split(b"/")
+        for i, part in enumerate(parts):
+            try:
+                _mode, sha = node[part]  # type: ignore[index]
+            except KeyError:
+                return None
+            node = repo[sha]
+            if i == len(parts) - 1:
+                return node.as_raw_string() if node.type_name == b"blob" else None
+        return None
+
+    def read_tree_files(self, tree_sha: bytes) -> dict[str, bytes]:
+        """Every file below a tree as ``{posix path: content}``."""
+        out: dict[str, bytes] = {}
+        repo = self.repo
+        stack = [("", tree_sha)]
+        while stack:
+            prefix, sha = stack.pop()
+            for entry in repo[sha].items():  # type: ignore[attr-defined]
+                name = prefix + entry.path.decode("utf-8", "surrogateescape")
+                if entry.mode & 0o170000 == 0o040000:
+                    stack.append((name + "/", entry.sha))
+                elif entry.mode & 0o170000 == 0o100000:
+                    out[name] = repo[entry.sha].as_raw_string()
+        return out

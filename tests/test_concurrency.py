@@ -1,0 +1,36 @@
+"""Many processes appending to one experiment at once: every run lands, exactly once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gx.api
+
+WORKER = """
+import sys, gx
+gx.set_experiment('shared')
+worker = int(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    with gx.start_run(run_name=f'w{worker}-{i}'):
+        gx.log_param('worker', worker)
+        gx.log_param('i', i)
+        gx.log_metric('score', worker * 1000 + i)
+"""
+
+
+def test_eight_processes_25_runs_each(repo):
+    workers, per_worker = 8, 25
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(w), str(per_worker)], cwd=repo.path,
+                              stderr=subprocess.PIPE) for w in range(workers)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err.decode()
+    runs = gx.api.list_runs(["shared"])
+    names = sorted(r.name for r in runs)
+    assert len(runs) == workers * per_worker
+    assert names == sorted(f"w{w}-{i}" for w in range(workers) for i in range(per_worker))
+    assert len({r.run_id for r in runs}) == workers * per_worker
+    first_parent = repo.git("rev-list", "--first-parent", "refs/experiments/shared").split()
+    assert len(first_parent) == workers * per_worker + 1  # + the experiment's root commit
+    repo.fsck()

@@ -1,0 +1,95 @@
+"""The store through the real git binary: fsck, log, show, diff, gc, worktrees, bare repos."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import gx
+import gx.api
+from conftest import gx_subprocess, run_git
+
+
+def record_two_runs():
+    gx.set_experiment("lasso")
+    with gx.start_run(run_name="a") as a:
+        gx.log_param("alpha", 0.1)
+        gx.log_metric("rmse", 5.21)
+    with gx.start_run(run_name="b") as b:
+        gx.log_param("alpha", 0.2)
+        gx.log_metric("rmse", 4.8)
+    return a.info.run_id, b.info.run_id
+
+
+def test_git_log_is_a_leaderboard_and_diff_shows_changes(repo):
+    a, b = record_two_runs()
+    log = repo.git("log", "--first-parent", "--format=%s", "refs/experiments/lasso").splitlines()
+    assert log == ["b: alpha=0.2 → rmse=4.8 [FINISHED]", "a: alpha=0.1 → rmse=5.21 [FINISHED]", "experiment lasso"]
+    body = repo.git("log", "-1", "--format=%B", "refs/experiments/lasso")
+    assert f"Gx-Run: {b}" in body and "Gx-Kind: run" in body
+    assert "alpha: 0.2" in repo.git("show", "refs/experiments/lasso:params.yaml")
+    diff = repo.git("diff", "refs/experiments/lasso~1", "refs/experiments/lasso", "--", "params.yaml", "metrics.yaml")
+    assert "-alpha: 0.1" in diff and "+alpha: 0.2" in diff and "+  value: 4.8" in diff
+    # gx never touched HEAD, the index or the working tree
+    assert repo.git("status", "--porcelain") == ""
+    assert repo.git("log", "--format=%s") == "initial\n"
+    repo.fsck()
+
+
+def test_reads_after_gc_and_pack_refs(repo):
+    a, b = record_two_runs()
+    before = [(r.run_id, r.metrics) for r in gx.api.list_runs()]
+    repo.git("gc", "--aggressive", "--prune=now", "--quiet")
+    repo.git("pack-refs", "--all")
+    assert not (repo.path / ".git" / "refs" / "experiments" / "lasso").exists()
+    assert [(r.run_id, r.metrics) for r in gx.api.list_runs()] == before
+    with gx.start_run(experiment="lasso"):  # writing on top of a packed ref works too
+        gx.log_metric("rmse", 1.0)
+    assert len(gx.api.list_runs()) == 3
+    assert gx.api.get_record(a[:6]).params == {"alpha": 0.1}
+    repo.fsck()
+
+
+def test_user_hooks_are_not_run_and_head_untouched(repo):
+    hook = repo.path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\ntouch hook-ran\nexit 1\n")
+    hook.chmod(0o755)
+    record_two_runs()
+    assert not (repo.path / "hook-ran").exists()
+
+
+def test_linked_worktree_and_bare_repository(repo, tmp_path, monkeypatch):
+    record_two_runs()
+    wt = tmp_path / "wt"
+    repo.git("worktree", "add", "-q", str(wt))
+    monkeypatch.chdir(wt)
+    with gx.start_run(experiment="lasso", run_name="from-worktree"):
+        gx.log_metric("rmse", 3.0)
+    assert {r.name for r in gx.api.list_runs()} == {"a", "b", "from-worktree"}
+    bare = tmp_path / "bare.git"
+    run_git("clone", "-q", "--bare", str(repo.path), str(bare))
+    run_git("fetch", "-q", str(repo.path), "refs/experiments/*:refs/experiments/*", cwd=bare)
+    monkeypatch.chdir(bare)
+    assert {r.name for r in gx.api.list_runs()} == {"a", "b", "from-worktree"}
+    proc = gx_subprocess("ls", cwd=bare)
+    assert proc.returncode == 0 and b"from-worktree" in proc.stdout
+
+
+def test_works_without_the_git_binary(repo, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(sys.executable, bindir / "python")
+    os.symlink(shutil.which("sh"), bindir / "sh")
+    env = {"PATH": str(bindir)}
+    repo.write("train.py", "import gx\ngx.log_metric('m', 2.0)\n")
+    repo.write("README.md", "dirty\n")
+    proc = gx_subprocess("run", "train.py", cwd=repo.path, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    proc = gx_subprocess("ls", "--json", cwd=repo.path, env=env)
+    assert proc.returncode == 0 and b'"m": 2.0' in proc.stdout
+    assert subprocess.run(["sh", "-c", "command -v git"], env=env, capture_output=True).returncode != 0
+    [run] = gx.api.list_runs()
+    assert gx.api.get_record(run.run_id).source["dirty"] is True
+    repo.fsck()
