@@ -1,0 +1,527 @@
+"""Search filters: MLflow's search grammar (extended), parsed once into nested closures.
+
+Choices (see the tests for examples):
+* Strings are quoted with '...' or "..."; a quote inside is doubled ('it''s'); backslashes are
+  literal, so REGEXP '\\d+' needs no double escaping. Backtick / double-quoted keys double too.
+* ``true``/``false`` (any case) are bool literals. A bool param matches ``true``, 'true' or 'True'.
+* A param compares numerically when it is an int/float and the literal is a number (quoted or not);
+  otherwise both sides compare as strings: str(param) against the literal's text (source text for
+  numbers). Metrics and duration always compare numerically; a quoted number is converted, any
+  other string is a FilterSyntaxError at parse time.
+* start_time/end_time take epoch milliseconds (as MLflow) or an ISO date/date-time, naive = UTC.
+* status compares case-insensitively. LIKE: % and _ wildcards, backslash escapes them.
+* A missing key (or a param set to None) fails every comparison, != and NOT IN included; only
+  IS NULL is true. NaN fails every comparison except != and NOT IN.
+* Bare attribute names (status, start_time, ...) may be used without ``attributes.``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from gx.errors import FilterSyntaxError
+from gx.query.access import (
+    ATTRIBUTE_ALIASES,
+    NUMBER_ATTRIBUTES,
+    TIME_ATTRIBUTES,
+    getter,
+    normalize_attribute,
+    normalize_entity,
+    parse_time,
+)
+from gx.record import RunSummary
+
+Predicate = Callable[[RunSummary], bool]
+Test = Callable[[Any], bool]
+
+KEYWORDS = frozenset(
+    {"and", "or", "not", "in", "is", "null", "like", "ilike", "regexp", "true", "false"}
+)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WORD = re.compile(r"[^\W\d][\w.\-]*")
+_SAFE_KEY = re.compile(r"[\w.\-]+")
+_OPS = ("<=", ">=", "!=", "<>", "==", "=", "<", ">")
+_OP_NAMES = {"<>": "!=", "==": "="}
+_OP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt,
+    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
+_PUNCT = {"(": "LPAREN", ")": "RPAREN", ",": "COMMA"}
+_STR_BOOLS = {"true": True, "false": False}
+_MAX_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexeme: kind is FIELD, WORD, STRING, NUMBER, OP, LPAREN, RPAREN, COMMA or EOF."""
+
+    kind: str
+    text: str  # FIELD: the entity as written; STRING: the unescaped content
+    pos: int
+    key: str = ""  # FIELD only
+    key_pos: int = 0
+
+
+def _read_quoted(s: str, start: int, what: str = "string") -> tuple[str, int]:
+    """Unescape the quoted run at s[start] (quote doubled inside); return (text, end index)."""
+    q, parts, i = s[start], [], start + 1
+    while True:
+        j = s.find(q, i)
+        if j < 0:
+            raise FilterSyntaxError(f"unterminated {what}: no closing {q}", s, start)
+        parts.append(s[i:j])
+        if s.startswith(q, j + 1):
+            parts.append(q)
+            i = j + 2
+        else:
+            return "".join(parts), j + 1
+
+
+def tokenize(s: str) -> list[Token]:
+    """Split a filter into tokens, always ending with an EOF token at len(s)."""
+    tokens: list[Token] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            i += 1
+        elif c in _PUNCT:
+            tokens.append(Token(_PUNCT[c], c, i))
+            i += 1
+        elif c in "=!<>":
+            op = next((o for o in _OPS if s.startswith(o, i)), None)
+            if op is None:
+                raise FilterSyntaxError("'!' must be followed by '='", s, i)
+            tokens.append(Token("OP", _OP_NAMES.get(op, op), i))
+            i += len(op)
+        elif c in "'\"":
+            text, end = _read_quoted(s, i)
+            tokens.append(Token("STRING", text, i))
+            i = end
+        elif c == "`":
+            raise FilterSyntaxError("a backtick-quoted key must follow 'entity.'", s, i)
+        elif (m := _NUMBER.match(s, i)) is not None:
+            end = m.end()
+            if end < n and (s[end].isalnum() or s[end] in "_."):
+                raise FilterSyntaxError("malformed number", s, i)
+            tokens.append(Token("NUMBER", m.group(), i))
+            i = end
+        elif (m := _WORD.match(s, i)) is not None:
+            word, end = m.group(), m.end()
+            if "." not in word:
+                tokens.append(Token("WORD", word, i))
+            else:
+                entity, _, key = word.partition(".")
+                key_pos = i + len(entity) + 1
+                if not key:
+                    if end < n and s[end] in '`"':
+                        key, end = _read_quoted(s, end, "quoted key")
+                    else:
+                        msg = f"missing key after '{entity}.' (quote odd keys in backticks)"
+                        raise FilterSyntaxError(msg, s, key_pos)
+                tokens.append(Token("FIELD", entity, i, key, key_pos))
+            i = end
+        else:
+            raise FilterSyntaxError(f"unexpected character {c!r}", s, i)
+    tokens.append(Token("EOF", "", n))
+    return tokens
+
+
+def quote_string(value: str) -> str:
+    """A single-quoted filter literal for any string."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def field_ref(entity: str, key: str) -> str:
+    """``entity.key`` as a filter or sort key would spell it, backtick-quoting odd keys."""
+    if _SAFE_KEY.fullmatch(key):
+        return f"{entity}.{key}"
+    return f"{entity}.`" + key.replace("`", "``") + "`"
+
+
+def resolve_field(tok: Token, s: str) -> tuple[str, str]:
+    """The canonical (entity, key) a FIELD or bare-attribute WORD token names."""
+    if tok.kind == "WORD" and tok.text.lower() not in KEYWORDS:
+        attr = normalize_attribute(tok.text)
+        if attr is None:
+            msg = f"unknown attribute {tok.text!r}; did you mean metrics.{tok.text} or params.{tok.text}?"
+            raise FilterSyntaxError(msg, s, tok.pos)
+        return "attributes", attr
+    if tok.kind != "FIELD":
+        what = "missing term" if tok.kind == "EOF" else "expected a term"
+        raise FilterSyntaxError(f"{what} such as metrics.loss < 0.5", s, tok.pos)
+    entity = normalize_entity(tok.text)
+    if entity is None:
+        msg = f"unknown entity {tok.text!r}: use metrics., params., tags. or attributes."
+        raise FilterSyntaxError(msg, s, tok.pos)
+    if entity != "attributes":
+        return entity, tok.key
+    attr = normalize_attribute(tok.key)
+    if attr is None:
+        known = ", ".join(sorted(set(ATTRIBUTE_ALIASES.values())))
+        raise FilterSyntaxError(f"unknown attribute {tok.key!r}; known: {known}", s, tok.key_pos)
+    return entity, attr
+
+
+@dataclass(frozen=True)
+class _Literal:
+    kind: str  # "str", "num" or "bool"
+    text: str  # unescaped string, or the source text of a number / bool
+    pos: int
+    num: int | float | None = None
+    flag: bool | None = None
+
+
+def _to_number(text: str) -> int | float:
+    """Exact int for integer text (any size), else float."""
+    if not any(ch in text for ch in ".eE"):
+        try:
+            return int(text)
+        except ValueError:  # beyond int's digit limit
+            pass
+    return float(text)
+
+
+def _like_regex(pattern: str, flags: int) -> re.Pattern[str]:
+    """Compile a SQL LIKE pattern: % any run, _ one char, backslash escapes the next char."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), flags | re.DOTALL)
+
+
+def _value_test(op: Callable[[Any, Any], bool], lit: _Literal) -> Test:
+    """Comparison against a param/tag/text value, following the number-vs-string rule above."""
+    text = lit.text
+    num = lit.num
+    if lit.kind == "str" and _NUMBER.fullmatch(text.strip()):
+        num = _to_number(text.strip())
+    strict = lit.flag
+    loose = strict if strict is not None else (
+        _STR_BOOLS.get(text.lower()) if lit.kind == "str" else None
+    )  # fmt: skip
+
+    def test(v: Any) -> bool:
+        t = type(v)
+        if t is str:
+            if strict is not None and (b := _STR_BOOLS.get(v.lower())) is not None:
+                return op(b, strict)
+            return op(v, text)
+        if t is bool:
+            return op(v, loose) if loose is not None else op(str(v), text)
+        if (t is int or t is float) and num is not None:
+            return op(v, num)
+        return op(str(v), text)
+
+    return test
+
+
+def _all_of(preds: list[Predicate]) -> Predicate:
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda run: a(run) and b(run)
+    if len(preds) == 3:
+        a, b, c = preds
+        return lambda run: a(run) and b(run) and c(run)
+    ps = tuple(preds)  # a flat loop: long chains must not nest calls
+    return lambda run: all(p(run) for p in ps)
+
+
+def _any_of(preds: list[Predicate]) -> Predicate:
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda run: a(run) or b(run)
+    if len(preds) == 3:
+        a, b, c = preds
+        return lambda run: a(run) or b(run) or c(run)
+    ps = tuple(preds)
+    return lambda run: any(p(run) for p in ps)
+
+
+def _bind(get: Callable[[RunSummary], Any], test: Test) -> Predicate:
+    """Apply a value test to one field; a missing (None) value fails every test."""
+
+    def predicate(run: RunSummary) -> bool:
+        v = get(run)
+        return v is not None and test(v)
+
+    return predicate
+
+
+class _Parser:
+    """Recursive descent over the tokens, compiling as it goes: OR < AND < NOT < term."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.tokens = tokenize(s)
+        self.i = 0
+        self.depth = 0
+        self.keys: set[tuple[str, str]] = set()
+
+    def error(self, message: str, pos: int) -> FilterSyntaxError:
+        return FilterSyntaxError(message, self.s, pos)
+
+    def peek(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        if tok.kind != "EOF":
+            self.i += 1
+        return tok
+
+    def at_word(self, *words: str) -> bool:
+        tok = self.tokens[self.i]
+        return tok.kind == "WORD" and tok.text.lower() in words
+
+    def parse(self) -> Predicate:
+        if self.peek().kind == "EOF":
+            return lambda run: True
+        predicate = self.parse_or()
+        tok = self.peek()
+        if tok.kind == "RPAREN":
+            raise self.error("unbalanced parenthesis: nothing to close", tok.pos)
+        if tok.kind != "EOF":
+            raise self.error(
+                "unexpected text after a complete term; join terms with AND/OR", tok.pos
+            )
+        return predicate
+
+    def parse_or(self) -> Predicate:
+        preds = [self.parse_and()]
+        while self.at_word("or"):
+            self.take()
+            preds.append(self.parse_and())
+        return _any_of(preds)
+
+    def parse_and(self) -> Predicate:
+        preds = [self.parse_not()]
+        while self.at_word("and"):
+            self.take()
+            preds.append(self.parse_not())
+        return _all_of(preds)
+
+    def nest(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise self.error(f"filter nested deeper than {_MAX_DEPTH} levels", pos)
+
+    def parse_not(self) -> Predicate:
+        if not self.at_word("not"):
+            return self.parse_primary()
+        self.nest(self.take().pos)
+        inner = self.parse_not()
+        self.depth -= 1
+        return lambda run: not inner(run)
+
+    def parse_primary(self) -> Predicate:
+        tok = self.peek()
+        if tok.kind != "LPAREN":
+            return self.parse_term()
+        self.take()
+        self.nest(tok.pos)
+        inner = self.parse_or()
+        self.depth -= 1
+        close = self.take()
+        if close.kind == "EOF":
+            raise self.error("unbalanced parenthesis: '(' is never closed", tok.pos)
+        if close.kind != "RPAREN":
+            raise self.error("expected ')', AND or OR", close.pos)
+        return inner
+
+    def parse_term(self) -> Predicate:
+        entity, key = resolve_field(self.take(), self.s)
+        self.keys.add((entity, key))
+        kind = _kind(entity, key)
+        get = getter(entity, key)
+        if kind == "status":
+            raw = get
+
+            def get(run: RunSummary) -> str | None:
+                v = raw(run)
+                return None if v is None else str(v).upper()
+
+        tok = self.take()
+        if tok.kind == "OP":
+            return _bind(get, self.compare(kind, _OP_FUNCS[tok.text], self.value()))
+        word = tok.text.lower() if tok.kind == "WORD" else ""
+        if word == "is":
+            negate = self.at_word("not")
+            if negate:
+                self.take()
+            null = self.take()
+            if null.kind != "WORD" or null.text.lower() != "null":
+                raise self.error("expected NULL after IS" + (" NOT" if negate else ""), null.pos)
+            if negate:
+                return lambda run: get(run) is not None
+            return lambda run: get(run) is None
+        negate = word == "not"
+        if negate:
+            tok = self.take()
+            word = tok.text.lower() if tok.kind == "WORD" else ""
+            if word not in ("in", "like", "ilike", "regexp"):
+                raise self.error("expected IN, LIKE, ILIKE or REGEXP after NOT", tok.pos)
+        if word == "in":
+            test = self.member(kind, self.value_list())
+        elif word in ("like", "ilike", "regexp"):
+            test = self.pattern(kind, word, tok, entity, key)
+        else:
+            what = "missing comparator" if tok.kind == "EOF" else "expected a comparator"
+            raise self.error(
+                f"{what} (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, IS NULL, REGEXP)", tok.pos
+            )
+        if negate:
+            inner = test
+            test = lambda v: not inner(v)  # noqa: E731
+        return _bind(get, test)
+
+    def value(self) -> _Literal:
+        tok = self.take()
+        if tok.kind == "STRING":
+            return _Literal("str", tok.text, tok.pos)
+        if tok.kind == "NUMBER":
+            return _Literal("num", tok.text, tok.pos, num=_to_number(tok.text))
+        word = tok.text.lower() if tok.kind == "WORD" else ""
+        if word in _STR_BOOLS:
+            return _Literal("bool", word, tok.pos, flag=_STR_BOOLS[word])
+        if word == "null":
+            raise self.error("use IS NULL or IS NOT NULL to test for a missing value", tok.pos)
+        if tok.kind in ("WORD", "FIELD"):
+            raise self.error("expected a value; quote strings, as in 'text'", tok.pos)
+        what = "missing value" if tok.kind == "EOF" else "expected a value"
+        raise self.error(f"{what}: a 'string', a number, true or false", tok.pos)
+
+    def value_list(self) -> list[_Literal]:
+        open_ = self.take()
+        if open_.kind != "LPAREN":
+            raise self.error("expected '(' after IN, as in IN ('a', 'b')", open_.pos)
+        values = [self.value()]
+        while True:
+            tok = self.take()
+            if tok.kind == "RPAREN":
+                return values
+            if tok.kind == "EOF":
+                raise self.error("unbalanced parenthesis: '(' is never closed", open_.pos)
+            if tok.kind != "COMMA":
+                raise self.error("expected ',' or ')' in the IN list", tok.pos)
+            values.append(self.value())
+
+    def number(self, lit: _Literal, kind: str) -> float:
+        """The numeric value of a literal compared to a number or time field."""
+        if lit.kind == "num" and lit.num is not None:
+            return float(lit.text) / 1000 if kind == "time" else lit.num
+        if lit.kind == "str":
+            text = lit.text.strip()
+            if kind == "time":
+                if _NUMBER.fullmatch(text):
+                    return float(text) / 1000
+                try:
+                    return parse_time(text)
+                except ValueError:
+                    pass
+            else:
+                try:
+                    return float(text)
+                except ValueError:
+                    pass
+        if kind == "time":
+            msg = "expected epoch milliseconds or an ISO date such as '2026-11-24T10:00:00'"
+        else:
+            msg = "expected a number: this field holds numbers"
+        raise self.error(msg, lit.pos)
+
+    def compare(self, kind: str, op: Callable[[Any, Any], bool], lit: _Literal) -> Test:
+        if kind in ("number", "time"):
+            x = self.number(lit, kind)
+            return lambda v: op(v, x)
+        if kind == "status":
+            lit = _Literal("str", lit.text.upper(), lit.pos)
+        return _value_test(op, lit)
+
+    def member(self, kind: str, lits: list[_Literal]) -> Test:
+        if kind in ("number", "time"):
+            xs = frozenset(self.number(lit, kind) for lit in lits)
+            return lambda v: v in xs
+        if kind == "status":
+            names = frozenset(lit.text.upper() for lit in lits)
+            return lambda v: v in names
+        tests = tuple(_value_test(operator.eq, lit) for lit in lits)
+        return lambda v: any(t(v) for t in tests)
+
+    def pattern(self, kind: str, word: str, tok: Token, entity: str, key: str) -> Test:
+        if kind in ("number", "time"):
+            msg = f"{word.upper()} does not apply to {entity}.{key}, which holds numbers"
+            raise self.error(msg, tok.pos)
+        lit = self.value()
+        if lit.kind != "str":
+            raise self.error(f"{word.upper()} needs a quoted pattern", lit.pos)
+        flags = re.IGNORECASE if word == "ilike" or kind == "status" else 0
+        if word != "regexp":
+            rx = _like_regex(lit.text, flags)
+            return lambda v: rx.fullmatch(v if type(v) is str else str(v)) is not None
+        try:
+            rx = re.compile(lit.text, flags)
+        except (re.error, OverflowError, RecursionError, ValueError) as exc:
+            raise self.error(f"bad regular expression: {exc}", lit.pos) from None
+        return lambda v: rx.search(v if type(v) is str else str(v)) is not None
+
+
+def _kind(entity: str, key: str) -> str:
+    """How a field compares: number, time, status, or value (params, tags, text attributes)."""
+    if entity == "metrics" or (entity == "attributes" and key in NUMBER_ATTRIBUTES):
+        return "number"
+    if entity == "attributes" and key in TIME_ATTRIBUTES:
+        return "time"
+    if entity == "attributes" and key == "status":
+        return "status"
+    return "value"
+
+
+class Filter:
+    """A parsed filter; ``matches`` runs the precompiled closures against one run."""
+
+    __slots__ = ("text", "_predicate", "_keys")
+
+    def __init__(self, text: str, predicate: Predicate, keys: set[tuple[str, str]]) -> None:
+        self.text = text
+        self._predicate = predicate
+        self._keys = frozenset(keys)
+
+    def matches(self, run: RunSummary) -> bool:
+        """Whether the run satisfies the filter (no parsing happens here)."""
+        return self._predicate(run)
+
+    __call__ = matches
+
+    def referenced_keys(self) -> set[tuple[str, str]]:
+        """The (entity, key) pairs the filter reads; entities are canonical names."""
+        return set(self._keys)
+
+    def __repr__(self) -> str:
+        return f"Filter({self.text!r})"
+
+
+def parse_filter(filter_string: str) -> Filter:
+    """Parse and compile a filter; an empty or blank one matches every run."""
+    parser = _Parser(filter_string)
+    return Filter(filter_string, parser.parse(), parser.keys)
+
+
+def filter_runs(runs: Iterable[RunSummary], filter_string: str) -> list[RunSummary]:
+    """The runs matching a filter, in their input order."""
+    predicate = parse_filter(filter_string)._predicate
+    return [run for run in runs if predicate(run)]
