@@ -60,6 +60,7 @@ class LiveRun:
         self.tags: dict[str, str] = {}
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._lock_fd = lock_fd
+        self.background: list[threading.Thread] = []  # capture work to wait for before committing
         self.writer = journal.JournalWriter(run_dir)
         self._append = self.writer.append
 
@@ -140,6 +141,8 @@ class LiveRun:
         self.writer.close()
         if not self.owner:
             return
+        for thread in self.background:
+            thread.join(timeout=10)
         try:
             from gx.finalize import commit_run_dir
 
@@ -252,17 +255,56 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     return live, meta
 
 
-def write_packages(run_dir: Path) -> None:
-    """The installed distributions, ``name==version`` sorted (runs in a background thread)."""
+_packages_cache: list[str] = []
+
+
+def _environment_key() -> str:
+    """Changes whenever a package is installed or removed (site dirs' mtimes change)."""
+    import hashlib
+
+    parts = [sys.executable]
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def installed_packages(cache_dir: Path | None = None) -> list[str]:
+    """The installed distributions as ``name==version``, sorted.
+
+    Scanning metadata takes ~50 ms, so the list is kept per process and on disk under
+    ``.git/gx/cache/`` keyed by the environment (``gx run`` pays it once per environment).
+    """
+    if _packages_cache:
+        return _packages_cache
+    cache = cache_dir / f"packages-{_environment_key()}.txt" if cache_dir else None
+    if cache is not None and cache.is_file():
+        _packages_cache.extend(cache.read_text(encoding="utf-8").splitlines())
+        return _packages_cache
     from importlib import metadata
 
-    names = set()
-    for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
-        if name:
-            names.add(f"{name}=={dist.version}")
+    names = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]}
+    _packages_cache.extend(sorted(names, key=str.lower))
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+            tmp.write_text("\n".join(_packages_cache), encoding="utf-8")
+            os.replace(tmp, cache)
+    return _packages_cache
+
+
+def write_packages(run_dir: Path) -> None:
+    """Record the installed packages into the run dir (called from a background thread)."""
+    text = "\n".join(installed_packages(run_dir.parent.parent / "cache")) + "\n"
     with contextlib.suppress(OSError):  # the run may have ended and its dir gone
-        (run_dir / journal.PACKAGES).write_text("\n".join(sorted(names, key=str.lower)) + "\n", encoding="utf-8")
+        (run_dir / journal.PACKAGES).write_text(text, encoding="utf-8")
+
+
+def start_packages_thread(run_dir: Path) -> threading.Thread:
+    thread = threading.Thread(target=write_packages, args=(run_dir,), name="gx-packages", daemon=True)
+    thread.start()
+    return thread
 
 
 def start_run(run_id: str | None = None, experiment_id: str | None = None, run_name: str | None = None,
@@ -291,7 +333,7 @@ def start_run(run_id: str | None = None, experiment_id: str | None = None, run_n
         if nested and _stack:
             tags["gx.parent_run_id"] = _stack[-1].run_id
         live, _ = new_run(exp, run_name, [sys.executable, *sys.argv], tags=tags)
-        threading.Thread(target=write_packages, args=(live.run_dir,), daemon=True).start()
+        live.background.append(start_packages_thread(live.run_dir))
     _stack.append(live)
     _install_exit_hooks()
     return ActiveRun(live)

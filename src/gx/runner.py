@@ -124,8 +124,7 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
             secrets.add(str(value))
             all_params[key] = MASK
     live, meta = fluent.new_run(experiment, name, safe_command, params=all_params, tags=tags)
-    packages = threading.Thread(target=fluent.write_packages, args=(live.run_dir,), daemon=True)
-    packages.start()
+    live.background.append(fluent.start_packages_thread(live.run_dir))
     env = dict(os.environ)
     env.update({
         fluent.ENV_RUN_ID: live.run_id,
@@ -184,7 +183,6 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
     if interrupted and meta["signal"] is None:
         meta["signal"] = signal.Signals(interrupted[0]).name
     journal.write_json_atomic(live.run_dir / journal.META_FILE, {**journal.read_meta(live.run_dir), **meta})
-    packages.join(timeout=10)
     live.finish(status)
     live.status = status
     exit_code = returncode if returncode >= 0 else 128 - returncode
