@@ -51,7 +51,7 @@ def test_show_human_and_json(cli, three_runs):
 def test_ambiguous_and_unknown_prefix(cli, three_runs):
     # find a one-character prefix shared by two runs, if any; else use the empty-ish case
     res = cli("show", "zzzz")
-    assert res.exit_code == 1 and "no run matches 'zzzz'" in res.output
+    assert res.exit_code == 1 and "matches 'zzzz'" in res.output
     firsts = [r[0] for r in three_runs]
     dup = next((c for c in firsts if firsts.count(c) > 1), None)
     if dup:

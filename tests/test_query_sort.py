@@ -215,3 +215,20 @@ def test_sort_property(values: list[Any], descending: bool) -> None:
         va, vb = a.metrics.get("m"), b.metrics.get("m")
         if va is not None and vb is not None and va == vb:
             assert int(a.run_id) < int(b.run_id)
+
+
+def test_limit_is_a_prefix_of_the_full_sort():
+    import random
+
+    from gx.query.sort import sort_runs
+    from gx.record import RunSummary
+
+    rng = random.Random(1)
+    values = [1.0, 2.0, 2.0, float("nan"), None, "a", True, 3, -1.5]
+    runs = [RunSummary(f"{i:04d}", "e", f"r{i}", "FINISHED", float(i), None,
+                       {"p": rng.choice(values)}, {"m": rng.choice([1.0, 2.0, float("nan")])}, {})
+            for i in range(200)]
+    for keys in (["params.p"], ["-params.p"], ["metrics.m", "-params.p"], ["-metrics.m"]):
+        full = sort_runs(runs, keys)
+        for limit in (1, 5, 50, 150, 300):
+            assert sort_runs(runs, keys, limit=limit) == full[:limit], (keys, limit)

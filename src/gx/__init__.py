@@ -36,6 +36,9 @@ _LAZY = {
     "delete_run": "gx.api",
     "restore_run": "gx.api",
     "list_experiments": "gx.api",
+    "search_runs": "gx.frame",
+    "runs": "gx.frame",
+    "get_metric_history": "gx.frame",
 }
 
 

@@ -45,8 +45,13 @@ class ExperimentInfo:
     last_activity: float | None  # commit time of the newest run or event
 
 
+def experiment_names(store: Store) -> list[str]:
+    """Every experiment with history here, local or fetched from a remote (not yet merged)."""
+    return sorted({name for name, _ in store.experiment_refs().values()})
+
+
 def _experiments(store: Store, names: Iterable[str] | None) -> list[str]:
-    known = store.experiments()
+    known = experiment_names(store)
     if not names:
         return list(known)
     out = []
@@ -64,7 +69,11 @@ def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> lis
     refs = []
     for exp in _experiments(store, experiments):
         history = read_history(store, exp)
+        seen: set[str] = set()
         for entry in history.runs:
+            if entry.run_id in seen:  # the same run reached through two refs
+                continue
+            seen.add(entry.run_id or "")
             refs.append(RunRef(exp, entry.run_id or "", entry.sha, entry.run_id in history.deleted))
     return refs
 
@@ -86,10 +95,19 @@ def load_record(store: Store, ref: RunRef) -> RunRecord:
 def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = False,
               deleted_only: bool = False, store: Store | None = None) -> list[RunSummary]:
     """Summaries of runs, newest first across experiments."""
+    from gx.index import open_index
+
     own = store is None
     store = store or open_store()
     try:
-        runs = [load_summary(store, r) for r in iter_run_refs(store, experiments)
+        names = _experiments(store, experiments) if experiments else None
+        index = open_index(store)
+        if index is not None:
+            try:
+                return index.summaries(names, include_deleted, deleted_only)
+            finally:
+                index.close()
+        runs = [load_summary(store, r) for r in iter_run_refs(store, names)
                 if (r.deleted if deleted_only else include_deleted or not r.deleted)]
     finally:
         if own:
@@ -98,15 +116,33 @@ def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = 
     return runs
 
 
+def search(experiments: Iterable[str] | None = None, filter_string: str = "", order_by: Iterable[str] = (),
+           max_results: int | None = None, include_deleted: bool = False, deleted_only: bool = False,
+           store: Store | None = None) -> list[RunSummary]:
+    """Runs matching an MLflow-style filter, sorted, at most ``max_results``: the one query engine
+    behind ``gx ls``, ``gx best`` and ``gx.search_runs``. The filter is checked before any reading."""
+    from gx.query.filter import parse_filter
+    from gx.query.sort import parse_sort_key, sort_runs
+
+    flt = parse_filter(filter_string) if filter_string and filter_string.strip() else None
+    keys = [parse_sort_key(k) for k in order_by]
+    runs = list_runs(experiments, include_deleted=include_deleted, deleted_only=deleted_only, store=store)
+    if flt is not None:
+        runs = [r for r in runs if flt.matches(r)]
+    if keys:
+        runs = sort_runs(runs, keys, limit=max_results)
+    return runs[:max_results] if max_results is not None else runs
+
+
 def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
     own = store is None
     store = store or open_store()
     try:
         out = []
-        for exp, tip in store.experiments().items():
-            history = read_history(store, exp, tip)
+        for exp in _experiments(store, None):
+            history = read_history(store, exp)
             ids = {e.run_id for e in history.runs}
-            last = store.commit(tip).commit_time if history.runs else None
+            last = max((e.time for e in history.runs), default=None)
             out.append(ExperimentInfo(exp, len(ids - history.deleted), len(ids & history.deleted), last))
         return out
     finally:
@@ -119,7 +155,7 @@ def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = Non
     spec = spec.strip()
     if not spec:
         raise UnknownRun("empty run id; give a run id or a unique prefix of one (see 'gx ls')")
-    refs = iter_run_refs(store, experiments)
+    refs = _candidate_refs(store, spec, experiments)
     by_id: dict[str, RunRef] = {}
     for ref in refs:
         by_id.setdefault(ref.run_id, ref)
@@ -138,6 +174,23 @@ def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = Non
     listed = ", ".join(f"{r.run_id[:12]} ({r.experiment})" for r in matches[:10])
     more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
     raise AmbiguousRun(f"{spec!r} matches {len(matches)} runs: {listed}{more}; give more of the id")
+
+
+def _candidate_refs(store: Store, spec: str, experiments: Iterable[str] | None) -> list[RunRef]:
+    """Runs that could match ``spec``: from the index when there is one, else every run."""
+    from gx.index import open_index
+
+    index = open_index(store)
+    if index is None:
+        return iter_run_refs(store, experiments)
+    try:
+        rows = index.find(spec.lower()) or index.find_by_name(spec)
+        wanted = set(experiments) if experiments else None
+        deleted = index.deleted(None)
+        return [RunRef(exp, run_id, sha.encode(), (exp, run_id) in deleted) for exp, run_id, sha in rows
+                if wanted is None or exp in wanted]
+    finally:
+        index.close()
 
 
 def get_run(run_id: str) -> Run:
@@ -176,6 +229,8 @@ def _tombstone(run_id: str, kind: str) -> RunRef:
 
 
 __all__ = [
+    "experiment_names",
+    "search",
     "Entry", "ExperimentInfo", "RunRef", "delete_run", "get_record", "get_run", "list_experiments",
     "list_runs", "load_record", "load_summary", "open_store", "resolve_run", "restore_run",
 ]

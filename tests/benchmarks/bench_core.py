@@ -43,7 +43,7 @@ def bench_write_run(repeat: int) -> float:
     import gx
 
     times = []
-    for r in range(repeat):
+    for _ in range(repeat):
         gx.start_run(experiment="bench-write")
         gx.log_params({f"p{i}": i * 0.1 for i in range(10)})
         for step in range(100):
@@ -73,7 +73,7 @@ def main() -> None:
     os.chdir(repo)
     py = sys.executable
     rows = [
-        ("log_metric, median of %d calls" % args.calls, bench_log_metric(args.calls), "µs", 5),
+        (f"log_metric, median of {args.calls} calls", bench_log_metric(args.calls), "µs", 5),
         ("end of run → ref moved (10 params, 5×100 metrics)", bench_write_run(args.repeat), "ms", 10),
     ]
     plain = command_ms([py, "train.py"], repo, args.repeat)
@@ -88,7 +88,7 @@ def main() -> None:
     ]
     print(f"{'measure':52} {'median':>10}  target")
     for name, value, unit, target in rows:
-        print(f"{name:52} {value:>8.2f} {unit:2}  {'< %s %s' % (target, unit) if target else ''}")
+        print(f"{name:52} {value:>8.2f} {unit:2}  {f'< {target} {unit}' if target else ''}")
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def value(v: Any) -> str:
-    """A param or metric for a table cell: floats to 4 significant digits, None as '-'."""
+def value(v: Any, precise: bool = False) -> str:
+    """A param or metric for a cell: floats to 4 significant digits (all digits when ``precise``)."""
     if v is None:
         return "-"
     if isinstance(v, bool):
@@ -44,7 +44,7 @@ def value(v: Any) -> str:
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return f"{v:.4g}"
+        return repr(v) if precise else f"{v:.4g}"
     return str(v)
 
 
@@ -89,3 +89,25 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | No
 
     lines = [fmt(headers)] + [fmt(r) for r in rows]
     return "\n".join(lines), len(headers) - n
+
+
+def render(headers: Sequence[str], rows: Sequence[Sequence[str]], output_format: str) -> str:
+    """CSV (RFC 4180) or a GitHub Markdown table; text ends with a newline."""
+    if output_format == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return buf.getvalue()
+    if output_format == "md":
+
+        def esc(text: str) -> str:
+            return text.replace("|", "\\|")
+
+        lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"unknown format {output_format!r}")

@@ -1,43 +1,97 @@
-"""``gx ls``: runs newest first, as a table fitted to the terminal or as JSON."""
+"""``gx ls``: runs newest first (or filtered and sorted), as a table fitted to the terminal,
+CSV, Markdown or JSON."""
 
 from __future__ import annotations
+
+import fnmatch
 
 import click
 
 from gx.cli import format as fmt
+from gx.record import RunSummary
+
+_ATTRIBUTE_COLUMNS = {
+    "run_id": lambda r: r.run_id,
+    "id": lambda r: r.run_id[:8],
+    "experiment": lambda r: r.experiment,
+    "name": lambda r: r.name or "-",
+    "status": lambda r: r.status,
+    "start": lambda r: fmt.local_time(r.start_time),
+    "start_time": lambda r: fmt.iso(r.start_time) or "-",
+    "end_time": lambda r: fmt.iso(r.end_time) or "-",
+    "duration": lambda r: fmt.duration(r.duration),
+    "source_commit": lambda r: (r.source_commit or "-")[:10],
+}
+
+
+def columns_for(runs: list[RunSummary], patterns: list[str] | None, changed_only: bool) -> list[str]:
+    """Column keys: attributes, then params.*, metrics.*, tags.* (only with --columns)."""
+    params = sorted({f"params.{k}" for r in runs for k in r.params})
+    metrics = sorted({f"metrics.{k}" for r in runs for k in r.metrics})
+    tags = sorted({f"tags.{k}" for r in runs for k in r.tags})
+    many = len({r.experiment for r in runs}) > 1
+    base = ["id", *(["experiment"] if many else []), "name", "status", "start", "duration"]
+    if patterns:
+        universe = [*_ATTRIBUTE_COLUMNS, *params, *metrics, *tags]
+        chosen = ["id"]
+        for pattern in patterns:
+            matched = [c for c in universe if fnmatch.fnmatchcase(c, pattern) and c not in chosen]
+            if not matched and not any(ch in pattern for ch in "*?["):
+                raise click.BadParameter(f"no column {pattern!r}; columns look like params.alpha, metrics.rmse, tags.x, status")
+            chosen.extend(matched)
+        keys = chosen
+    else:
+        keys = base + params + metrics
+    if changed_only and len(runs) > 1:
+        keys = [k for k in keys if k in ("id", "name") or len({cell(r, k) for r in runs}) > 1]
+    return keys
+
+
+def cell(run: RunSummary, key: str, precise: bool = False) -> str:
+    if key in _ATTRIBUTE_COLUMNS:
+        return _ATTRIBUTE_COLUMNS[key](run)
+    entity, _, name = key.partition(".")
+    source = {"params": run.params, "metrics": run.metrics, "tags": run.tags}[entity]
+    return fmt.value(source.get(name), precise)
 
 
 @click.command("ls")
 @click.argument("experiments", nargs=-1)
+@click.option("-f", "--filter", "filter_string", default="", metavar="FILTER",
+              help="MLflow-style filter, e.g. \"metrics.rmse < 6 and params.model = 'lasso'\".")
+@click.option("-s", "--sort", "sort_keys", multiple=True, metavar="KEY",
+              help="Sort by KEY (metrics.rmse; -metrics.rmse or 'metrics.rmse DESC' descending). Repeatable.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="At most N runs.")
+@click.option("-c", "--columns", help="Comma-separated column globs, e.g. 'params.*,metrics.rmse'.")
+@click.option("--changed-only", is_flag=True, help="Fold away columns whose value is the same for every run.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "md"]), default="table",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--deleted", is_flag=True, help="Show deleted runs instead.")
 @click.option("--all", "show_all", is_flag=True, help="Show deleted runs too.")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array of runs.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most N runs.")
-def ls_cmd(experiments: tuple[str, ...], deleted: bool, show_all: bool, as_json: bool, limit: int | None) -> None:
+def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[str, ...], limit: int | None,
+           columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
+           show_all: bool) -> None:
     """List runs of EXPERIMENTS (default: all), newest first."""
-    from gx.api import list_runs
+    from gx.api import search
 
-    runs = list_runs(experiments or None, include_deleted=show_all, deleted_only=deleted)
-    if limit:
-        runs = runs[:limit]
-    if as_json:
+    runs = search(experiments or None, filter_string, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
+    if as_json or output_format == "json":
         click.echo(fmt.dumps([fmt.summary_json(r) for r in runs]))
         return
     if not runs:
-        click.echo("no runs yet; record one with: gx run train.py -p alpha=0.1", err=True)
+        if output_format == "table":
+            click.echo("no runs match" if filter_string else "no runs yet; record one with: gx run train.py -p alpha=0.1",
+                       err=True)
         return
-    param_keys = sorted({k for r in runs for k in r.params})
-    metric_keys = sorted({k for r in runs for k in r.metrics})
-    many_experiments = len({r.experiment for r in runs}) > 1
-    headers = ["id", *(["experiment"] if many_experiments else []), "name", "status", "start", "duration",
-               *param_keys, *metric_keys]
-    rows = [
-        [r.run_id[:8], *([r.experiment] if many_experiments else []), r.name or "-", r.status,
-         fmt.local_time(r.start_time), fmt.duration(r.duration),
-         *(fmt.value(r.params.get(k)) for k in param_keys), *(fmt.value(r.metrics.get(k)) for k in metric_keys)]
-        for r in runs
-    ]
-    text, dropped = fmt.table(headers, rows, keep=6)
-    click.echo(text)
-    if dropped:
-        click.echo(f"({dropped} more columns; widen the terminal or use --json)", err=True)
+    patterns = [p.strip() for p in columns.split(",") if p.strip()] if columns else None
+    keys = columns_for(runs, patterns, changed_only)
+    headers = [k.split(".", 1)[1] if k.startswith(("params.", "metrics.")) and not patterns else k for k in keys]
+    rows = [[cell(r, k, precise=output_format == "csv") for k in keys] for r in runs]
+    if output_format == "table":
+        text, dropped = fmt.table(headers, rows, keep=min(6, len(headers)))
+        click.echo(text)
+        if dropped:
+            click.echo(f"({dropped} more columns; widen the terminal, pick with --columns or use --format csv)", err=True)
+    else:
+        click.echo(fmt.render(keys, rows, output_format), nl=False)

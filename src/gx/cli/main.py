@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "experiments": ("gx.cli.experiments", "experiments_cmd", "List experiments with run counts."),
     "rm": ("gx.cli.rm", "rm_cmd", "Delete runs (appends a tombstone; history is kept)."),
     "restore": ("gx.cli.rm", "restore_cmd", "Undo 'gx rm'."),
+    "best": ("gx.cli.best", "best_cmd", "Print the winning run for a metric."),
+    "compare": ("gx.cli.compare", "compare_cmd", "Compare runs side by side."),
+    "diff": ("gx.cli.compare", "diff_cmd", "Show what changed between two runs."),
+    "log": ("gx.cli.log", "log_cmd", "An experiment's history, one line per run."),
+    "plot": ("gx.cli.plot", "plot_cmd", "Plot metric histories, scatters or parallel coordinates."),
     "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
 }
 

@@ -44,10 +44,11 @@ def record_json(rec: RunRecord) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Everything as JSON, metric histories included.")
 @click.option("--output", "show_output", is_flag=True, help="Also print the captured stdout/stderr tail.")
 def show_cmd(run: str, as_json: bool, show_output: bool) -> None:
-    """Show RUN (an id, a unique id prefix, or a unique run name)."""
-    from gx.api import get_record
+    """Show RUN: an id, a unique id prefix, a unique run name, an experiment (its newest run)
+    or EXP~N (its N-th run before the newest)."""
+    from gx.runspec import get_spec_record
 
-    rec = get_record(run)
+    rec = get_spec_record(run)
     if as_json:
         click.echo(fmt.dumps(record_json(rec)))
         return

@@ -6,6 +6,7 @@ orders values inside each group. Missing values, params set to None and NaN alwa
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -65,8 +66,11 @@ def parse_sort_key(spec: str) -> SortKey:
     return SortKey(entity, key, descending)
 
 
-def _sort_one(runs: list[RunSummary], sort_key: SortKey) -> list[RunSummary]:
-    """Stable sort on one key, with the type grouping and missing-last rule of this module."""
+def _sort_one(runs: list[RunSummary], sort_key: SortKey, limit: int | None = None) -> list[RunSummary]:
+    """Stable sort on one key, with the type grouping and missing-last rule of this module.
+
+    With ``limit`` only the first ``limit`` runs are returned, found by a partial sort
+    (``heapq.nsmallest`` is documented equal to ``sorted(...)[:n]``, ties included)."""
     get = getter(sort_key.entity, sort_key.key)
     numbers: list[tuple[Any, RunSummary]] = []
     bools: list[tuple[Any, RunSummary]] = []
@@ -85,22 +89,30 @@ def _sort_one(runs: list[RunSummary], sort_key: SortKey) -> list[RunSummary]:
             strings.append((v if t is str else str(v), run))
     out: list[RunSummary] = []
     for group in (numbers, bools, strings):
-        group.sort(key=itemgetter(0), reverse=sort_key.descending)
+        room = None if limit is None else limit - len(out)
+        if room is not None and room <= 0:
+            return out
+        if room is not None and room < len(group):
+            pick = heapq.nlargest if sort_key.descending else heapq.nsmallest
+            group = pick(room, group, key=itemgetter(0))
+        else:
+            group.sort(key=itemgetter(0), reverse=sort_key.descending)
         out.extend(run for _, run in group)
     out.extend(missing)
-    return out
+    return out if limit is None else out[:limit]
 
 
-def sort_runs(runs: Iterable[RunSummary], keys: Sequence[str | SortKey] = ()) -> list[RunSummary]:
+def sort_runs(runs: Iterable[RunSummary], keys: Sequence[str | SortKey] = (),
+              limit: int | None = None) -> list[RunSummary]:
     """Sort by several keys, first key most significant; ties keep their input order.
 
-    With no keys: newest start_time first, ties by run_id.
+    With no keys: newest start_time first, ties by run_id. ``limit`` keeps the first N only.
     """
     parsed = [k if isinstance(k, SortKey) else parse_sort_key(k) for k in keys]
     out = list(runs)
     if not parsed:
         out.sort(key=attrgetter("run_id"))
         parsed = list(DEFAULT_SORT)
-    for sort_key in reversed(parsed):
-        out = _sort_one(out, sort_key)
+    for i, sort_key in enumerate(reversed(parsed)):
+        out = _sort_one(out, sort_key, limit if i == len(parsed) - 1 else None)
     return out

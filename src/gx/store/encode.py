@@ -148,7 +148,7 @@ def encode_files(rec: RunRecord) -> dict[str, bytes]:
 def _mapping(data: bytes | None) -> dict[str, Any]:
     if not data:
         return {}
-    loaded = yamlio.load(data)
+    loaded = yamlio.load_fast(data)
     return loaded if isinstance(loaded, dict) else {}
 
 

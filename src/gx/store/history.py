@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from dulwich.objects import Commit
@@ -44,14 +45,19 @@ def history_parents(commit: Commit, trailers: dict[str, str]) -> list[bytes]:
     return [p for p in commit.parents if p != source][:1] if kind == gobj.KIND_RUN else list(commit.parents[:1])
 
 
-def walk(store: Store, tip: bytes, stop: set[bytes] | frozenset[bytes] = frozenset()) -> Iterator[Entry]:
-    """Every gx commit reachable from ``tip``, newest first, each once; ``stop`` commits are not entered."""
+def walk(store: Store, tips: bytes | Iterable[bytes], stop: AbstractSet[bytes] = frozenset()) -> Iterator[Entry]:
+    """Every gx commit reachable from ``tips``, newest first, each once; ``stop`` commits are not entered."""
     repo = store.repo
-    seen: set[bytes] = {tip}
     heap: list[tuple[int, int, bytes]] = []
     counter = 0
-    first: Commit = repo[tip]  # type: ignore[assignment]
-    heapq.heappush(heap, (-first.commit_time, counter, tip))
+    seen: set[bytes] = set()
+    for tip in [tips] if isinstance(tips, bytes) else tips:
+        if tip in seen:
+            continue
+        seen.add(tip)
+        first: Commit = repo[tip]  # type: ignore[assignment]
+        counter += 1
+        heapq.heappush(heap, (-first.commit_time, counter, tip))
     while heap:
         _, _, sha = heapq.heappop(heap)
         if sha in stop:
@@ -90,10 +96,15 @@ def deleted_runs(entries: list[Entry]) -> set[str]:
     return {run for run, gone in state.items() if gone}
 
 
-def read_history(store: Store, experiment: str, tip: bytes | None = None) -> ExperimentHistory:
-    tip = tip if tip is not None else store.tip(experiment)
-    if tip is None:
+def experiment_tips(store: Store, experiment: str) -> list[bytes]:
+    """The local tip and any remote-tracking tips of one experiment."""
+    return [sha for name, sha in store.experiment_refs().values() if name == experiment]
+
+
+def read_history(store: Store, experiment: str, tips: Iterable[bytes] | None = None) -> ExperimentHistory:
+    tips = list(tips) if tips is not None else experiment_tips(store, experiment)
+    if not tips:
         return ExperimentHistory(experiment, [], set())
-    entries = list(walk(store, tip))
+    entries = list(walk(store, tips))
     runs = [e for e in entries if e.kind == gobj.KIND_RUN and e.run_id]
     return ExperimentHistory(experiment, runs, deleted_runs(entries))

@@ -75,6 +75,25 @@ class Store:
                 out[name] = sha
         return dict(sorted(out.items()))
 
+    def experiment_refs(self, remotes: bool = True) -> dict[bytes, tuple[str, bytes]]:
+        """Every ref holding experiment history: ``{ref: (experiment, tip)}``.
+
+        Besides ``refs/experiments/*`` this includes remote-tracking copies that a plain
+        ``git fetch`` brings (``refs/remotes/<remote>/experiments/*``), so teammates' runs are
+        visible before they are merged.
+        """
+        out: dict[bytes, tuple[str, bytes]] = {}
+        for ref, sha in self.repo.refs.as_dict().items():
+            if ref.startswith(b"refs/experiments/"):
+                name = experiment_from_ref(ref)
+            elif remotes and ref.startswith(b"refs/remotes/") and b"/experiments/" in ref:
+                name = experiment_from_ref(PREFIX.encode() + ref.split(b"/experiments/", 1)[1])
+            else:
+                continue
+            if name is not None:
+                out[ref] = (name, sha)
+        return out
+
     def tip(self, experiment: str) -> bytes | None:
         try:
             return self.repo.refs[experiment_ref(experiment)]

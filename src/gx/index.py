@@ -1,0 +1,258 @@
+"""A local, rebuildable SQLite index of run summaries under ``.git/gx/index.sqlite``.
+
+Never the source of truth: every read first compares the experiment refs with the tips the
+index last saw and walks only the new commits (refs moved by ``git fetch``, another process or
+another tool are picked up). A deleted, corrupt or outdated index is rebuilt silently.
+Set ``GX_NO_INDEX=1`` to read the refs directly.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sqlite3
+import sys
+from collections.abc import Iterable
+from contextlib import suppress
+from typing import Any
+
+from gx.record import RunSummary
+from gx.store import objects as gobj
+from gx.store.encode import decode_summary
+from gx.store.history import Entry, walk
+from gx.store.repo import Store
+
+# marshal's format follows the Python version: a new interpreter rebuilds the index
+SCHEMA_VERSION = f"3-py{sys.version_info[0]}.{sys.version_info[1]}"
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
+CREATE TABLE commits(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL);
+CREATE TABLE runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, start_time REAL,
+                  name TEXT NOT NULL, head BLOB NOT NULL, params BLOB NOT NULL, metrics BLOB NOT NULL,
+                  tags BLOB NOT NULL, PRIMARY KEY(run_id, experiment));
+CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
+                    time REAL NOT NULL, commit_time INTEGER NOT NULL);
+CREATE INDEX commits_by_experiment ON commits(experiment);
+"""
+
+
+def enabled() -> bool:
+    return os.environ.get("GX_NO_INDEX", "") in ("", "0")
+
+
+class _Hits(set):  # type: ignore[type-arg]
+    """A stop set that remembers which of its members a walk ran into."""
+
+    def __init__(self, items: Iterable[bytes]) -> None:
+        super().__init__(items)
+        self.hits: set[bytes] = set()
+
+    def __contains__(self, item: object) -> bool:
+        found = super().__contains__(item)
+        if found:
+            self.hits.add(item)  # type: ignore[arg-type]
+        return found
+
+
+def summary_row(store: Store, entry: Entry, experiment: str) -> tuple[Any, ...]:
+    """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
+    tree = entry.commit.tree
+    rec = decode_summary(lambda path: store.read_blob(tree, path), experiment, entry.run_id or "")
+    return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
+            rec.tags, rec.source.get("commit"))
+
+
+class Index:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.path = store.paths.gx_dir / "index.sqlite"
+        self.conn = self._open()
+
+    # -- opening -----------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(2):
+            try:
+                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                version = self._version(conn)
+                if version != SCHEMA_VERSION:
+                    conn.close()
+                    self._remove()
+                    conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
+                    conn.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+                return conn
+            except sqlite3.DatabaseError:
+                if attempt:
+                    raise
+                self._remove()  # corrupt: start again from the refs
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection) -> str | None:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with suppress(FileNotFoundError):
+                os.remove(str(self.path) + suffix)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- keeping up with the refs ---------------------------------------------------------
+    def refresh(self) -> None:
+        """Index what the refs have that the index has not seen yet."""
+        current = {ref.decode(): (exp, sha.decode()) for ref, (exp, sha) in self.store.experiment_refs().items()}
+        conn = self.conn
+        indexed = {ref: (exp, tip) for ref, exp, tip in conn.execute("SELECT ref, experiment, tip FROM refs")}
+        if indexed == current:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            indexed = {ref: (exp, tip) for ref, exp, tip in conn.execute("SELECT ref, experiment, tip FROM refs")}
+            changed: dict[str, list[tuple[str | None, str]]] = {}
+            rebuild: set[str] = set()
+            for ref, (exp, tip) in current.items():
+                old = indexed.get(ref)
+                if old != (exp, tip):
+                    changed.setdefault(exp, []).append((old[1] if old and old[0] == exp else None, tip))
+            for ref, (exp, _) in indexed.items():
+                if ref not in current:
+                    rebuild.add(exp)
+            for exp, moves in changed.items():
+                if exp not in rebuild and not self._advance(exp, moves):
+                    rebuild.add(exp)
+            for exp in rebuild:
+                self._rebuild(exp, [tip for e, tip in current.values() if e == exp])
+            conn.execute("DELETE FROM refs")
+            conn.executemany("INSERT INTO refs VALUES(?,?,?)", [(r, e, t) for r, (e, t) in current.items()])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
+        """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
+        known = _Hits(row[0].encode() for row in
+                      self.conn.execute("SELECT sha FROM commits WHERE experiment=?", (experiment,)))
+        new = {tip for _, tip in moves if tip.encode() not in known}
+        seen = self._index_walk(experiment, [t.encode() for t in new], known)
+        reached = known.hits | seen
+        return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
+
+    def _rebuild(self, experiment: str, tips: list[str]) -> None:
+        for table in ("runs", "commits", "events"):
+            self.conn.execute(f"DELETE FROM {table} WHERE experiment=?", (experiment,))  # noqa: S608
+        if tips:
+            self._index_walk(experiment, [t.encode() for t in tips], frozenset())
+
+    def _index_walk(self, experiment: str, tips: list[bytes], stop: Any) -> set[bytes]:
+        seen: set[bytes] = set()
+        if not tips:
+            return seen
+        commits, runs, events = [], [], []
+        for entry in walk(self.store, tips, stop):
+            seen.add(entry.sha)
+            commits.append((entry.sha.decode(), experiment))
+            if entry.kind == gobj.KIND_RUN and entry.run_id:
+                row = summary_row(self.store, entry, experiment)
+                head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
+                runs.append((entry.run_id, experiment, entry.sha.decode(), row[3], row[1], head,
+                             marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7])))
+            elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
+                events.append((entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time))
+        self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?)", commits)
+        self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?)", runs)
+        self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?)", events)
+        return seen
+
+    # -- queries -------------------------------------------------------------------------
+    def deleted(self, experiments: list[str] | None) -> set[tuple[str, str]]:
+        """(experiment, run_id) pairs whose latest delete/restore event is a delete."""
+        state: dict[tuple[str, str], str] = {}
+        sql = "SELECT experiment, run_id, kind FROM events"
+        rows = self.conn.execute(sql + _where(experiments) + " ORDER BY time, commit_time", experiments or ())
+        for exp, run_id, kind in rows:
+            state[(exp, run_id)] = kind
+        return {key for key, kind in state.items() if kind == gobj.KIND_DELETE}
+
+    def summaries(self, experiments: list[str] | None = None, include_deleted: bool = False,
+                  deleted_only: bool = False) -> list[RunSummary]:
+        deleted = self.deleted(experiments)
+        out = []
+        loads = marshal.loads
+        new = LazySummary.__new__
+        sql = ("SELECT experiment, sha, head, params, metrics, tags FROM runs" + _where(experiments)
+               + " ORDER BY start_time DESC")
+        for exp, sha, head, params, metrics, tags in self.conn.execute(sql, experiments or ()):
+            run_id, name, status, start, end, source = loads(head)
+            gone = bool(deleted) and (exp, run_id) in deleted
+            if (gone if deleted_only else include_deleted or not gone):
+                run = new(LazySummary)
+                run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
+                run.start_time, run.end_time, run.commit, run.deleted, run.source_commit = start, end, sha, gone, source
+                run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
+                out.append(run)
+        return out
+
+    def find(self, prefix: str) -> list[tuple[str, str, str]]:
+        """(experiment, run_id, sha) of runs whose id starts with ``prefix``."""
+        rows = self.conn.execute("SELECT experiment, run_id, sha FROM runs WHERE run_id >= ? AND run_id < ?",
+                                 (prefix, prefix + "\uffff"))
+        return list(rows)
+
+    def find_by_name(self, name: str) -> list[tuple[str, str, str]]:
+        return list(self.conn.execute("SELECT experiment, run_id, sha FROM runs WHERE name = ?", (name,)))
+
+
+def _lazy(field: str) -> property:
+    """A RunSummary mapping decoded from the index on first use (listing 100k runs touches few)."""
+    raw_name, cache_name = f"_raw_{field}", f"_{field}"
+
+    def get(self: LazySummary) -> Any:
+        try:
+            return self.__dict__[cache_name]
+        except KeyError:
+            value = self.__dict__[cache_name] = marshal.loads(self.__dict__.pop(raw_name))
+            return value
+
+    def set_(self: LazySummary, value: Any) -> None:
+        self.__dict__.pop(raw_name, None)
+        self.__dict__[cache_name] = value
+
+    return property(get, set_)
+
+
+class LazySummary(RunSummary):
+    """A RunSummary whose params, metrics and tags stay encoded until read."""
+
+    params = _lazy("params")  # type: ignore[assignment]
+    metrics = _lazy("metrics")  # type: ignore[assignment]
+    tags = _lazy("tags")  # type: ignore[assignment]
+
+
+def _where(experiments: list[str] | None) -> str:
+    if not experiments:
+        return ""
+    return " WHERE experiment IN (" + ",".join("?" * len(experiments)) + ")"
+
+
+def open_index(store: Store) -> Index | None:
+    """The refreshed index, or None when disabled or unusable (callers then read the refs)."""
+    if not enabled():
+        return None
+    try:
+        index = Index(store)
+        index.refresh()
+        return index
+    except (sqlite3.Error, OSError):
+        return None
