@@ -1,0 +1,102 @@
+"""``gx best METRIC [EXP]``: the run with the lowest (or highest) last value of a metric.
+
+The direction defaults from the metric's name: a name with a word that means higher is better
+(``acc``, ``accuracy``, ``auc``, ``f1``, ``precision``, ``recall``, ``r2``, ``score``, ``map``,
+``iou``, ``bleu`` …, see ``HIGHER_IS_BETTER``) is maximised, unless it also has a word that means
+lower is better (``loss``, ``error``, ``rmse`` …); anything else is minimised.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import click
+
+from gx.cli import format as fmt
+from gx.errors import BadValue
+from gx.record import RunSummary
+
+#: Words (after splitting the name on non-alphanumerics and camelCase) that mean higher is better.
+HIGHER_IS_BETTER = frozenset({
+    "acc", "accuracy", "ap", "auc", "auroc", "bleu", "dice", "f1", "f1score", "fscore", "hit",
+    "hits", "hitrate", "iou", "kappa", "map", "mcc", "miou", "mrr", "ndcg", "precision", "psnr",
+    "r2", "recall", "return", "reward", "rouge", "score", "sharpe", "ssim", "top1", "top5",
+})  # fmt: skip
+#: Words that mean lower is better; they win over the words above (``top1_error``, ``score_loss``).
+LOWER_IS_BETTER = frozenset({
+    "cer", "err", "error", "latency", "loss", "mae", "mape", "mse", "nll", "perplexity", "ppl",
+    "rmse", "wer",
+})  # fmt: skip
+
+
+def metric_words(metric: str) -> list[str]:
+    """``"valTop1_acc"`` -> ``["val", "top1", "acc"]``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", metric)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def metric_goal(metric: str) -> str:
+    """``"max"`` when the name says higher is better, else ``"min"`` (the rule is documented above)."""
+    words = {w for word in metric_words(metric) for w in (word, word.rstrip("0123456789"))}
+    return "max" if words & HIGHER_IS_BETTER and not words & LOWER_IS_BETTER else "min"
+
+
+def best_run(runs: Sequence[RunSummary], metric: str, goal: str) -> tuple[RunSummary, int]:
+    """The winner and how many runs had a value; runs without the metric or with NaN are ignored.
+
+    Ties go to the first run in the given order (newest first from ``list_runs``).
+    """
+    scored = [(v, r) for r in runs if (v := r.metrics.get(metric)) is not None and not math.isnan(v)]
+    if not scored:
+        known = sorted({k for r in runs for k in r.metrics})
+        hint = f"known metrics: {', '.join(known)}" if known else "the runs have no metrics"
+        raise BadValue(f"no run has a value for metric {metric!r} among {len(runs)} runs; {hint}")
+    pick = max if goal == "max" else min
+    value, winner = pick(scored, key=lambda pair: pair[0])
+    return winner, len(scored)
+
+
+@click.command("best")
+@click.argument("metric")
+@click.argument("experiment", required=False)
+@click.option("--min", "goal", flag_value="min", help="Lower is better.")
+@click.option("--max", "goal", flag_value="max", help="Higher is better.")
+@click.option("-f", "--filter", "filter_string", default="", metavar="FILTER",
+              help="Only runs matching a search filter, e.g. \"params.alpha < 0.5\".")
+@click.option("--json", "as_json", is_flag=True, help="The winner as JSON.")
+def best_cmd(metric: str, experiment: str | None, goal: str | None, filter_string: str,
+             as_json: bool) -> None:
+    """Print the run of EXPERIMENT (default: all) with the best last value of METRIC.
+
+    Without --min/--max, names with a word like acc, accuracy, auc, f1, precision, recall, r2,
+    score, map, iou or bleu are maximised (unless they also say loss or error); others minimised.
+    Runs without the metric, or with NaN, are ignored; deleted runs are not considered.
+    """
+    from gx.api import search
+
+    metric = re.sub(r"^metrics?\.", "", metric)
+    goal = goal or metric_goal(metric)
+    runs = search([experiment] if experiment else None, filter_string)  # a bad filter fails before any read
+    if not runs:
+        scope = f" in {experiment!r}" if experiment else ""
+        matching = f" matching {filter_string!r}" if filter_string.strip() else ""
+        raise BadValue(f"no runs{scope}{matching}; check 'gx ls' or widen the filter")
+    winner, considered = best_run(runs, metric, goal)
+    value = winner.metrics[metric]
+    if as_json:
+        click.echo(fmt.dumps({"metric": metric, "goal": goal, "value": value,
+                              "considered": considered, "run": fmt.summary_json(winner)}))
+        return
+    which = "highest" if goal == "max" else "lowest"
+    params = " ".join(f"{k}={fmt.value(v)}" for k, v in winner.params.items())
+    metrics = " ".join(f"{k}={fmt.value(v)}" for k, v in winner.metrics.items())
+    click.echo("\n".join([
+        f"best {metric} ({which} of {considered} run{'s' if considered != 1 else ''}): {fmt.value(value)}",
+        f"run         {winner.run_id}",
+        f"name        {winner.name or '-'}",
+        f"experiment  {winner.experiment}",
+        f"params      {params or '-'}",
+        f"metrics     {metrics or '-'}",
+    ]))  # fmt: skip

@@ -1,0 +1,50 @@
+"""``gx compare RUN RUN...`` (side by side) and ``gx diff A B`` (only what changed)."""
+
+from __future__ import annotations
+
+import click
+
+FORMAT = click.Choice(["table", "csv", "json", "md"])
+
+
+@click.command("compare")
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--format", "out_format", type=FORMAT, default="table", show_default=True,
+              help="Output format.")
+def compare_cmd(runs: tuple[str, ...], out_format: str) -> None:
+    """Compare RUNS side by side: attributes, params and metrics, one column per run.
+
+    A * marks params, metrics and experiment/status/source values that are not the same in
+    every run; each metric shows its change against the first run (absolute and %).
+    A RUN is an id, a unique id prefix, a unique run name, an experiment (its newest run)
+    or EXP~N (N runs before its newest, as listed by `gx log EXP`).
+    """
+    from gx.compare import compare, render_comparison
+    from gx.runspec import load_specs
+
+    if len(runs) < 2:
+        raise click.UsageError("give at least two runs to compare")
+    click.echo(render_comparison(compare(load_specs(runs)), out_format))
+
+
+@click.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--code", is_flag=True, help="Also the unified diff of the code the two runs ran.")
+@click.option("--format", "out_format", type=FORMAT, default="table", show_default=True,
+              help="Output format (csv cannot hold --code).")
+def diff_cmd(a: str, b: str, code: bool, out_format: str) -> None:
+    """Show the params and metrics that differ from run A to run B, with deltas for numbers.
+
+    --code adds the diff between the source trees (the snapshot of uncommitted changes when a
+    run had one, else its source commit). A and B are run specs as in `gx compare`.
+    """
+    from gx.api import open_store
+    from gx.compare import diff, render_diff
+    from gx.runspec import load_specs
+
+    if code and out_format == "csv":
+        raise click.UsageError("--format csv cannot hold the code diff; use table, md or json")
+    with open_store() as store:
+        old, new = load_specs([a, b], store)
+        click.echo(render_diff(diff(old, new, code=code, store=store), out_format))
