@@ -94,3 +94,21 @@ def test_search_filter_sort_limit(runs, monkeypatch):
     assert got == ["r2", "r1"]  # r4 is deleted
     monkeypatch.setenv("GX_NO_INDEX", "1")
     assert [r.name for r in gx.api.search(["idx"], "metrics.score >= 1 and params.i != 3", ["-metrics.score"], 2)] == got
+
+
+def test_best_through_the_index_matches_a_scan(repo, monkeypatch):
+    values = [3.0, float("nan"), 1.0, 1.0, 5.0, 0.5]
+    ids = []
+    for i, v in enumerate(values):
+        with gx.start_run(experiment="b", run_name=f"r{i}") as run:
+            gx.log_metric("loss", v)
+            gx.log_metric("acc", -v)
+        ids.append(run.info.run_id)
+    gx.api.delete_run(ids[5])  # the true minimum is deleted
+    fast = gx.api.best("loss", "min")
+    assert fast[0].name == "r3" and fast[1:] == (4, 4)  # newest of the tie 1.0; NaN and deleted ignored
+    assert gx.api.best("acc", "max")[0].name == "r3"
+    monkeypatch.setenv("GX_NO_INDEX", "1")
+    slow = gx.api.best("loss", "min")
+    assert (slow[0].run_id, slow[1]) == (fast[0].run_id, fast[1])
+    assert gx.api.best("nope", "min")[0] is None

@@ -134,6 +134,35 @@ def search(experiments: Iterable[str] | None = None, filter_string: str = "", or
     return runs[:max_results] if max_results is not None else runs
 
 
+def best(metric: str, goal: str, experiments: Iterable[str] | None = None,
+         filter_string: str = "") -> tuple[RunSummary | None, int, int]:
+    """The best non-deleted run by the last value of ``metric`` (NaN and missing ignored).
+
+    Returns (winner or None, runs with a value, runs considered). Without a filter the index
+    answers with one query; otherwise it is a search and a scan.
+    """
+    import math
+
+    from gx.index import open_index
+
+    with open_store() as store:
+        names = _experiments(store, experiments) if experiments else None
+        index = open_index(store) if not filter_string.strip() else None
+        if index is not None:
+            try:
+                winner, with_value = index.best(metric, goal, names)
+                total = with_value if winner is not None else len(index.summaries(names))
+                return winner, with_value, total
+            finally:
+                index.close()
+        runs = search(names, filter_string, store=store)
+    scored = [(v, r) for r in runs if (v := r.metrics.get(metric)) is not None and not math.isnan(v)]
+    if not scored:
+        return None, 0, len(runs)
+    pick = max if goal == "max" else min
+    return pick(scored, key=lambda pair: pair[0])[1], len(scored), len(runs)
+
+
 def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
     own = store is None
     store = store or open_store()
@@ -229,6 +258,7 @@ def _tombstone(run_id: str, kind: str) -> RunRef:
 
 
 __all__ = [
+    "best",
     "experiment_names",
     "search",
     "Entry", "ExperimentInfo", "RunRef", "delete_run", "get_record", "get_run", "list_experiments",

@@ -23,7 +23,7 @@ from gx.store.history import Entry, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"3-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"4-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
@@ -33,7 +33,10 @@ CREATE TABLE runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT N
                   tags BLOB NOT NULL, PRIMARY KEY(run_id, experiment));
 CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
                     time REAL NOT NULL, commit_time INTEGER NOT NULL);
+CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
+                           PRIMARY KEY(key, run_id, experiment));
 CREATE INDEX commits_by_experiment ON commits(experiment);
+CREATE INDEX metric_by_value ON metric_values(key, value);
 """
 
 
@@ -150,7 +153,7 @@ class Index:
         return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:
-        for table in ("runs", "commits", "events"):
+        for table in ("runs", "commits", "events", "metric_values"):
             self.conn.execute(f"DELETE FROM {table} WHERE experiment=?", (experiment,))  # noqa: S608
         if tips:
             self._index_walk(experiment, [t.encode() for t in tips], frozenset())
@@ -159,7 +162,7 @@ class Index:
         seen: set[bytes] = set()
         if not tips:
             return seen
-        commits, runs, events = [], [], []
+        commits, runs, events, values = [], [], [], []
         for entry in walk(self.store, tips, stop):
             seen.add(entry.sha)
             commits.append((entry.sha.decode(), experiment))
@@ -168,11 +171,14 @@ class Index:
                 head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
                 runs.append((entry.run_id, experiment, entry.sha.decode(), row[3], row[1], head,
                              marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7])))
+                # SQLite stores NaN as NULL, which is what "no usable value" should be
+                values.extend((entry.run_id, experiment, k, v) for k, v in row[6].items())
             elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
                 events.append((entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time))
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?)", commits)
         self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?)", events)
+        self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?)", values)
         return seen
 
     # -- queries -------------------------------------------------------------------------
@@ -203,6 +209,42 @@ class Index:
                 run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
                 out.append(run)
         return out
+
+    def best(self, metric: str, goal: str, experiments: list[str] | None = None) -> tuple[RunSummary | None, int]:
+        """The non-deleted run with the lowest (``goal="min"``) or highest last value of ``metric``,
+        newest first among ties, and how many non-deleted runs have a value: one indexed query."""
+        deleted = self.deleted(experiments)
+        scope = "" if not experiments else " AND m.experiment IN (" + ",".join("?" * len(experiments)) + ")"
+        order = "DESC" if goal == "max" else "ASC"
+        sql = ("SELECT m.experiment, m.run_id FROM metric_values m JOIN runs r USING(run_id, experiment) "
+               f"WHERE m.key = ? AND m.value IS NOT NULL{scope} ORDER BY m.value {order}, r.start_time DESC")
+        winner = None
+        for exp, run_id in self.conn.execute(sql, (metric, *(experiments or ()))):
+            if (exp, run_id) not in deleted:
+                winner = (exp, run_id)
+                break
+        counted = self.conn.execute(
+            f"SELECT m.experiment, m.run_id FROM metric_values m WHERE m.key = ? AND m.value IS NOT NULL{scope}",
+            (metric, *(experiments or ())),
+        ) if deleted else None
+        if counted is not None:
+            considered = sum(1 for pair in counted if pair not in deleted)
+        else:
+            considered = self.conn.execute(
+                f"SELECT count(*) FROM metric_values m WHERE m.key = ? AND m.value IS NOT NULL{scope}",
+                (metric, *(experiments or ())),
+            ).fetchone()[0]
+        if winner is None:
+            return None, considered
+        return self._summary(*winner), considered
+
+    def _summary(self, experiment: str, run_id: str) -> RunSummary:
+        row = self.conn.execute("SELECT sha, head, params, metrics, tags FROM runs WHERE experiment=? AND run_id=?",
+                                (experiment, run_id)).fetchone()
+        sha, head, params, metrics, tags = row
+        run_id, name, status, start, end, source = marshal.loads(head)
+        return RunSummary(run_id, experiment, name, status, start, end, marshal.loads(params),
+                          marshal.loads(metrics), marshal.loads(tags), sha, False, source)
 
     def find(self, prefix: str) -> list[tuple[str, str, str]]:
         """(experiment, run_id, sha) of runs whose id starts with ``prefix``."""

@@ -8,15 +8,12 @@ lower is better (``loss``, ``error``, ``rmse`` …); anything else is minimised.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
 
 import click
 
 from gx.cli import format as fmt
 from gx.errors import BadValue
-from gx.record import RunSummary
 
 #: Words (after splitting the name on non-alphanumerics and camelCase) that mean higher is better.
 HIGHER_IS_BETTER = frozenset({
@@ -43,21 +40,6 @@ def metric_goal(metric: str) -> str:
     return "max" if words & HIGHER_IS_BETTER and not words & LOWER_IS_BETTER else "min"
 
 
-def best_run(runs: Sequence[RunSummary], metric: str, goal: str) -> tuple[RunSummary, int]:
-    """The winner and how many runs had a value; runs without the metric or with NaN are ignored.
-
-    Ties go to the first run in the given order (newest first from ``list_runs``).
-    """
-    scored = [(v, r) for r in runs if (v := r.metrics.get(metric)) is not None and not math.isnan(v)]
-    if not scored:
-        known = sorted({k for r in runs for k in r.metrics})
-        hint = f"known metrics: {', '.join(known)}" if known else "the runs have no metrics"
-        raise BadValue(f"no run has a value for metric {metric!r} among {len(runs)} runs; {hint}")
-    pick = max if goal == "max" else min
-    value, winner = pick(scored, key=lambda pair: pair[0])
-    return winner, len(scored)
-
-
 @click.command("best")
 @click.argument("metric")
 @click.argument("experiment", required=False)
@@ -74,16 +56,20 @@ def best_cmd(metric: str, experiment: str | None, goal: str | None, filter_strin
     score, map, iou or bleu are maximised (unless they also say loss or error); others minimised.
     Runs without the metric, or with NaN, are ignored; deleted runs are not considered.
     """
-    from gx.api import search
+    from gx import api
 
     metric = re.sub(r"^metrics?\.", "", metric)
     goal = goal or metric_goal(metric)
-    runs = search([experiment] if experiment else None, filter_string)  # a bad filter fails before any read
-    if not runs:
+    winner, considered, total = api.best(metric, goal, [experiment] if experiment else None, filter_string)
+    if winner is None:
         scope = f" in {experiment!r}" if experiment else ""
         matching = f" matching {filter_string!r}" if filter_string.strip() else ""
-        raise BadValue(f"no runs{scope}{matching}; check 'gx ls' or widen the filter")
-    winner, considered = best_run(runs, metric, goal)
+        if not total:
+            raise BadValue(f"no runs{scope}{matching}; check 'gx ls' or widen the filter")
+        runs = api.search([experiment] if experiment else None, filter_string)
+        known = sorted({k for r in runs for k in r.metrics})
+        hint = f"known metrics: {', '.join(known)}" if known else "the runs have no metrics"
+        raise BadValue(f"no run has a value for metric {metric!r} among {total} runs; {hint}")
     value = winner.metrics[metric]
     if as_json:
         click.echo(fmt.dumps({"metric": metric, "goal": goal, "value": value,
