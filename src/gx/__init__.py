@@ -1,44 +1,28 @@
 """gx: git-native experiment tracking. Every run is a commit on ``refs/experiments/<name>``.
 
 The fluent API follows MLflow's names, so ``import gx as mlflow`` runs most tutorial code.
-Importing gx loads neither dulwich, pandas nor matplotlib; they load when first needed.
+Importing gx loads nothing heavy: the API's modules load on first use (dulwich, pandas and
+matplotlib only when a call needs them), which keeps git hooks and ``gx --help`` fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from gx._version import __version__
-from gx.errors import GxError
-from gx.fluent import (
-    active_run,
-    end_run,
-    log_artifact,
-    log_artifacts,
-    log_dict,
-    log_figure,
-    log_metric,
-    log_metrics,
-    log_param,
-    log_params,
-    log_text,
-    params,
-    set_experiment,
-    set_tag,
-    set_tags,
-    start_run,
-)
-from gx.run_object import Run, RunData, RunInfo
 
 _LAZY = {
-    "get_run": "gx.api",
-    "list_runs": "gx.api",
-    "delete_run": "gx.api",
-    "restore_run": "gx.api",
-    "list_experiments": "gx.api",
-    "search_runs": "gx.frame",
-    "runs": "gx.frame",
-    "get_metric_history": "gx.frame",
+    **dict.fromkeys(
+        ["active_run", "end_run", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_metric",
+         "log_metrics", "log_param", "log_params", "log_text", "params", "set_experiment", "set_tag", "set_tags",
+         "start_run"],
+        "gx.fluent",
+    ),
+    **dict.fromkeys(["Run", "RunData", "RunInfo"], "gx.run_object"),
+    "GxError": "gx.errors",
+    **dict.fromkeys(["get_run", "list_runs", "delete_run", "restore_run", "list_experiments"], "gx.api"),
+    **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.frame"),
 }
 
 
@@ -46,13 +30,13 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'gx' has no attribute {name!r}")
-    import importlib
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
 
-    return getattr(importlib.import_module(module), name)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
-__all__ = [
-    "GxError", "Run", "RunData", "RunInfo", "__version__", "active_run", "end_run", "log_artifact",
-    "log_artifacts", "log_dict", "log_figure", "log_metric", "log_metrics", "log_param", "log_params",
-    "log_text", "params", "set_experiment", "set_tag", "set_tags", "start_run", *_LAZY,
-]
+__all__ = ["__version__", *_LAZY]

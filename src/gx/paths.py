@@ -34,7 +34,10 @@ class RepoPaths:
 
 
 def _looks_like_git_dir(path: Path) -> bool:
-    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+    """A repository's git dir, or a linked worktree's private one (objects live in its commondir)."""
+    if not (path / "HEAD").is_file():
+        return False
+    return (path / "commondir").is_file() or ((path / "objects").is_dir() and (path / "refs").is_dir())
 
 
 def _read_gitfile(path: Path) -> Path:
@@ -53,6 +56,16 @@ def _common_dir(git_dir: Path) -> Path:
     return git_dir
 
 
+def _worktree_of(git_dir: Path) -> Path | None:
+    """The worktree of a git dir named by GIT_DIR (git sets it so for hooks in linked worktrees)."""
+    gitdir_file = git_dir / "gitdir"  # a linked worktree's private dir points at its .git file
+    if gitdir_file.is_file():
+        return Path(gitdir_file.read_text(encoding="utf-8").strip()).resolve().parent
+    if git_dir.name == ".git":
+        return git_dir.parent
+    return None  # bare
+
+
 def find_repo(start: str | os.PathLike[str] | None = None) -> RepoPaths:
     """Locate the enclosing repository (worktree, linked worktree or bare); else NotARepository."""
     env_dir = os.environ.get("GIT_DIR")
@@ -61,7 +74,7 @@ def find_repo(start: str | os.PathLike[str] | None = None) -> RepoPaths:
         if not _looks_like_git_dir(git_dir):
             raise NotARepository(f"GIT_DIR={env_dir} is not a git repository")
         work = os.environ.get("GIT_WORK_TREE")
-        return RepoPaths(Path(work).resolve() if work else None, git_dir, _common_dir(git_dir))
+        return RepoPaths(Path(work).resolve() if work else _worktree_of(git_dir), git_dir, _common_dir(git_dir))
     here = Path(start if start is not None else os.getcwd()).resolve()
     for directory in (here, *here.parents):
         dot_git = directory / ".git"

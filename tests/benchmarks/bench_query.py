@@ -93,7 +93,10 @@ print(json.dumps({"build": build, "search_all": times[1], "search_filtered": fil
 
 def mlflow_row(python: str | None, size: int) -> dict | None:
     python = python or sys.executable
-    check = subprocess.run([python, "-c", "import mlflow"], capture_output=True)
+    try:
+        check = subprocess.run([python, "-c", "import mlflow"], capture_output=True)
+    except OSError:
+        return None
     if check.returncode != 0:
         return None
     out = subprocess.run([python, "-c", MLFLOW_CODE, str(size)], capture_output=True, text=True, check=True)
