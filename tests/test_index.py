@@ -112,3 +112,13 @@ def test_best_through_the_index_matches_a_scan(repo, monkeypatch):
     slow = gx.api.best("loss", "min")
     assert (slow[0].run_id, slow[1]) == (fast[0].run_id, fast[1])
     assert gx.api.best("nope", "min")[0] is None
+
+
+def test_a_remote_branch_named_experiments_is_not_an_experiment(repo):
+    head = repo.git("rev-parse", "HEAD").strip()
+    repo.git("update-ref", "refs/remotes/origin/experiments/oops", head)  # a code branch, not gx history
+    with gx.start_run(experiment="real"):
+        gx.log_metric("m", 1.0)
+    with Store.open() as store:
+        assert gx.api.experiment_names(store) == ["real"]
+    assert [r.experiment for r in gx.api.list_runs()] == ["real"]

@@ -31,6 +31,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "diff": ("gx.cli.compare", "diff_cmd", "Show what changed between two runs."),
     "log": ("gx.cli.log", "log_cmd", "An experiment's history, one line per run."),
     "plot": ("gx.cli.plot", "plot_cmd", "Plot metric histories, scatters or parallel coordinates."),
+    "init": ("gx.cli.share", "init_cmd", "Set up gx in this repository (sharing, hooks)."),
+    "remote": ("gx.cli.share", "remote_group", "Make plain git push/fetch carry experiments."),
+    "push": ("gx.cli.share", "push_cmd", "Push experiments to a remote."),
+    "pull": ("gx.cli.share", "pull_cmd", "Fetch and merge experiments from a remote."),
+    "sync": ("gx.cli.share", "sync_cmd", "Pull, then push experiments."),
+    "hooks": ("gx.cli.hooks", "hooks_group", "Install git hooks that auto-log commits."),
     "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
 }
 

@@ -88,11 +88,20 @@ class Store:
                 name = experiment_from_ref(ref)
             elif remotes and ref.startswith(b"refs/remotes/") and b"/experiments/" in ref:
                 name = experiment_from_ref(PREFIX.encode() + ref.split(b"/experiments/", 1)[1])
+                if name is not None and not self._is_gx_commit(sha):
+                    continue  # a branch that happens to be called experiments/<x>, not gx history
             else:
                 continue
             if name is not None:
                 out[ref] = (name, sha)
         return out
+
+    def _is_gx_commit(self, sha: bytes) -> bool:
+        try:
+            commit = self.repo[sha]
+        except KeyError:
+            return False
+        return commit.type_name == b"commit" and b"\nGx-Kind: " in commit.message  # type: ignore[attr-defined]
 
     def tip(self, experiment: str) -> bytes | None:
         try:

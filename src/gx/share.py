@@ -1,0 +1,319 @@
+"""Sharing experiments: ``gx remote setup``, and ``push``/``pull``/``sync`` through dulwich.
+
+Diverged experiments are joined by merge commits, never rewritten or force-pushed; a push the remote
+refuses because it moved meanwhile is retried after fetching and merging.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from gx.errors import BadName, RemoteError, UnknownExperiment
+from gx.store import objects as gobj
+from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
+from gx.store.refs import experiment_from_ref, validate_experiment
+from gx.store.remote import (
+    Progress,
+    Remote,
+    add_config_lines,
+    config_value,
+    config_values,
+    fetch_experiments,
+    remote_names,
+    remove_config_lines,
+    resolve_remote,
+    send_experiments,
+)
+from gx.store.repo import Store
+
+#: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
+PUSH_ATTEMPTS = 10
+EXPERIMENTS_PUSH = "refs/experiments/*:refs/experiments/*"
+
+
+def tracking_refspec(remote: str) -> str:
+    """The fetch refspec ``gx remote setup`` adds: never ``+`` into ``refs/experiments/``."""
+    return f"+refs/experiments/*:refs/remotes/{remote}/experiments/*"
+
+
+@dataclass
+class ExperimentSync:
+    """What push/pull/sync did to one experiment."""
+
+    experiment: str
+    remote: str = ""  # the remote's name, or its URL
+    received: int = 0  # runs that came from the remote into the local experiment
+    sent: int = 0  # runs the remote did not have and now has
+    created: str = ""  # "local" or "remote": the experiment was new on that side
+    merged: bool = False  # a merge commit joined diverged histories
+    fast_forward: bool = False
+    skipped: str = ""  # why the experiment was left alone
+
+
+@contextmanager
+def _opened(store: Store | None) -> Iterator[Store]:
+    if store is not None:
+        yield store
+        return
+    from gx.api import open_store
+
+    with open_store() as own:
+        yield own
+
+
+def _is_gx_commit(store: Store, sha: bytes) -> bool:
+    try:
+        return "Gx-Kind" in gobj.trailers_of(store.repo[sha])  # type: ignore[arg-type]
+    except KeyError:
+        return False
+
+
+# -- reading teammates' runs before they are merged ----------------------------------------
+def remote_experiment_tips(store: Store) -> dict[str, list[bytes]]:
+    """Tips a plain ``git fetch`` left under ``refs/remotes/<remote>/experiments/*``, by experiment.
+
+    Only gx commits count (a *branch* named ``experiments/x`` is not an experiment); tips equal to
+    the local tip are left out.
+    """
+    names = sorted(remote_names(store), key=len, reverse=True)
+    local = store.experiments()
+    out: dict[str, list[bytes]] = {}
+    for sub, sha in sorted(store.repo.refs.as_dict(b"refs/remotes").items()):
+        text = sub.decode("utf-8", "replace")
+        owner = next((n for n in names if text.startswith(n + "/experiments/")), None)
+        rest = text[len(owner) + 1:] if owner else text.split("/", 1)[-1]
+        experiment = experiment_from_ref("refs/" + rest) if rest.startswith("experiments/") else None
+        if experiment is None or sha == local.get(experiment) or not _is_gx_commit(store, sha):
+            continue
+        tips = out.setdefault(experiment, [])
+        if sha not in tips:
+            tips.append(sha)
+    return out
+
+
+# -- pull ------------------------------------------------------------------------------------
+def _tracking_enabled(store: Store, remote: Remote) -> bool:
+    return remote.name is not None and tracking_refspec(remote.name) in config_values(
+        store, ("remote", remote.name), "fetch")
+
+
+def _set_tracking(store: Store, remote: Remote, experiment: str, sha: bytes) -> None:
+    """Keep ``refs/remotes/<r>/experiments/*`` current, as git does for refs its refspecs map."""
+    if _tracking_enabled(store, remote):
+        store.repo.refs[remote.tracking_ref(experiment)] = sha
+
+
+def _selected(names: Iterable[str] | None) -> set[str] | None:
+    return {validate_experiment(n) for n in names} if names else None
+
+
+def _integrate_all(store: Store, remote: Remote, tips: dict[str, bytes], wanted: set[str] | None,
+                   fetched: bool) -> list[ExperimentSync]:
+    out = []
+    for name in sorted(wanted - set(tips)) if wanted else []:
+        out.append(ExperimentSync(name, remote.label, skipped=f"not on {remote.label}"))
+    for name, tip in sorted(tips.items()):
+        result = ExperimentSync(name, remote.label)
+        out.append(result)
+        if not _is_gx_commit(store, tip):
+            result.skipped = f"{remote.label}'s refs/experiments/{name} is not a gx experiment"
+            continue
+        if fetched:
+            _set_tracking(store, remote, name, tip)
+        try:
+            done = integrate(store, name, tip, remote.label)
+        except BadName as exc:
+            result.skipped = str(exc)
+            continue
+        result.received = done.received
+        result.created = "local" if done.action == NEW else ""
+        result.merged, result.fast_forward = done.action == MERGED, done.action == FAST_FORWARD
+    return sorted(out, key=lambda r: r.experiment)
+
+
+def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fetch: bool = True,
+         progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
+    """Fetch the remote's experiments and merge them into the local ones (fast-forward when possible).
+
+    With ``fetch=False`` nothing is downloaded: what a plain ``git fetch`` left in
+    ``refs/remotes/<remote>/experiments/*`` is merged.
+    """
+    wanted = _selected(experiments)
+    with _opened(store) as st:
+        rem = resolve_remote(st, remote)
+        if fetch:
+            tips = fetch_experiments(st, rem, wanted, progress)
+        else:
+            if rem.name is None:
+                raise RemoteError("merging without fetching needs a remote name, not a URL")
+            prefix = f"refs/remotes/{rem.name}/experiments/"
+            tips = {}
+            for sub, sha in st.repo.refs.as_dict(prefix.encode()).items():
+                name = experiment_from_ref(b"refs/experiments/" + sub)
+                if name is not None and (wanted is None or name in wanted):
+                    tips[name] = sha
+        return _integrate_all(st, rem, tips, wanted, fetched=fetch)
+
+
+# -- push ------------------------------------------------------------------------------------
+def _local_experiments(store: Store, wanted: set[str] | None) -> dict[str, bytes]:
+    local = store.experiments()
+    if wanted is None:
+        return local
+    missing = sorted(wanted - set(local))
+    if missing:
+        raise UnknownExperiment(f"no local experiment named {missing[0]!r}; see 'gx experiments'")
+    return {name: local[name] for name in sorted(wanted)}
+
+
+def push(remote: str | None = None, experiments: Iterable[str] | None = None,
+         progress: Progress | None = None, store: Store | None = None,
+         attempts: int = PUSH_ATTEMPTS) -> list[ExperimentSync]:
+    """Send local experiments; a diverged or raced experiment is fetched, merged and sent again.
+
+    Remote refs only ever move forward (old tip -> a descendant), so nobody's runs are overwritten.
+    """
+    wanted = _selected(experiments)
+    with _opened(store) as st:
+        rem = resolve_remote(st, remote)
+        pending = set(_local_experiments(st, wanted))
+        results = {name: ExperimentSync(name, rem.label) for name in pending}
+        refused: dict[str, tuple[bytes | None, str]] = {}
+        for attempt in range(attempts):
+            decide = functools.partial(_decide, st, pending=pending, results=results)
+            sent = send_experiments(st, rem, decide, progress)
+            done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
+            for name in done:
+                _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
+            for name, reason in sent.failed.items():
+                if name in refused and refused[name][0] == sent.before.get(name):
+                    raise RemoteError(f"{rem.label} refused refs/experiments/{name}: {reason}")
+                refused[name] = (sent.before.get(name), reason)
+            pending -= done
+            if not pending:
+                break
+            if sent.failed or sent.busy or attempt:  # lost a race: back off, then fetch and push at once
+                time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+            tips = fetch_experiments(st, rem, pending, progress)
+            for result in _integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
+                got = results[result.experiment]
+                got.received += result.received
+                got.merged |= result.merged
+                got.fast_forward |= result.fast_forward
+        else:
+            raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
+                              "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
+        return sorted(results.values(), key=lambda r: r.experiment)
+
+
+def _decide(store: Store, remote_tips: dict[str, bytes], *, pending: set[str],
+            results: dict[str, ExperimentSync]) -> dict[str, bytes]:
+    """Which refs to move: those whose remote tip we contain; the rest need a fetch and merge first."""
+    out = {}
+    for name in sorted(pending):
+        local, theirs = store.tip(name), remote_tips.get(name)
+        result = results[name]
+        result.created, result.sent = ("remote" if theirs is None else ""), 0
+        if local is None or theirs == local:
+            continue
+        if theirs is None:
+            out[name], result.sent = local, count_runs(store, local)
+        elif theirs in store.repo.object_store:
+            rel = relate(store, local, theirs)
+            if rel.local_has_remote:
+                out[name], result.sent = local, rel.local_only_runs
+    return out
+
+
+def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
+         progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
+    """Pull every experiment of the remote, then push every local one: both sides end equal."""
+    with _opened(store) as st:
+        pulled = {r.experiment: r for r in pull(remote, experiments, progress=progress, store=st)}
+        wanted = [n for n in (experiments or st.experiments()) if n in st.experiments()]
+        pushed = push(remote, wanted, progress=progress, store=st) if wanted else []
+    for result in pushed:
+        before = pulled.get(result.experiment)
+        if before is not None:
+            result.received += before.received
+            result.merged |= before.merged
+            result.fast_forward |= before.fast_forward
+            result.created = result.created or before.created
+        pulled[result.experiment] = result
+    return sorted(pulled.values(), key=lambda r: r.experiment)
+
+
+# -- gx remote setup -------------------------------------------------------------------------
+SETUP_MARK = "gx remote setup"
+
+
+@dataclass
+class ConfigLine:
+    """One line ``gx remote setup`` adds to ``[remote "<r>"]`` (or removed with --undo)."""
+
+    key: str
+    value: str
+    why: str = ""
+
+
+@dataclass
+class SetupResult:
+    remote: str
+    config_path: str
+    lines: list[ConfigLine]  # added (setup) or removed (undo)
+    undone: bool = False
+    tracking_refs_removed: int = 0
+
+
+def plan_setup(store: Store, remote: str) -> list[ConfigLine]:
+    """The lines that make plain git push/fetch carry experiments, keeping branch pushes as they were.
+
+    Once a remote has any ``push`` refspec, ``git push`` pushes only those and ignores
+    ``push.default``; so unless the user has their own, the branch part of ``push.default`` is
+    spelled out too: ``HEAD`` (the current branch, to the same name) or ``:`` (matching branches).
+    """
+    pushes = config_values(store, ("remote", remote), "push")
+    plan = []
+    if not pushes:
+        default = (config_value(store, ("push",), "default") or "simple").lower()
+        if default == "matching":
+            plan.append(ConfigLine("push", ":", "git push still pushes matching branches (push.default=matching)"))
+        elif default != "nothing":
+            plan.append(ConfigLine("push", "HEAD", "git push still pushes the current branch"))
+    if not any(p.lstrip("+") == EXPERIMENTS_PUSH for p in pushes):
+        plan.append(ConfigLine("push", EXPERIMENTS_PUSH, "git push also sends experiments (never forced)"))
+    if tracking_refspec(remote) not in config_values(store, ("remote", remote), "fetch"):
+        plan.append(ConfigLine("fetch", tracking_refspec(remote), "git fetch/pull brings the team's experiments"))
+    return plan
+
+
+def _configured_remote(store: Store, remote: str | None) -> str:
+    name = remote or "origin"
+    if name not in remote_names(store):
+        known = f" (known: {', '.join(remote_names(store))})" if remote_names(store) else ""
+        raise RemoteError(f"no remote named {name!r}{known}; add it with 'git remote add {name} URL' first")
+    return name
+
+
+def setup_remote(remote: str | None = None, undo: bool = False, store: Store | None = None) -> SetupResult:
+    """Add (or with ``undo`` remove) the refspecs that let plain git push/fetch carry experiments."""
+    with _opened(store) as st:
+        name = _configured_remote(st, remote)
+        path = os.path.join(str(st.paths.common_dir), "config")
+        if undo:
+            removed = [ConfigLine(k, v) for k, v in remove_config_lines(path, name, SETUP_MARK)]
+            prefix = f"refs/remotes/{name}/experiments/".encode()
+            tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
+            for sub in tracking:
+                st.repo.refs.remove_if_equals(prefix + sub, None)
+            return SetupResult(name, path, removed, undone=True, tracking_refs_removed=len(tracking))
+        plan = plan_setup(st, name)
+        if plan:
+            add_config_lines(path, name, [(line.key, line.value) for line in plan], SETUP_MARK)
+        return SetupResult(name, path, plan)

@@ -1,0 +1,373 @@
+"""Remotes through dulwich (no git binary): resolve a remote, fetch experiment refs, send updates.
+
+Works over local paths, ``file://``, ssh (the user's ``ssh``, ``GIT_SSH_COMMAND``, ``core.sshCommand``)
+and http(s) (credentials from the URL, ``~/.git-credentials``, or ``git credential fill`` when git exists).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlparse
+
+from dulwich.client import (
+    HttpGitClient,
+    HTTPProxyUnauthorized,
+    HTTPUnauthorized,
+    LocalGitClient,
+    get_credentials_from_store,
+    get_transport_and_path,
+)
+from dulwich.config import apply_instead_of
+from dulwich.errors import GitProtocolError, NotGitRepository
+from dulwich.file import FileLocked
+from dulwich.objects import ZERO_SHA
+from dulwich.repo import Repo
+
+from gx.errors import RemoteError
+from gx.store.merge import objects_to_send, pack_records
+from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
+from gx.store.repo import Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A configured remote (``name`` set) or a bare URL/path given on the command line."""
+
+    name: str | None
+    url: str
+    push_url: str
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+    def tracking_ref(self, experiment: str) -> bytes:
+        """Where plain ``git fetch`` keeps this remote's copy of an experiment (after setup)."""
+        return f"refs/remotes/{self.name}/experiments/{experiment}".encode()
+
+
+def remote_names(store: Store) -> list[str]:
+    config = store.repo.get_config()
+    return [s[1].decode("utf-8", "replace") for s in config.sections() if len(s) == 2 and s[0] == b"remote"]
+
+
+def config_values(store: Store, section: tuple[str, ...], key: str) -> list[str]:
+    """Every value of a key in the repository's own config."""
+    config = store.repo.get_config()
+    try:
+        values = config.get_multivar(tuple(s.encode() for s in section), key.encode())
+        return [v.decode("utf-8", "replace") for v in values]
+    except KeyError:
+        return []
+
+
+def config_value(store: Store, section: tuple[str, ...], key: str) -> str | None:
+    """A key's effective value across repository, global and system config."""
+    try:
+        return store.repo.get_config_stack().get(tuple(s.encode() for s in section), key.encode()).decode()
+    except KeyError:
+        return None
+
+
+# -- editing .git/config as text, so that undo restores it byte for byte --------------------
+_REMOTE_HEADER = re.compile(r'^\s*\[\s*remote\s+"((?:[^"\\]|\\.)*)"\s*\]')
+_ANY_HEADER = re.compile(r"^\s*\[")
+
+
+def _sections(lines: list[str], remote: str) -> Iterator[tuple[int, int]]:
+    """(start, end) line ranges of every ``[remote "<remote>"]`` section."""
+    for i, line in enumerate(lines):
+        match = _REMOTE_HEADER.match(line)
+        if match and re.sub(r"\\(.)", r"\1", match.group(1)) == remote:
+            end = next((j for j in range(i + 1, len(lines)) if _ANY_HEADER.match(lines[j])), len(lines))
+            yield i, end
+
+
+def add_config_lines(path: str, remote: str, entries: list[tuple[str, str]], mark: str) -> None:
+    """Append ``key = value # mark`` lines at the end of the remote's section, as git config --add does."""
+    lines = _read_lines(path)
+    ranges = list(_sections(lines, remote))
+    if not ranges:
+        raise RemoteError(f"no [remote \"{remote}\"] section in {path}")
+    start, end = ranges[-1]
+    at = max((j for j in range(start, end) if lines[j].strip() and not lines[j].lstrip().startswith(("#", ";"))),
+             default=start) + 1
+    if not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    lines[at:at] = [f"\t{key} = {value} # {mark}\n" for key, value in entries]
+    _write_locked(path, "".join(lines))
+
+
+def remove_config_lines(path: str, remote: str, mark: str) -> list[tuple[str, str]]:
+    """Remove the remote's lines ending in ``# mark``; returns their ``(key, value)``."""
+    lines = _read_lines(path)
+    ours = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*?)\s*#\s*" + re.escape(mark) + r"\s*$")
+    drop: dict[int, tuple[str, str]] = {}
+    for start, end in _sections(lines, remote):
+        for j in range(start + 1, end):
+            match = ours.match(lines[j])
+            if match:
+                drop[j] = (match.group(1), match.group(2))
+    if drop:
+        _write_locked(path, "".join(line for j, line in enumerate(lines) if j not in drop))
+    return list(drop.values())
+
+
+def _read_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read().splitlines(keepends=True)
+
+
+def _write_locked(path: str, text: str) -> None:
+    """Write through ``config.lock`` and rename, git's own locking protocol."""
+    lock = path + ".lock"
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise RemoteError(f"{lock} exists: another git process is changing the config; retry") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        mode = os.stat(path).st_mode & 0o7777
+        os.chmod(lock, mode)
+        os.replace(lock, path)
+    except BaseException:
+        if os.path.exists(lock):
+            os.unlink(lock)
+        raise
+
+
+def _is_url(spec: str) -> bool:
+    return any(c in spec for c in ":/\\") or os.path.exists(spec)
+
+
+def resolve_remote(store: Store, spec: str | None) -> Remote:
+    """``origin`` (or the only remote) by default; a remote name; or a URL/path used as is."""
+    names = remote_names(store)
+    if spec is None:
+        spec = "origin" if "origin" in names or len(names) != 1 else names[0]
+    if spec in names:
+        [url, *_] = config_values(store, ("remote", spec), "url") or [""]
+        if not url:
+            raise RemoteError(f"remote {spec!r} has no url; set one with 'git remote set-url {spec} URL'")
+        push_url = (config_values(store, ("remote", spec), "pushurl") or [url])[0]
+        return Remote(spec, _absolute(store, url), _absolute(store, push_url))
+    if _is_url(spec):
+        return Remote(None, _absolute(store, spec), _absolute(store, spec))
+    known = f"; known remotes: {', '.join(names)}" if names else ""
+    raise RemoteError(f"no remote named {spec!r}{known}; add one with 'git remote add {spec} URL' "
+                      "or give a URL or path")
+
+
+def _absolute(store: Store, url: str) -> str:
+    """Relative local paths are relative to the top of the worktree, as git reads them."""
+    if "://" in url or os.path.isabs(url) or (":" in url and "/" not in url.split(":", 1)[0]):
+        return url
+    base = store.paths.worktree or store.paths.git_dir
+    return os.path.normpath(os.path.join(base, url))
+
+
+def _credentials(url: str) -> dict[str, str] | None:
+    """The user's usual https credentials: the credential store, then ``git credential fill``."""
+    parsed = urlparse(url)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    files = [os.path.expanduser("~/.git-credentials"), os.path.join(xdg, "git", "credentials")]
+    for user, password in get_credentials_from_store(parsed.scheme, parsed.hostname or "", fnames=files):
+        return {"username": user, "password": password}
+    git = shutil.which("git")
+    if git is None:
+        return None
+    query = f"protocol={parsed.scheme}\nhost={parsed.netloc}\npath={parsed.path.lstrip('/')}\n\n"
+    proc = subprocess.run([git, "credential", "fill"], input=query.encode(), stdout=subprocess.PIPE, check=False)
+    fields = dict(line.split("=", 1) for line in proc.stdout.decode().splitlines() if "=" in line)
+    if proc.returncode != 0 or "username" not in fields:
+        return None
+    return {"username": fields["username"], "password": fields.get("password", "")}
+
+
+def _client(store: Store, url: str, operation: str) -> tuple[object, str]:
+    config = store.repo.get_config_stack()
+    url = apply_instead_of(config, url, push=operation == "push")
+    ssh = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
+    client, path = get_transport_and_path(url, config=config, operation=operation, ssh_command=ssh)
+    parsed = urlparse(url)
+    if isinstance(client, HttpGitClient) and not parsed.username:
+        cache: list[dict[str, str] | None] = []
+
+        def auth(_url: str, _www_authenticate: str, attempt: int) -> dict[str, str] | None:
+            if not cache:
+                cache.append(_credentials(url))
+            return cache[0] if attempt == 1 else None
+
+        client = HttpGitClient(parsed._replace(path="").geturl(), config=config, auth_callback=auth)
+    return client, path
+
+
+@contextmanager
+def remote_errors(remote: Remote, url: str) -> Iterator[None]:
+    """Turn transport failures into one-line RemoteErrors naming the remote."""
+    try:
+        import urllib3.exceptions as urllib3_errors
+
+        http_errors: tuple[type[BaseException], ...] = (urllib3_errors.HTTPError,)
+    except ImportError:  # pragma: no cover - urllib3 comes with dulwich's http support
+        http_errors = ()
+    where = remote.label if remote.label == url else f"{remote.label} ({url})"
+    try:
+        yield
+    except (HTTPUnauthorized, HTTPProxyUnauthorized) as exc:
+        raise RemoteError(f"remote {where} refused the credentials: {_one_line(exc)}") from exc
+    except (GitProtocolError, NotGitRepository, OSError, *http_errors) as exc:
+        raise RemoteError(f"cannot reach remote {where}: {_one_line(exc)}") from exc
+
+
+_BARE_ERRORS = {NotGitRepository: "no git repository there", HTTPUnauthorized: "authentication failed"}
+
+
+def _one_line(exc: BaseException) -> str:
+    """The most telling message in the chain: ssh's own stderr, the socket error under urllib3's."""
+    chain, inner = [exc], exc
+    while inner.__cause__ is not None:
+        inner = inner.__cause__
+        chain.append(inner)
+    text = ""
+    for link in chain:
+        lines = getattr(link, "stderr_lines", None)
+        reason = getattr(link, "reason", None)
+        if lines:
+            text = " ".join(line.decode("utf-8", "replace").strip() for line in lines)
+            break
+        if isinstance(reason, BaseException):
+            text = str(reason)
+            break
+    text = " ".join((text or str(exc)).split()) or _BARE_ERRORS.get(type(exc), type(exc).__name__)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _progress_bytes(progress: Progress | None) -> Callable[[bytes], None] | None:
+    """The remote's progress and hook messages, each line prefixed ``remote: `` as git does."""
+    if progress is None:
+        return None
+    at_line_start = [True]
+
+    def write(data: bytes) -> None:
+        text = data.decode("utf-8", "replace")
+        out = []
+        for piece in re.split(r"(?<=[\r\n])", text):
+            if piece:
+                remote = at_line_start[0] and not piece.startswith("Receiving objects")  # dulwich's own line
+                out.append(("remote: " if remote else "") + piece)
+                at_line_start[0] = piece.endswith(("\r", "\n"))
+        progress("".join(out))
+
+    return write
+
+
+def remote_experiments(refs: dict[bytes, bytes | None], wanted: set[str] | None) -> dict[str, bytes]:
+    """The experiments among advertised refs, optionally limited to ``wanted``."""
+    out = {}
+    for ref, sha in refs.items():
+        name = experiment_from_ref(ref) if ref.startswith(PREFIX.encode()) else None
+        if name is not None and sha and sha != ZERO_SHA and (wanted is None or name in wanted):
+            out[name] = sha
+    return out
+
+
+class _FetchTarget:
+    """The store's repository offering experiment tips as haves too (dulwich offers only branches)."""
+
+    def __init__(self, repo: object, heads: list[bytes]) -> None:
+        self._repo, self._heads = repo, heads
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._repo, name)
+
+    def get_graph_walker(self, heads: list[bytes] | None = None) -> object:
+        return self._repo.get_graph_walker(heads or self._heads)  # type: ignore[attr-defined]
+
+
+def _local_heads(store: Store) -> list[bytes]:
+    refs = store.repo.refs.as_dict()
+    wanted = (b"refs/heads/", PREFIX.encode(), b"refs/remotes/")
+    return sorted({sha for ref, sha in refs.items() if ref.startswith(wanted) and sha in store.repo.object_store})
+
+
+def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None,
+                      progress: Progress | None = None) -> dict[str, bytes]:
+    """Download the objects of the remote's experiment refs; returns ``{experiment: remote tip}``."""
+    found: dict[str, bytes] = {}
+    object_store = store.repo.object_store
+
+    def determine_wants(refs: dict[bytes, bytes | None], depth: int | None = None) -> list[bytes]:
+        found.update(remote_experiments(refs, wanted))
+        return sorted({sha for sha in found.values() if sha not in object_store})
+
+    with remote_errors(remote, remote.url):
+        client, path = _client(store, remote.url, "pull")
+        if isinstance(client, LocalGitClient):  # copy straight from the other repository's object store
+            with closing(Repo(path)) as other:
+                determine_wants(other.get_refs())  # type: ignore[arg-type]
+                wants = [sha for sha in found.values() if sha not in object_store]
+                shallow = store.repo.get_shallow()
+                ids = objects_to_send(other.object_store, wants, _local_heads(store), shallow) if wants else []
+                if ids:
+                    records = pack_records(other.object_store, ids, progress, "Receiving")
+                    object_store.add_pack_data(len(ids), records)
+            return found
+        target = _FetchTarget(store.repo, _local_heads(store))
+        client.fetch(path.encode(), target, determine_wants=determine_wants,  # type: ignore[attr-defined]
+                     progress=_progress_bytes(progress), ref_prefix=[PREFIX.encode()])
+    return found
+
+
+@dataclass
+class SendResult:
+    """What the remote did with the updates ``decide`` asked for."""
+
+    before: dict[str, bytes]  # the remote's experiment tips when we connected
+    updated: dict[str, bytes]
+    failed: dict[str, str]  # experiment -> the remote's reason
+    busy: bool = False  # a local remote's ref was locked by another push: nothing is known, retry
+
+
+def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
+                     progress: Progress | None = None) -> SendResult:
+    """Push: ``decide(remote tips)`` names the new tips; the remote moves each ref only if unchanged.
+
+    receive-pack checks every ref's old value under its lock, so a racing push is refused, not lost.
+    """
+    result = SendResult({}, {}, {})
+    progress_text = progress
+
+    def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        result.before = remote_experiments(refs, None)  # type: ignore[arg-type]
+        result.updated = decide(dict(result.before))
+        return {experiment_ref(name): sha for name, sha in result.updated.items()}
+
+    def pack_data(have: set[bytes], want: set[bytes], *, ofs_delta: bool = False,
+                  progress: Callable[..., None] | None = None) -> tuple[int, Iterator[object]]:
+        ids = objects_to_send(store.repo.object_store, sorted(want), sorted(have))
+        return len(ids), pack_records(store.repo.object_store, ids, progress_text)
+
+    with remote_errors(remote, remote.push_url):
+        client, path = _client(store, remote.push_url, "push")
+        try:
+            sent = client.send_pack(path.encode(), update_refs, generate_pack_data=pack_data,  # type: ignore[attr-defined]
+                                    progress=_progress_bytes(progress))
+        except FileLocked:  # dulwich's local transport takes the remote's ref lock itself
+            return SendResult(result.before, {}, {}, busy=True)
+    for ref, error in (sent.ref_status or {}).items():
+        name = experiment_from_ref(ref)
+        if error is not None and name is not None:
+            result.failed[name] = error if isinstance(error, str) else str(error)
+            result.updated.pop(name, None)
+    return result
