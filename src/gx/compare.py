@@ -8,24 +8,24 @@ Renderers take a ``Comparison``/``RunDiff`` and return text whose layout tests p
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from gx.cli.format import dumps
-from gx.cli.format import duration as fmt_duration
-from gx.cli.format import value as fmt_value
 from gx.errors import BadValue
+from gx.formatting import csv_text as _csv
+from gx.formatting import dumps, grid
+from gx.formatting import duration as fmt_duration
+from gx.formatting import markdown as _markdown
+from gx.formatting import value as fmt_value
 from gx.record import RunRecord, RunSummary
 from gx.store.repo import Store
 
 AnyRun = Union[RunRecord, RunSummary]
 FORMATS = ("table", "csv", "json", "md")
 #: Table cells longer than this are cut with an ellipsis (CSV, JSON and Markdown keep them whole).
-MAX_CELL = 40
 #: Attribute rows that get the ``differs`` mark (name and duration nearly always differ).
 _MARKED_ATTRIBUTES = frozenset({"experiment", "status", "source"})
 
@@ -221,26 +221,6 @@ def _display_rows(cmp: Comparison) -> list[list[str]]:
             cells = [_cell(row.key, v) for v in row.values]
         out.append(["*" if row.differs else "", row.key, *cells])
     return out
-
-
-def grid(rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns two spaces apart, long cells cut, trailing blanks stripped."""
-    rows = [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
-
-
-def _markdown(rows: Sequence[Sequence[str]]) -> str:
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-
-    return "\n".join([line(rows[0]), "|" + "---|" * len(rows[0]), *(line(r) for r in rows[1:])])
-
-
-def _csv(rows: Sequence[Sequence[str]]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue().rstrip("\n")
 
 
 def render_comparison(cmp: Comparison, fmt: str = "table") -> str:

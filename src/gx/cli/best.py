@@ -12,7 +12,7 @@ import re
 
 import click
 
-from gx.cli import format as fmt
+from gx import formatting as fmt
 from gx.errors import BadValue
 
 #: Words (after splitting the name on non-alphanumerics and camelCase) that mean higher is better.

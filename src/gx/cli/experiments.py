@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gx.cli import format as fmt
+from gx import formatting as fmt
 
 
 @click.command("experiments")
@@ -24,4 +24,4 @@ def experiments_cmd(as_json: bool) -> None:
         click.echo("no experiments yet; record a run with: gx run train.py", err=True)
         return
     rows = [[e.name, str(e.runs), str(e.deleted), fmt.local_time(e.last_activity)] for e in exps]
-    click.echo(fmt.table(["experiment", "runs", "deleted", "last activity"], rows, keep=4)[0])
+    click.echo(fmt.grid([["experiment", "runs", "deleted", "last activity"], *rows]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gx.cli import format as fmt
+from gx import formatting as fmt
 from gx.record import RunSummary
 
 

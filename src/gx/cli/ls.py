@@ -7,7 +7,7 @@ import fnmatch
 
 import click
 
-from gx.cli import format as fmt
+from gx import formatting as fmt
 from gx.record import RunSummary
 
 _ATTRIBUTE_COLUMNS = {
@@ -89,9 +89,9 @@ def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[st
     headers = [k.split(".", 1)[1] if k.startswith(("params.", "metrics.")) and not patterns else k for k in keys]
     rows = [[cell(r, k, precise=output_format == "csv") for k in keys] for r in runs]
     if output_format == "table":
-        text, dropped = fmt.table(headers, rows, keep=min(6, len(headers)))
+        text, dropped = fmt.fitted_grid(headers, rows, keep=min(6, len(headers)))
         click.echo(text)
         if dropped:
             click.echo(f"({dropped} more columns; widen the terminal, pick with --columns or use --format csv)", err=True)
     else:
-        click.echo(fmt.render(keys, rows, output_format), nl=False)
+        click.echo(fmt.csv_text([keys, *rows]) if output_format == "csv" else fmt.markdown([keys, *rows]))

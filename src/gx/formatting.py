@@ -1,7 +1,9 @@
-"""Rendering for the CLI: run summaries as JSON-ready dicts, values, times and tables."""
+"""Text rendering shared by the CLI and library reports: values, times, JSON, grids, CSV, Markdown."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import shutil
@@ -11,6 +13,9 @@ from typing import Any
 
 from gx.record import RunSummary
 from gx.store.encode import format_time
+
+#: Widest a table cell gets before it is cut with an ellipsis.
+MAX_CELL = 40
 
 
 def iso(ts: float | None) -> str | None:
@@ -69,45 +74,40 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True, default=str)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None,
-          keep: int = 1) -> tuple[str, int]:
-    """Left-aligned columns fitted to the terminal: trailing columns beyond ``keep`` are dropped
-    until the table fits. Returns the text and how many columns were dropped."""
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
+def grid(rows: Sequence[Sequence[str]], max_cell: int = MAX_CELL) -> str:
+    """Left-aligned columns two spaces apart, long cells cut, trailing blanks stripped."""
+    cut = [[_cut(c, max_cell) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cut) for i in range(len(cut[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cut)
+
+
+def fitted_grid(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None,
+                keep: int = 1) -> tuple[str, int]:
+    """A grid fitted to the terminal: trailing columns beyond ``keep`` are dropped until it fits.
+    Returns the text and how many columns were dropped."""
     width = width or shutil.get_terminal_size((120, 24)).columns
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    widths = [min(w, 40) for w in widths]
+    widths = [min(MAX_CELL, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
     n = len(headers)
     while n > keep and sum(widths[:n]) + 2 * (n - 1) > width:
         n -= 1
-
-    def fmt(cells: Sequence[str]) -> str:
-        out = []
-        for cell, w in zip(cells[:n], widths[:n]):
-            cell = cell if len(cell) <= w else cell[: w - 1] + "…"
-            out.append(cell.ljust(w))
-        return "  ".join(out).rstrip()
-
-    lines = [fmt(headers)] + [fmt(r) for r in rows]
-    return "\n".join(lines), len(headers) - n
+    return grid([list(headers[:n])] + [list(r[:n]) for r in rows]), len(headers) - n
 
 
-def render(headers: Sequence[str], rows: Sequence[Sequence[str]], output_format: str) -> str:
-    """CSV (RFC 4180) or a GitHub Markdown table; text ends with a newline."""
-    if output_format == "csv":
-        import csv
-        import io
+def markdown(rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub Markdown table from a header row and body rows (no trailing newline)."""
 
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return buf.getvalue()
-    if output_format == "md":
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
-        def esc(text: str) -> str:
-            return text.replace("|", "\\|")
+    return "\n".join([line(rows[0]), "|" + "---|" * len(rows[0]), *(line(r) for r in rows[1:])])
 
-        lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
-        return "\n".join(lines) + "\n"
-    raise ValueError(f"unknown format {output_format!r}")
+
+def csv_text(rows: Sequence[Sequence[str]]) -> str:
+    """RFC 4180 CSV (no trailing newline)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue().rstrip("\n")
