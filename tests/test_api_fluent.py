@@ -128,9 +128,9 @@ def test_numpy_scalars_nan_inf_unicode(repo):
 
 
 def test_artifact_size_limit(repo, tmp_path, monkeypatch):
-    from gx import fluent
+    from gx import values
 
-    monkeypatch.setattr(fluent, "MAX_ARTIFACT_BYTES", 10)
+    monkeypatch.setattr(values, "MAX_ARTIFACT_BYTES", 10)
     with gx.start_run(), pytest.raises(GxError, match="over the .* limit"):
         gx.log_text("x" * 11, "big.txt")
 
@@ -194,3 +194,14 @@ def test_dirty_tree_is_snapshotted(repo):
     # the snapshot is reachable from the run commit, so pushing the experiment carries it
     assert repo.git("merge-base", "--is-ancestor", snapshot, rec.commit, check=False) == ""
     repo.fsck()
+
+
+def test_default_experiment_from_gx_yaml_then_env(repo, monkeypatch):
+    repo.write("gx.yaml", "experiment: from-config\n")
+    with gx.start_run() as run:
+        pass
+    assert run.info.experiment == "from-config"
+    monkeypatch.setenv("GX_EXPERIMENT", "from-env")
+    with gx.start_run() as run:
+        pass
+    assert run.info.experiment == "from-env"

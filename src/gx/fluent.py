@@ -7,162 +7,31 @@ and only appends to the journal: no dulwich, no pandas on that path.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import os
-import platform
-import socket
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx import journal
-from gx.errors import BadFile, GxError, ParamConflict
-from gx.paths import RepoPaths, find_repo
-from gx.record import FAILED, FINISHED, KILLED, RUNNING
-from gx.run_object import Run, RunData, RunInfo
+from gx.capture import start_packages_thread
+from gx.errors import BadFile, GxError
+from gx.live import (  # noqa: F401 - ENV_* are part of this module's interface
+    ENV_EXPERIMENT,
+    ENV_PARAMS,
+    ENV_RUN_DIR,
+    ENV_RUN_ID,
+    ENV_RUN_NAME,
+    LiveRun,
+    attached_run,
+    new_run,
+)
+from gx.paths import find_repo
+from gx.record import FAILED, FINISHED, KILLED
+from gx.run_object import Run, RunData
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
-from gx.values import check_artifact_path, check_key, flatten, metric_value, param_value, tag_value
-
-ENV_RUN_ID = "GX_RUN_ID"
-ENV_RUN_DIR = "GX_RUN_DIR"
-ENV_EXPERIMENT = "GX_EXPERIMENT"
-ENV_PARAMS = "GX_PARAMS"
-ENV_RUN_NAME = "GX_RUN_NAME"
-MAX_ARTIFACT_BYTES = int(float(os.environ.get("GX_MAX_ARTIFACT_MB", "10")) * 1024 * 1024)
-
-_MISSING = object()
-
-
-def _same_param(a: Any, b: Any) -> bool:
-    return a == b and isinstance(a, bool) == isinstance(b, bool) and isinstance(a, str) == isinstance(b, str)
-
-
-class LiveRun:
-    """A run being logged by this process: in-memory state plus a journal writer."""
-
-    def __init__(self, run_id: str, experiment: str, run_dir: Path, name: str, owner: bool,
-                 params: Mapping[str, Any] | None = None, start_time: float | None = None,
-                 lock_fd: int | None = None, paths: RepoPaths | None = None) -> None:
-        self.paths = paths
-        self.run_id = run_id
-        self.experiment = experiment
-        self.run_dir = run_dir
-        self.name = name
-        self.owner = owner
-        self.start_time = start_time or time.time()
-        self.status = RUNNING
-        self.params: dict[str, Any] = dict(params or {})
-        self.tags: dict[str, str] = {}
-        self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
-        self._lock_fd = lock_fd
-        self.background: list[threading.Thread] = []  # capture work to wait for before committing
-        self.writer = journal.JournalWriter(run_dir)
-        self._append = self.writer.append
-
-    # -- logging (hot path first) ---------------------------------------------------------
-    def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
-        kind = type(value)
-        if kind is not float and kind is not int:
-            value = metric_value(key, value)
-        state = self._metrics.get(key)
-        if state is None:
-            check_key("metric", key)
-            state = self._metrics[key] = [0, -1, value]
-        if step is None:
-            step = state[0]
-        elif type(step) is not int:
-            step = int(step)
-        if step >= state[0]:
-            state[0] = step + 1
-        if step >= state[1]:
-            state[1] = step
-            state[2] = value
-        self._append(("m", key, value, step, time.time() if timestamp is None else _seconds(timestamp)))
-
-    def log_param(self, key: str, value: Any) -> Any:
-        check_key("param", key)
-        value = param_value(key, value)
-        old = self.params.get(key, _MISSING)
-        if old is not _MISSING:
-            if not _same_param(old, value):
-                raise ParamConflict(
-                    f"param {key!r} is already {old!r} in this run; cannot change it to {value!r} "
-                    "(params are immutable: start a new run, or log it under another name)"
-                )
-            return value
-        self.params[key] = value
-        self._append(("p", key, value))
-        return value
-
-    def set_tag(self, key: str, value: Any) -> None:
-        check_key("tag", key)
-        value = tag_value(key, value)
-        self.tags[key] = value
-        self._append(("t", key, value))
-
-    def set_name(self, name: str) -> None:
-        self.name = name
-        self._append(("n", name))
-
-    def log_artifact_bytes(self, artifact_path: str, content: bytes) -> None:
-        check_artifact_path(artifact_path)
-        if len(content) > MAX_ARTIFACT_BYTES:
-            raise GxError(
-                f"artifact {artifact_path!r} is {len(content) / 1048576:.1f} MiB, over the "
-                f"{MAX_ARTIFACT_BYTES / 1048576:.0f} MiB limit for small artifacts; keep large files out of "
-                "the run (or raise GX_MAX_ARTIFACT_MB)"
-            )
-        target = self.run_dir / journal.ARTIFACTS / artifact_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, target)
-        self._append(("a", artifact_path))
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return {k: s[2] for k, s in self._metrics.items()}
-
-    def to_run(self) -> Run:
-        info = RunInfo(self.run_id, self.experiment, self.name, self.status, self.start_time, None)
-        return Run(info, RunData(dict(self.params), self.metrics, dict(self.tags)))
-
-    # -- ending -----------------------------------------------------------------------
-    def finish(self, status: str, error: str | None = None) -> None:
-        """Close the journal; the owner then records the run as a commit (never raising)."""
-        self.status = status
-        end = time.time()
-        self._append(("e", status, end, error))
-        self.writer.close()
-        if not self.owner:
-            return
-        for thread in self.background:
-            thread.join(timeout=10)
-        try:
-            from gx.finalize import commit_run_dir
-
-            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
-        except Exception as exc:  # a git problem must never crash a training run
-            print(
-                f"gx: could not record run {self.run_id[:8]} yet ({exc}); its journal is kept "
-                "under .git/gx/runs and the next gx command records it",
-                file=sys.stderr,
-            )
-        finally:
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
-
-
-def _seconds(timestamp: float) -> float:
-    """MLflow passes timestamps in milliseconds; accept both."""
-    return timestamp / 1000.0 if timestamp > 1e11 else float(timestamp)
-
+from gx.values import check_artifact_path, flatten, tag_value
 
 _stack: list[LiveRun] = []
 _experiment: list[str | None] = [None]
@@ -181,130 +50,29 @@ def _current_experiment(explicit: str | None) -> str:
 
 
 def _config_experiment() -> str | None:
+    """The ``experiment:`` key of the tracked ``gx.yaml`` at the repository root, if any."""
     try:
         paths = find_repo()
     except GxError:
         return None
-    cfg = paths.gx_dir / "config.json"
-    try:
-        return json.loads(cfg.read_text(encoding="utf-8")).get("experiment")
-    except (OSError, ValueError):
+    if paths.worktree is None:
         return None
+    try:
+        from gx import yamlio
+
+        config = yamlio.load_fast((paths.worktree / "gx.yaml").read_bytes())
+    except (OSError, ValueError, yamlio.YAMLError):
+        return None
+    name = config.get("experiment") if isinstance(config, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _attached_run() -> LiveRun | None:
     """Attach to the run ``gx run`` owns, once per process."""
-    run_id, run_dir = os.environ.get(ENV_RUN_ID), os.environ.get(ENV_RUN_DIR)
-    if not run_id or not run_dir or not Path(run_dir).is_dir():
+    run_id = os.environ.get(ENV_RUN_ID)
+    if not run_id or any(r.run_id == run_id for r in _stack):
         return None
-    if any(r.run_id == run_id for r in _stack):
-        return None
-    params = json.loads(os.environ.get(ENV_PARAMS) or "{}")
-    name = os.environ.get(ENV_RUN_NAME, "")
-    meta = journal.read_meta(Path(run_dir)) or {}
-    return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
-                   Path(run_dir), name, owner=False, params=params, start_time=meta.get("start_time"))
-
-
-def system_info() -> dict[str, Any]:
-    from gx._version import __version__
-
-    return {
-        "host": socket.gethostname(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "gx_version": __version__,
-    }
-
-
-def new_run(experiment: str, name: str | None, command: list[str] | None, params: Mapping[str, Any] | None = None,
-            tags: Mapping[str, str] | None = None, capture_source: bool = True) -> tuple[LiveRun, dict[str, Any]]:
-    """Create the run's journal directory (and capture its source) — shared with ``gx run``."""
-    from gx.redact import allowed_env, redact_command
-
-    paths = find_repo()
-    if command is not None:
-        command = redact_command(command)[0]
-    run_id = uuid.uuid4().hex
-    start = time.time()
-    meta: dict[str, Any] = {
-        "run_id": run_id, "experiment": experiment, "name": name or "", "start_time": start,
-        "command": command, "env": allowed_env(), "params": dict(params or {}), "tags": dict(tags or {}),
-        "owner_pid": os.getpid(), **system_info(),
-    }
-    from gx.store.repo import Store
-    from gx.store.source import capture_source as capture
-
-    with Store(paths) as store:
-        if store.tip(experiment) is None:
-            store.check_new_experiment(experiment)  # refuse 'a/b' beside 'a' before writing anything
-        paths.runs_dir.mkdir(parents=True, exist_ok=True)
-        run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
-        if capture_source:
-            try:
-                source, patch = capture(store, run_id)
-                meta["source"] = source
-                if patch:
-                    (run_dir / journal.PATCH).write_bytes(patch)
-                journal.write_json_atomic(run_dir / journal.META_FILE, meta)
-            except Exception as exc:  # never block a run on source capture
-                print(f"gx: could not capture the source code state ({exc})", file=sys.stderr)
-    live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
-                   start_time=start, lock_fd=lock_fd, paths=paths)
-    live.tags.update(tags or {})
-    return live, meta
-
-
-_packages_cache: list[str] = []
-
-
-def _environment_key() -> str:
-    """Changes whenever a package is installed or removed (site dirs' mtimes change)."""
-    import hashlib
-
-    parts = [sys.executable]
-    for entry in sys.path:
-        with contextlib.suppress(OSError):
-            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
-    return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-
-
-def installed_packages(cache_dir: Path | None = None) -> list[str]:
-    """The installed distributions as ``name==version``, sorted.
-
-    Scanning metadata takes ~50 ms, so the list is kept per process and on disk under
-    ``.git/gx/cache/`` keyed by the environment (``gx run`` pays it once per environment).
-    """
-    if _packages_cache:
-        return _packages_cache
-    cache = cache_dir / f"packages-{_environment_key()}.txt" if cache_dir else None
-    if cache is not None and cache.is_file():
-        _packages_cache.extend(cache.read_text(encoding="utf-8").splitlines())
-        return _packages_cache
-    from importlib import metadata
-
-    names = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]}
-    _packages_cache.extend(sorted(names, key=str.lower))
-    if cache is not None:
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-            tmp.write_text("\n".join(_packages_cache), encoding="utf-8")
-            os.replace(tmp, cache)
-    return _packages_cache
-
-
-def write_packages(run_dir: Path) -> None:
-    """Record the installed packages into the run dir (called from a background thread)."""
-    text = "\n".join(installed_packages(run_dir.parent.parent / "cache")) + "\n"
-    with contextlib.suppress(OSError):  # the run may have ended and its dir gone
-        (run_dir / journal.PACKAGES).write_text(text, encoding="utf-8")
-
-
-def start_packages_thread(run_dir: Path) -> threading.Thread:
-    thread = threading.Thread(target=write_packages, args=(run_dir,), name="gx-packages", daemon=True)
-    thread.start()
-    return thread
+    return attached_run()
 
 
 def start_run(run_id: str | None = None, experiment_id: str | None = None, run_name: str | None = None,

@@ -14,11 +14,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gx import fluent, journal
+from gx import journal
+from gx.capture import start_packages_thread
 from gx.errors import BadFile, BadValue
+from gx.live import (
+    ENV_EXPERIMENT,
+    ENV_PARAMS,
+    ENV_RUN_DIR,
+    ENV_RUN_ID,
+    ENV_RUN_NAME,
+    LiveRun,
+    new_run,
+)
 from gx.record import FAILED, FINISHED, KILLED
 from gx.redact import MASK, is_secret_name, redact_command, scrub_bytes, secret_values_from_env
-from gx.values import flatten, numeric_or_none
+from gx.values import numeric_or_none, parse_structured
 
 #: How much of each output stream a run keeps (the end of it).
 TAIL_BYTES = 32 * 1024
@@ -26,24 +36,13 @@ TAIL_BYTES = 32 * 1024
 
 def read_structured(path: str, what: str) -> dict[str, Any]:
     """A YAML or JSON mapping from a params/metrics file, flattened to dotted keys."""
-    from gx import yamlio
-
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise BadFile(f"{what} file {path!r} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise BadFile(f"cannot read {what} file {path!r}: {exc}") from None
-    try:
-        data = json.loads(text) if path.endswith(".json") else yamlio.load(text)
-    except (ValueError, yamlio.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BadFile(f"{what} file {path!r} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {first}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise BadFile(f"{what} file {path!r} must hold a mapping of names to values, not a {type(data).__name__}")
-    return flatten(data)
+    return parse_structured(data, path, what)
 
 
 def metrics_from_file(path: str) -> tuple[dict[str, float], list[str]]:
@@ -110,7 +109,7 @@ def resolve_command(argv: Sequence[str]) -> list[str]:
 
 def run(argv: Sequence[str], experiment: str, name: str | None = None, params: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None, params_files: Sequence[str] = (),
-        metrics_files: Sequence[str] = ()) -> tuple[int, fluent.LiveRun]:
+        metrics_files: Sequence[str] = ()) -> tuple[int, LiveRun]:
     """Run ``argv`` as one recorded run; returns (exit code, the run). Validates before writing."""
     command = resolve_command(argv)
     all_params: dict[str, Any] = {}
@@ -123,15 +122,15 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
         if is_secret_name(key):
             secrets.add(str(value))
             all_params[key] = MASK
-    live, meta = fluent.new_run(experiment, name, safe_command, params=all_params, tags=tags)
-    live.background.append(fluent.start_packages_thread(live.run_dir))
+    live, meta = new_run(experiment, name, safe_command, params=all_params, tags=tags)
+    live.background.append(start_packages_thread(live.run_dir))
     env = dict(os.environ)
     env.update({
-        fluent.ENV_RUN_ID: live.run_id,
-        fluent.ENV_RUN_DIR: str(live.run_dir),
-        fluent.ENV_EXPERIMENT: experiment,
-        fluent.ENV_PARAMS: json.dumps(all_params),
-        fluent.ENV_RUN_NAME: name or "",
+        ENV_RUN_ID: live.run_id,
+        ENV_RUN_DIR: str(live.run_dir),
+        ENV_EXPERIMENT: experiment,
+        ENV_PARAMS: json.dumps(all_params),
+        ENV_RUN_NAME: name or "",
         "PYTHONUNBUFFERED": "1",
     })
     interrupted: list[int] = []

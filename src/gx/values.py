@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Mapping
 from typing import Any
 
-from gx.errors import BadName, BadValue
+from gx.errors import BadFile, BadName, BadValue, GxError
 from gx.record import ParamValue
 
 MAX_KEY_LENGTH = 250
+#: Artifacts are for small files (plots, configs, reports): each one at most this many bytes.
+MAX_ARTIFACT_BYTES = int(float(os.environ.get("GX_MAX_ARTIFACT_MB", "10")) * 1024 * 1024)
 
 
 def check_key(kind: str, key: object) -> str:
@@ -128,3 +131,35 @@ def check_artifact_path(path: str) -> str:
         if part.lower().startswith(".git"):
             raise BadName(f"bad artifact path {path!r}: names starting with '.git' are reserved by git")
     return path
+
+
+def first_line(exc: Exception) -> str:
+    """An exception's message on one line, for errors that name a file."""
+    text = str(exc).strip()
+    return " ".join(text.splitlines()[0].split()) if text else type(exc).__name__
+
+
+def parse_structured(data: str | bytes, path: str, what: str, error: type[GxError] = BadFile) -> dict[str, Any]:
+    """A params/metrics file's mapping (JSON for ``.json``, YAML otherwise) flattened to dotted keys;
+    anything else raises ``error`` with a one-line message naming the file."""
+    import json
+
+    is_json = path.endswith(".json")
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        if is_json:
+            doc = json.loads(text)
+        else:
+            from gx import yamlio  # loaded only when a YAML file is parsed
+
+            try:
+                doc = yamlio.load(text)
+            except yamlio.YAMLError as exc:
+                raise ValueError(str(exc)) from None
+    except ValueError as exc:
+        raise error(f"{what} file {path!r} is not valid {'JSON' if is_json else 'YAML'}: {first_line(exc)}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise error(f"{what} file {path!r} must hold a mapping of names to values, not a {type(doc).__name__}")
+    return flatten(doc)

@@ -1,0 +1,77 @@
+"""What a run captures about its environment by itself: host, Python, platform, packages."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from gx import journal
+
+
+def system_info() -> dict[str, Any]:
+    from gx._version import __version__
+
+    return {
+        "host": socket.gethostname(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "gx_version": __version__,
+    }
+
+
+_packages_cache: list[str] = []
+
+
+def _environment_key() -> str:
+    """Changes whenever a package is installed or removed (site dirs' mtimes change)."""
+    import hashlib
+
+    parts = [sys.executable]
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def installed_packages(cache_dir: Path | None = None) -> list[str]:
+    """The installed distributions as ``name==version``, sorted.
+
+    Scanning metadata takes ~50 ms, so the list is kept per process and on disk under
+    ``.git/gx/cache/`` keyed by the environment (``gx run`` pays it once per environment).
+    """
+    if _packages_cache:
+        return _packages_cache
+    cache = cache_dir / f"packages-{_environment_key()}.txt" if cache_dir else None
+    if cache is not None and cache.is_file():
+        _packages_cache.extend(cache.read_text(encoding="utf-8").splitlines())
+        return _packages_cache
+    from importlib import metadata
+
+    names = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]}
+    _packages_cache.extend(sorted(names, key=str.lower))
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+            tmp.write_text("\n".join(_packages_cache), encoding="utf-8")
+            os.replace(tmp, cache)
+    return _packages_cache
+
+
+def write_packages(run_dir: Path) -> None:
+    """Record the installed packages into the run dir (called from a background thread)."""
+    text = "\n".join(installed_packages(run_dir.parent.parent / "cache")) + "\n"
+    with contextlib.suppress(OSError):  # the run may have ended and its dir gone
+        (run_dir / journal.PACKAGES).write_text(text, encoding="utf-8")
+
+
+def start_packages_thread(run_dir: Path) -> threading.Thread:
+    thread = threading.Thread(target=write_packages, args=(run_dir,), name="gx-packages", daemon=True)
+    thread.start()
+    return thread
