@@ -9,7 +9,8 @@ import pytest
 
 import gx
 import gx.api
-from gx.autolog import CACHE_FILE, AutologConfig, AutologError, parse_config, record_commit
+from gx.autolog import AutologConfig, AutologError, parse_config, record_commit
+from gx.autolog_keys import CACHE_FILE
 from gx.store.repo import Store
 
 
@@ -99,9 +100,9 @@ def test_amend_with_the_same_tree_has_the_same_key(project):
 
 
 def test_cache_keeps_the_newest_keys_only(project, monkeypatch):
-    import gx.autolog
+    import gx.autolog_keys
 
-    monkeypatch.setattr(gx.autolog, "CACHE_KEYS", 1)
+    monkeypatch.setattr(gx.autolog_keys, "CACHE_KEYS", 1)
     record(project)
     commit_files(project, "v2", **{"metrics.json": '{"m": 2}'})
     newest = record(project)
@@ -111,7 +112,7 @@ def test_cache_keeps_the_newest_keys_only(project, monkeypatch):
 
 @pytest.mark.parametrize("version", [2, 3, 4])
 def test_staged_index_reader_matches_dulwich(repo, version):
-    from gx.autolog import StagedIndex, _dulwich_index
+    from gx.store.gitindex import StagedIndex, _dulwich_index
 
     for i in range(40):
         repo.write(f"dir{i % 3}/sub/file-{i}-{'x' * (i % 11)}.txt", str(i))
@@ -128,8 +129,8 @@ def test_staged_index_reader_matches_dulwich(repo, version):
 
 
 def test_a_split_index_is_not_read_and_never_blocks(repo):
-    from gx.autolog import StagedIndex
     from gx.hooks import install
+    from gx.store.gitindex import StagedIndex
 
     repo.write("gx.yaml", "autolog: {metrics: m.json}\n")
     repo.write("m.json", '{"m": 1}')

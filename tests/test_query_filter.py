@@ -11,14 +11,8 @@ from hypothesis import strategies as st
 
 from gx.errors import FilterSyntaxError
 from gx.query.access import value_of
-from gx.query.filter import (
-    Filter,
-    field_ref,
-    filter_runs,
-    parse_filter,
-    quote_string,
-    tokenize,
-)
+from gx.query.filter import Filter, filter_runs, parse_filter
+from gx.query.lexer import field_ref, quote_string, tokenize
 from gx.record import RunSummary
 
 DAY = 86400.0

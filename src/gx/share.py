@@ -16,20 +16,16 @@ from dataclasses import dataclass
 
 from gx.errors import BadName, RemoteError, UnknownExperiment
 from gx.store import objects as gobj
-from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
-from gx.store.refs import experiment_from_ref, validate_experiment
-from gx.store.remote import (
-    Progress,
-    Remote,
+from gx.store.gitconfig import (
     add_config_lines,
     config_value,
     config_values,
-    fetch_experiments,
     remote_names,
     remove_config_lines,
-    resolve_remote,
-    send_experiments,
 )
+from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
+from gx.store.refs import experiment_from_ref, validate_experiment
+from gx.store.remote import Progress, Remote, fetch_experiments, resolve_remote, send_experiments
 from gx.store.repo import Store
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.

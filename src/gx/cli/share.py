@@ -146,7 +146,7 @@ def init_cmd(remote: str, no_share: bool) -> None:
     """Set up gx in this repository: let plain git push/fetch share experiments with REMOTE."""
     from gx.api import open_store
     from gx.share import setup_remote
-    from gx.store.remote import remote_names
+    from gx.store.gitconfig import remote_names
 
     with open_store() as store:
         click.echo(f"gx stores runs in {store.paths.open_path} under refs/experiments/")

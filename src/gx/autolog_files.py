@@ -1,0 +1,173 @@
+"""The files auto-logging reads: a commit's (or the index's) snapshot, and its declared params and
+metrics files parsed and checked, cached by blob id so unchanged YAML is never parsed again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from gx import values
+from gx.errors import BadFile
+from gx.values import numeric_or_none, param_value
+
+CONFIG_FILE = "gx.yaml"
+
+
+class AutologError(BadFile):
+    """gx.yaml or a file it declares is missing or malformed; the pre-commit check stops on it."""
+
+
+def load_yaml(text: str | bytes) -> Any:
+    from gx import yamlio  # loaded only when a YAML file is parsed: most commits need none
+
+    try:
+        return yamlio.load(text)
+    except yamlio.YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def read_cache(path: Path) -> dict[str, Any]:
+    """A JSON cache file's mapping; {} when it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_cache(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # caches are an optimisation only
+
+
+class Snapshot:
+    """The files of a commit-to-be (an index) or of a commit (a tree), as ``(mode, sha)`` by path.
+
+    ``objects`` opens the object store when first needed: a staged file that is also the worktree's
+    (same blob id) is read from the worktree, so most checks never load dulwich.
+    """
+
+    def __init__(self, objects: Callable[[], Any], tree: bytes | None = None, index: Any = None,
+                 worktree: Path | None = None) -> None:
+        self._open, self._objects, self.tree, self._index, self.worktree = objects, None, tree, index, worktree
+
+    @property
+    def objects(self) -> Any:
+        if self._objects is None:
+            self._objects = self._open()
+        return self._objects
+
+    def entry(self, path: str) -> tuple[int, bytes] | None:
+        if self._index is not None:  # an index lists files only: a directory is a prefix
+            found = self._index.get(path)
+            if found is None and any(p.startswith(path + "/") for p in self._index):
+                return 0o040000, b"0" * 40
+            return found
+        found: tuple[int, bytes] = (0o040000, self.tree)  # type: ignore[assignment]
+        for part in path.encode("utf-8").split(b"/"):
+            node = self.objects[found[1]] if found[0] & 0o170000 == 0o040000 else None
+            try:
+                found = node[part]  # type: ignore[index]
+            except (KeyError, TypeError):  # absent, or a file where a directory should be
+                return None
+        return found
+
+    def read(self, path: str) -> bytes | None:
+        found = self.entry(path)
+        if found is None or found[0] & 0o170000 not in (0o100000, 0o120000):
+            return None
+        if self._index is not None and self.worktree is not None and found[0] & 0o170000 == 0o100000:
+            try:
+                data = (self.worktree / path).read_bytes()
+                if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest().encode() == found[1]:
+                    return data
+            except OSError:
+                pass
+        return self.objects[found[1]].as_raw_string()
+
+    def files_under(self, prefix: str) -> dict[str, bytes]:
+        """Every file below a directory, keyed by its path from the repository root."""
+        if self._index is not None:
+            names = sorted(p for p in self._index if p.startswith(prefix + "/"))
+            return {p: self.read(p) for p in names if self._index.get(p)[0] & 0o170000 == 0o100000}  # type: ignore[misc]
+        out, stack = {}, [(prefix, self.entry(prefix))]
+        while stack:
+            name, found = stack.pop()
+            if found is not None and found[0] & 0o170000 == 0o040000:
+                stack.extend((f"{name}/{e.path.decode('utf-8', 'surrogateescape')}", (e.mode, e.sha))
+                             for e in self.objects[found[1]].items())
+            elif found is not None and found[0] & 0o170000 == 0o100000:
+                out[name] = self.objects[found[1]].as_raw_string()
+        return dict(sorted(out.items()))
+
+
+@dataclass
+class Collected:
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+    ids: list[tuple[str, str]] = field(default_factory=list)  # (path, blob or tree id) for the key
+
+
+class ParsedFiles:
+    """Checked contents of gx.yaml and declared files by blob id (``.git/gx/cache/autolog-files.json``):
+    the pre-commit check of a commit that leaves the YAML files alone never loads a YAML parser."""
+
+    LIMIT = 64
+
+    def __init__(self, gx_dir: Path | None) -> None:
+        self.path = gx_dir / "cache" / "autolog-files.json" if gx_dir is not None else None
+        self.data: dict[str, Any] = (read_cache(self.path) if self.path else None) or {}
+        self.dirty = False
+
+    def get(self, key: str, compute: Any) -> Any:
+        if key not in self.data:
+            self.data[key] = compute()
+            self.dirty = True
+        return self.data[key]
+
+    def save(self) -> None:
+        if self.dirty and self.path is not None:
+            write_cache(self.path, dict(list(self.data.items())[-self.LIMIT :]))
+
+
+def parse_structured(data: bytes, path: str, kind: str) -> dict[str, Any]:
+    """A params/metrics file's mapping, flattened; errors stop the commit (AutologError)."""
+    return values.parse_structured(data, path, kind, error=AutologError)
+
+
+def declared_entry(snap: Snapshot, path: str, kind: str) -> tuple[int, bytes]:
+    """``(mode, sha)`` of a file declared in gx.yaml; AutologError when the commit lacks it."""
+    found = snap.entry(path)
+    if found is None:
+        what = "artifact" if kind == "artifacts" else f"{kind} file"
+        raise AutologError(
+            f"{what} {path!r} declared in {CONFIG_FILE} (autolog.{kind}) is not in the commit; "
+            f"git add it, or remove it from autolog.{kind}"
+        )
+    return found
+
+
+def checked_values(snap: Snapshot, path: str, kind: str) -> dict[str, Any]:
+    """A declared params or metrics file's values, each checked as a param or a number."""
+    data = snap.read(path)
+    if data is None:
+        raise AutologError(f"{kind} file {path!r} declared in {CONFIG_FILE} is a directory, not a file")
+    values = parse_structured(data, path, kind)
+    if kind == "params":
+        return {key: param_value(key, value) for key, value in values.items()}
+    for key, value in values.items():
+        number = numeric_or_none(value)
+        if number is None:
+            raise AutologError(f"metrics file {path!r}: metric {key!r} is not a number ({value!r})")
+        values[key] = number
+    return values
