@@ -8,7 +8,6 @@ Renderers take a ``Comparison``/``RunDiff`` and return text whose layout tests p
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,28 +141,26 @@ def diff(a: AnyRun, b: AnyRun, code: bool = False, store: Store | None = None) -
 
 def code_diff(a: AnyRun, b: AnyRun, store: Store | None = None) -> str:
     """The unified diff between the trees of the code two runs ran ('' when identical)."""
-    from dulwich.patch import write_tree_diff
-
     from gx.api import open_store
+    from gx.store.source import commits_diff
 
     own = store is None
     store = store or open_store()
     try:
-        trees = []
+        shas = []
         for run in (a, b):
             sha = _source(run)
-            short = _summary(run).run_id[:8]
             if not sha:
-                raise BadValue(f"run {short} recorded no source commit, so there is no code to diff")
-            try:
-                trees.append(store.repo[sha.encode("ascii")].tree)  # type: ignore[attr-defined]
-            except KeyError:
-                raise BadValue(
-                    f"the code of run {short} ({sha[:10]}) is not in this repository; fetch it first"
-                ) from None
-        buf = io.BytesIO()
-        write_tree_diff(buf, store.repo.object_store, trees[0], trees[1])
-        return buf.getvalue().decode("utf-8", "replace")
+                raise BadValue(f"run {_summary(run).run_id[:8]} recorded no source commit, so there is no code to diff")
+            shas.append(sha)
+        try:
+            return commits_diff(store, shas[0].encode("ascii"), shas[1].encode("ascii")).decode("utf-8", "replace")
+        except KeyError as exc:
+            missing = next((s for s in shas if s.encode("ascii") not in store.repo), str(exc))
+            run = a if _source(a) == missing else b
+            raise BadValue(
+                f"the code of run {_summary(run).run_id[:8]} ({missing[:10]}) is not in this repository; fetch it first"
+            ) from None
     finally:
         if own:
             store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -20,17 +19,12 @@ DEMO_RUNS = [
 
 def make_repo(directory: Path) -> None:
     """A git repository holding train.py in one commit, made with dulwich (no git binary)."""
-    from dulwich import porcelain
-    from dulwich.repo import Repo
+    from gx.store.repo import init_repository
 
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(Path(__file__).resolve().parent.parent / "demo" / "train.py", directory / "train.py")
-    (directory / ".gitignore").write_text("metrics.json\n")
-    repo = Repo.init(str(directory))
-    porcelain.add(repo, [str(directory / "train.py"), str(directory / ".gitignore")])
-    identity = b"gx demo <demo@gx.invalid>"
-    porcelain.commit(repo, message=b"demo: training script", author=identity, committer=identity, no_verify=True)
-    repo.close()
+    script = (Path(__file__).resolve().parent.parent / "demo" / "train.py").read_bytes()
+    init_repository(str(directory), {"train.py": script, ".gitignore": b"metrics.json\n"},
+                    "demo: training script", b"gx demo <demo@gx.invalid>")
 
 
 @click.command("demo")

@@ -211,3 +211,18 @@ class Store:
                 elif entry.mode & 0o170000 == 0o100000:
                     out[name] = repo[entry.sha].as_raw_string()
         return out
+
+
+def init_repository(directory: str, files: dict[str, bytes], message: str, identity: bytes) -> None:
+    """A new repository whose first commit holds ``files`` (the demo's scratch repo; no git binary)."""
+    from dulwich import porcelain
+
+    repo = Repo.init(directory, mkdir=False)
+    try:
+        for name, content in files.items():
+            with open(os.path.join(directory, name), "wb") as fh:
+                fh.write(content)
+        porcelain.add(repo, [os.path.join(directory, name) for name in files])
+        porcelain.commit(repo, message=message.encode(), author=identity, committer=identity, no_verify=True)
+    finally:
+        repo.close()

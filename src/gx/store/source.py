@@ -81,3 +81,10 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     if len(patch) > MAX_PATCH_BYTES:
         patch = patch[:MAX_PATCH_BYTES] + b"\n# gx: patch cut at 5 MiB; see the snapshot commit\n"
     return info, patch
+
+
+def commits_diff(store: Store, old: bytes, new: bytes) -> bytes:
+    """Unified diff between two commits' trees (KeyError when either is not here)."""
+    buf = io.BytesIO()
+    write_tree_diff(buf, store.repo.object_store, store.commit(old).tree, store.commit(new).tree)
+    return buf.getvalue()
