@@ -55,12 +55,13 @@ def _config_experiment() -> str | None:
         paths = find_repo()
     except GxError:
         return None
-    if paths.worktree is None:
-        return None
-    try:
-        from gx import yamlio
+    config_file = paths.worktree / "gx.yaml" if paths.worktree is not None else None
+    if config_file is None or not config_file.is_file():
+        return None  # the common case: no YAML parser to load
+    from gx import yamlio
 
-        config = yamlio.load_fast((paths.worktree / "gx.yaml").read_bytes())
+    try:
+        config = yamlio.load_fast(config_file.read_bytes())
     except (OSError, ValueError, yamlio.YAMLError):
         return None
     name = config.get("experiment") if isinstance(config, dict) else None

@@ -22,7 +22,7 @@ from gx.errors import GxError, ParamConflict
 from gx.paths import RepoPaths, find_repo
 from gx.record import RUNNING
 from gx.run_object import Run, RunData, RunInfo
-from gx.store.refs import DEFAULT_EXPERIMENT
+from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_names
 from gx.values import check_artifact_path, check_key, metric_value, param_value, tag_value
 
 ENV_RUN_ID = "GX_RUN_ID"
@@ -173,9 +173,26 @@ def attached_run() -> LiveRun | None:
                    Path(run_dir), name, owner=False, params=params, start_time=meta.get("start_time"))
 
 
+def record_source(paths: RepoPaths, run_dir: Path, meta: dict[str, Any]) -> None:
+    """Capture HEAD (and a snapshot of uncommitted changes) into the run's meta; never raises."""
+    try:
+        from gx.store.repo import Store
+        from gx.store.source import capture_source
+
+        with Store(paths) as store:
+            source, patch = capture_source(store, meta["run_id"])
+        meta["source"] = source
+        if patch:
+            (run_dir / journal.PATCH).write_bytes(patch)
+        journal.write_json_atomic(run_dir / journal.META_FILE, meta)
+    except Exception as exc:  # never block a run on source capture
+        print(f"gx: could not capture the source code state ({exc})", file=sys.stderr)
+
+
 def new_run(experiment: str, name: str | None, command: list[str] | None, params: Mapping[str, Any] | None = None,
             tags: Mapping[str, str] | None = None, capture_source: bool = True) -> tuple[LiveRun, dict[str, Any]]:
-    """Create the run's journal directory (and capture its source) — shared with ``gx run``."""
+    """Create the run's journal directory (and capture its source) — shared with ``gx run``,
+    which captures the source itself while its child starts (``capture_source=False``)."""
     from gx.redact import allowed_env, redact_command
 
     paths = find_repo()
@@ -188,23 +205,12 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
         "command": command, "env": allowed_env(), "params": dict(params or {}), "tags": dict(tags or {}),
         "owner_pid": os.getpid(), **system_info(),
     }
-    from gx.store.repo import Store
-    from gx.store.source import capture_source as capture
-
-    with Store(paths) as store:
-        if store.tip(experiment) is None:
-            store.check_new_experiment(experiment)  # refuse 'a/b' beside 'a' before writing anything
-        paths.runs_dir.mkdir(parents=True, exist_ok=True)
-        run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
-        if capture_source:
-            try:
-                source, patch = capture(store, run_id)
-                meta["source"] = source
-                if patch:
-                    (run_dir / journal.PATCH).write_bytes(patch)
-                journal.write_json_atomic(run_dir / journal.META_FILE, meta)
-            except Exception as exc:  # never block a run on source capture
-                print(f"gx: could not capture the source code state ({exc})", file=sys.stderr)
+    # refuse 'a/b' beside 'a' before writing anything (pure Python: no git code loaded yet)
+    check_no_clash(experiment, local_experiment_names(paths.common_dir))
+    paths.runs_dir.mkdir(parents=True, exist_ok=True)
+    run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
+    if capture_source:
+        record_source(paths, run_dir, meta)
     live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
                    start_time=start, lock_fd=lock_fd, paths=paths)
     live.tags.update(tags or {})

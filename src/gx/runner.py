@@ -25,7 +25,9 @@ from gx.live import (
     ENV_RUN_NAME,
     LiveRun,
     new_run,
+    record_source,
 )
+from gx.paths import find_repo
 from gx.record import FAILED, FINISHED, KILLED
 from gx.redact import MASK, is_secret_name, redact_command, scrub_bytes, secret_values_from_env
 from gx.values import numeric_or_none, parse_structured
@@ -122,7 +124,7 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
         if is_secret_name(key):
             secrets.add(str(value))
             all_params[key] = MASK
-    live, meta = new_run(experiment, name, safe_command, params=all_params, tags=tags)
+    live, meta = new_run(experiment, name, safe_command, params=all_params, tags=tags, capture_source=False)
     live.background.append(start_packages_thread(live.run_dir))
     env = dict(os.environ)
     env.update({
@@ -147,6 +149,8 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
     try:
         out = _Tail(proc.stdout, sys.stdout.buffer)  # type: ignore[arg-type]
         err = _Tail(proc.stderr, sys.stderr.buffer)  # type: ignore[arg-type]
+        # git work (loading dulwich, snapshotting a dirty tree) overlaps the child's start-up
+        record_source(live.paths or find_repo(), live.run_dir, meta)
         while True:
             try:
                 returncode = proc.wait()

@@ -6,6 +6,8 @@ Pure Python (no dulwich) so the fluent API can validate names without loading gi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from gx.errors import BadName
 
@@ -54,3 +56,34 @@ def experiment_from_ref(ref: bytes | str) -> str | None:
         return validate_experiment(name)
     except BadName:
         return None
+
+
+def local_experiment_names(common_dir: Path) -> set[str]:
+    """Experiments with a local ref, read from loose refs and packed-refs without git code."""
+    names: set[str] = set()
+    root = common_dir / "refs" / "experiments"
+    if root.is_dir():
+        for path in root.rglob("*"):
+            if path.is_file():
+                name = experiment_from_ref(PREFIX + path.relative_to(root).as_posix())
+                if name is not None:
+                    names.add(name)
+    packed = common_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = line.split(" ", 1)
+            if len(parts) == 2 and parts[1].startswith(PREFIX):
+                name = experiment_from_ref(parts[1])
+                if name is not None:
+                    names.add(name)
+    return names
+
+
+def check_no_clash(experiment: str, existing: Iterable[str]) -> None:
+    """Refuse a new experiment whose ref would clash with an existing one ('a' vs 'a/b')."""
+    for other in existing:
+        if other != experiment and (other.startswith(experiment + "/") or experiment.startswith(other + "/")):
+            raise BadName(
+                f"experiment {experiment!r} clashes with existing experiment {other!r}: one name cannot be "
+                "both an experiment and a folder of experiments (like 'a' and 'a/b'); choose another name"
+            )

@@ -17,7 +17,7 @@ from gx.errors import BadName, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
-from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
+from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
 #: How long a writer keeps retrying a contended ref before giving up.
 CAS_TIMEOUT = 60.0
@@ -111,15 +111,12 @@ class Store:
 
     def check_new_experiment(self, experiment: str) -> None:
         """Refuse a name whose ref would clash with an existing one ('a' vs 'a/b'), before writing."""
-        for other in self.experiments():
-            if other.startswith(experiment + "/") or experiment.startswith(other + "/"):
-                raise self._clash(experiment, other)
+        check_no_clash(experiment, self.experiments())
 
     @staticmethod
-    def _clash(experiment: str, other: str | None = None) -> BadName:
-        with_other = f" {other!r}" if other else ""
+    def _clash(experiment: str) -> BadName:
         return BadName(
-            f"experiment {experiment!r} clashes with existing experiment{with_other}: one name cannot be "
+            f"experiment {experiment!r} clashes with an existing experiment: one name cannot be "
             "both an experiment and a folder of experiments (like 'a' and 'a/b'); choose another name"
         )
 
