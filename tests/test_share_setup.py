@@ -147,6 +147,10 @@ def test_setup_errors_and_init(team, tmp_path):
     run_git("init", "-q", str(lonely))
     proc = gx_subprocess("init", cwd=lonely)
     assert proc.returncode == 0 and b"no remote 'origin' yet" in proc.stdout
+    assert b"gx hooks install" in proc.stdout and not (lonely / ".git" / "hooks" / "post-commit").exists()
+    proc = gx_subprocess("init", "--hooks", "--no-share", cwd=lonely)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"post-commit: installed" in proc.stdout and (lonely / ".git" / "hooks" / "post-commit").exists()
 
 
 @pytest.mark.parametrize("value, expected", [("simple", "HEAD"), ("current", "HEAD"), ("matching", ":"),

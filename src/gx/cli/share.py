@@ -142,17 +142,25 @@ def remote_setup_cmd(remote: str | None, undo: bool) -> None:
 @click.command("init")
 @click.option("--remote", default="origin", show_default=True, help="The remote to share experiments with.")
 @click.option("--no-share", is_flag=True, help="Do not change the remote's refspecs.")
-def init_cmd(remote: str, no_share: bool) -> None:
-    """Set up gx in this repository: let plain git push/fetch share experiments with REMOTE."""
+@click.option("--hooks", "with_hooks", is_flag=True,
+              help="Also install gx's git hooks (auto-logging commits declared in gx.yaml; see 'gx hooks').")
+def init_cmd(remote: str, no_share: bool, with_hooks: bool) -> None:
+    """Set up gx in this repository: let plain git push/fetch share experiments with REMOTE,
+    and with --hooks install the git hooks."""
     from gx.api import open_store
     from gx.share import setup_remote
     from gx.store.gitconfig import remote_names
 
     with open_store() as store:
         click.echo(f"gx stores runs in {store.paths.open_path} under refs/experiments/")
-        if no_share:
-            return
-        if remote not in remote_names(store):
-            click.echo(f"no remote '{remote}' yet: after 'git remote add {remote} URL', run 'gx remote setup {remote}'")
-            return
-        _show_setup(setup_remote(remote, store=store))
+        if not no_share:
+            if remote in remote_names(store):
+                _show_setup(setup_remote(remote, store=store))
+            else:
+                click.echo(f"no remote '{remote}' yet: after 'git remote add {remote} URL', run 'gx remote setup {remote}'")
+    if with_hooks:
+        from gx.cli.hooks import install_cmd
+
+        click.get_current_context().invoke(install_cmd, hooks=(), portable=False)
+    else:
+        click.echo("to auto-log commits, run 'gx hooks install' (or 'gx init --hooks')")
