@@ -122,3 +122,23 @@ def test_a_remote_branch_named_experiments_is_not_an_experiment(repo):
     with Store.open() as store:
         assert gx.api.experiment_names(store) == ["real"]
     assert [r.experiment for r in gx.api.list_runs()] == ["real"]
+
+
+def test_experiments_summary_with_and_without_index(runs, monkeypatch):
+    with gx.start_run(experiment="other"):
+        gx.log_metric("m", 1.0)
+    fast = [(e.name, e.runs, e.deleted, e.last_activity) for e in gx.api.list_experiments()]
+    assert [(n, r, d) for n, r, d, _ in fast] == [("idx", 4, 1), ("other", 1, 0)]
+    monkeypatch.setenv("GX_NO_INDEX", "1")
+    assert [(e.name, e.runs, e.deleted, e.last_activity) for e in gx.api.list_experiments()] == fast
+
+
+def test_history_order_matches_the_walk(repo, monkeypatch):
+    for i in range(12):  # many runs end within the same second: ties in commit time
+        with gx.start_run(experiment="h", run_name=f"r{i}"):
+            pass
+    with Store.open() as store:
+        indexed = [r.name for r in gx.api.history_runs(store, "h")]
+        monkeypatch.setenv("GX_NO_INDEX", "1")
+        walked = [r.name for r in gx.api.history_runs(store, "h")]
+    assert indexed == walked == [f"r{i}" for i in reversed(range(12))]

@@ -42,7 +42,7 @@ class ExperimentInfo:
     name: str
     runs: int
     deleted: int
-    last_activity: float | None  # commit time of the newest run or event
+    last_activity: float | None  # when the newest (not deleted) run started
 
 
 def experiment_names(store: Store) -> list[str]:
@@ -50,7 +50,7 @@ def experiment_names(store: Store) -> list[str]:
     return sorted({name for name, _ in store.experiment_refs().values()})
 
 
-def _experiments(store: Store, names: Iterable[str] | None) -> list[str]:
+def experiments_named(store: Store, names: Iterable[str] | None) -> list[str]:
     known = experiment_names(store)
     if not names:
         return list(known)
@@ -67,7 +67,7 @@ def _experiments(store: Store, names: Iterable[str] | None) -> list[str]:
 def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> list[RunRef]:
     """Every run (deleted ones flagged) of the given experiments, newest first per experiment."""
     refs = []
-    for exp in _experiments(store, experiments):
+    for exp in experiments_named(store, experiments):
         history = read_history(store, exp)
         seen: set[str] = set()
         for entry in history.runs:
@@ -76,6 +76,19 @@ def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> lis
             seen.add(entry.run_id or "")
             refs.append(RunRef(exp, entry.run_id or "", entry.sha, entry.run_id in history.deleted))
     return refs
+
+
+def history_runs(store: Store, experiment: str, include_deleted: bool = False) -> list[RunSummary]:
+    """One experiment's runs in history order, newest first: the order ``EXP~N`` counts in."""
+    from gx.index import open_index
+
+    index = open_index(store)
+    if index is not None:
+        try:
+            return index.summaries([experiment], include_deleted=include_deleted, history_order=True)
+        finally:
+            index.close()
+    return [load_summary(store, r) for r in iter_run_refs(store, [experiment]) if include_deleted or not r.deleted]
 
 
 def load_summary(store: Store, ref: RunRef) -> RunSummary:
@@ -100,7 +113,7 @@ def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = 
     own = store is None
     store = store or open_store()
     try:
-        names = _experiments(store, experiments) if experiments else None
+        names = experiments_named(store, experiments) if experiments else None
         index = open_index(store)
         if index is not None:
             try:
@@ -146,7 +159,7 @@ def best(metric: str, goal: str, experiments: Iterable[str] | None = None,
     from gx.index import open_index
 
     with open_store() as store:
-        names = _experiments(store, experiments) if experiments else None
+        names = experiments_named(store, experiments) if experiments else None
         index = open_index(store) if not filter_string.strip() else None
         if index is not None:
             try:
@@ -164,14 +177,23 @@ def best(metric: str, goal: str, experiments: Iterable[str] | None = None,
 
 
 def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
+    from gx.index import open_index
+
     own = store is None
     store = store or open_store()
     try:
+        index = open_index(store)
+        if index is not None:
+            try:
+                return index.experiments(experiments_named(store, None))
+            finally:
+                index.close()
         out = []
-        for exp in _experiments(store, None):
+        for exp in experiments_named(store, None):
             history = read_history(store, exp)
             ids = {e.run_id for e in history.runs}
-            last = max((e.time for e in history.runs), default=None)
+            newest = next((e for e in history.runs if e.run_id not in history.deleted), None)
+            last = load_summary(store, RunRef(exp, newest.run_id or "", newest.sha, False)).start_time if newest else None
             out.append(ExperimentInfo(exp, len(ids - history.deleted), len(ids & history.deleted), last))
         return out
     finally:
@@ -258,6 +280,7 @@ def _tombstone(run_id: str, kind: str) -> RunRef:
 
 
 __all__ = [
+    "history_runs",
     "best",
     "experiment_names",
     "search",

@@ -23,14 +23,15 @@ from gx.store.history import Entry, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"4-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"5-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
 CREATE TABLE commits(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL);
 CREATE TABLE runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, start_time REAL,
                   name TEXT NOT NULL, head BLOB NOT NULL, params BLOB NOT NULL, metrics BLOB NOT NULL,
-                  tags BLOB NOT NULL, PRIMARY KEY(run_id, experiment));
+                  tags BLOB NOT NULL, commit_time INTEGER NOT NULL, seq INTEGER NOT NULL,
+                  PRIMARY KEY(run_id, experiment));
 CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
                     time REAL NOT NULL, commit_time INTEGER NOT NULL);
 CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
@@ -169,14 +170,19 @@ class Index:
             if entry.kind == gobj.KIND_RUN and entry.run_id:
                 row = summary_row(self.store, entry, experiment)
                 head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
-                runs.append((entry.run_id, experiment, entry.sha.decode(), row[3], row[1], head,
-                             marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7])))
+                runs.append([entry.run_id, experiment, entry.sha.decode(), row[3], row[1], head,
+                             marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7]), entry.time])
                 # SQLite stores NaN as NULL, which is what "no usable value" should be
                 values.extend((entry.run_id, experiment, k, v) for k, v in row[6].items())
             elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
                 events.append((entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time))
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?)", commits)
-        self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?)", runs)
+        # seq keeps the walk's order (newest first) for ties in commit time: history order is
+        # ORDER BY commit_time DESC, seq DESC, as gx.store.history.walk yields it
+        base = self.conn.execute("SELECT coalesce(max(seq), 0) FROM runs").fetchone()[0]
+        for i, row in enumerate(runs):
+            row.append(base + len(runs) - i)
+        self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?)", events)
         self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?)", values)
         return seen
@@ -192,13 +198,14 @@ class Index:
         return {key for key, kind in state.items() if kind == gobj.KIND_DELETE}
 
     def summaries(self, experiments: list[str] | None = None, include_deleted: bool = False,
-                  deleted_only: bool = False) -> list[RunSummary]:
+                  deleted_only: bool = False, history_order: bool = False) -> list[RunSummary]:
+        """Run summaries, newest start first (or in history order: the order ``~N`` counts in)."""
         deleted = self.deleted(experiments)
         out = []
         loads = marshal.loads
         new = LazySummary.__new__
-        sql = ("SELECT experiment, sha, head, params, metrics, tags FROM runs" + _where(experiments)
-               + " ORDER BY start_time DESC")
+        order = " ORDER BY commit_time DESC, seq DESC" if history_order else " ORDER BY start_time DESC"
+        sql = "SELECT experiment, sha, head, params, metrics, tags FROM runs" + _where(experiments) + order
         for exp, sha, head, params, metrics, tags in self.conn.execute(sql, experiments or ()):
             run_id, name, status, start, end, source = loads(head)
             gone = bool(deleted) and (exp, run_id) in deleted
@@ -245,6 +252,23 @@ class Index:
         run_id, name, status, start, end, source = marshal.loads(head)
         return RunSummary(run_id, experiment, name, status, start, end, marshal.loads(params),
                           marshal.loads(metrics), marshal.loads(tags), sha, False, source)
+
+    def experiments(self, names: list[str]) -> list[Any]:
+        """Per experiment: live runs, deleted runs, and when its newest live run started."""
+        from gx.api import ExperimentInfo
+
+        deleted = self.deleted(None)
+        counts: dict[str, list[Any]] = {name: [0, 0, None] for name in names}
+        for exp, run_id, start in self.conn.execute("SELECT experiment, run_id, start_time FROM runs"):
+            entry = counts.get(exp)
+            if entry is None:
+                continue
+            if (exp, run_id) in deleted:
+                entry[1] += 1
+            else:
+                entry[0] += 1
+                entry[2] = start if entry[2] is None or (start or 0) > entry[2] else entry[2]
+        return [ExperimentInfo(name, live, gone, last) for name, (live, gone, last) in counts.items()]
 
     def find(self, prefix: str) -> list[tuple[str, str, str]]:
         """(experiment, run_id, sha) of runs whose id starts with ``prefix``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from gx.api import RunRef, experiment_names, iter_run_refs, load_record, open_store, resolve_run
+from gx.api import RunRef, experiment_names, history_runs, load_record, open_store, resolve_run
 from gx.errors import UnknownRun
 from gx.record import RunRecord
 from gx.store.repo import Store
@@ -30,7 +30,7 @@ def split_spec(spec: str) -> tuple[str, int | None]:
 
 def experiment_run(store: Store, experiment: str, back: int = 0) -> RunRef:
     """The ``back``-th run before the newest non-deleted run of ``experiment`` (0 = newest)."""
-    live = [ref for ref in iter_run_refs(store, [experiment]) if not ref.deleted]
+    live = [RunRef(r.experiment, r.run_id, (r.commit or "").encode(), False) for r in history_runs(store, experiment)]
     if not live:
         raise UnknownRun(
             f"experiment {experiment!r} has no runs (deleted runs are skipped); "

@@ -31,18 +31,17 @@ def log_cmd(experiment: str | None, limit: int | None, deleted: bool) -> None:
     Lines follow the experiment's history, so the third line of `gx log lasso` is the run
     `lasso~2` names. Each shows id, start time, status, name, params → last metric values.
     """
-    from gx.api import iter_run_refs, load_summary, open_store
+    from gx.api import experiments_named, history_runs, open_store
 
     with open_store() as store:
-        refs = [r for r in iter_run_refs(store, [experiment] if experiment else None)
-                if deleted or not r.deleted]  # fmt: skip
-        many = len({r.experiment for r in refs}) > 1
-        if many:  # interleave experiments by when each run was recorded
-            runs = [load_summary(store, r) for r in refs]
-            runs.sort(key=lambda r: r.end_time or 0.0, reverse=True)
-            runs = runs[:limit] if limit else runs
-        else:
-            runs = [load_summary(store, r) for r in (refs[:limit] if limit else refs)]
+        names = experiments_named(store, [experiment] if experiment else None)
+        per_experiment = [history_runs(store, name, include_deleted=deleted) for name in names]
+    many = sum(1 for runs in per_experiment if runs) > 1
+    if many:  # interleave experiments by when each run was recorded
+        runs = sorted((r for runs in per_experiment for r in runs), key=lambda r: r.end_time or 0.0, reverse=True)
+    else:
+        runs = [r for runs in per_experiment for r in runs]
+    runs = runs[:limit] if limit else runs
     if not runs:
         click.echo("no runs yet; record one with: gx run train.py -p alpha=0.1", err=True)
         return
