@@ -93,3 +93,21 @@ def test_works_without_the_git_binary(repo, tmp_path):
     [run] = gx.api.list_runs()
     assert gx.api.get_record(run.run_id).source["dirty"] is True
     repo.fsck()
+
+
+def test_repository_without_commits(tmp_path, monkeypatch):
+    path = tmp_path / "fresh"
+    run_git("init", "-q", str(path))
+    monkeypatch.chdir(path)
+    with gx.start_run() as run:
+        gx.log_metric("m", 1.0)
+    rec = gx.api.get_record(run.info.run_id)
+    assert rec.source == {"commit": None, "branch": rec.source["branch"], "dirty": False}
+    (path / "code.py").write_text("x = 1\n")
+    run_git("add", "code.py", cwd=path)
+    with gx.start_run() as run:  # staged but never committed: snapshotted as a root commit
+        pass
+    snapshot = gx.api.get_record(run.info.run_id).source["snapshot"]
+    assert run_git("show", f"{snapshot}:code.py", cwd=path) == "x = 1\n"
+    out = subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=path, capture_output=True)
+    assert out.returncode == 0, out.stderr

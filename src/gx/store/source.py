@@ -63,6 +63,9 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
             entries.append((path, blob.id, cleanup_mode(st.st_mode)))
         else:
             entries.append((path, sha, entry.mode))
+    if head is None and not entries:  # a new repository with nothing staged: nothing to snapshot
+        info["dirty"] = False
+        return info, None
     tree_id = commit_tree(repo.object_store, entries)
     head_tree = repo[head].tree if head else None  # type: ignore[attr-defined]
     info["dirty"] = tree_id != head_tree
