@@ -38,3 +38,12 @@ def test_fast_path_is_taken_for_typical_files():
     text = yamlio.dump({"alpha": 0.1, "model": "lasso", "n": 3, "flag": True, "none": None, "nan": math.nan,
                         "source": {"commit": "abc123", "dirty": False}, "command": ["/usr/bin/python", "-c", "train.py"]})
     assert yamlio._parse_simple(text)["command"] == ["/usr/bin/python", "-c", "train.py"]
+
+
+def test_exponent_floats_are_floats_as_in_yaml_1_2():
+    from gx.values import parse_assignment
+
+    assert yamlio.load("lr: 1e-3\nbig: 2E+5\n") == {"lr": 0.001, "big": 200000.0}
+    assert parse_assignment("lr=1e-3") == ("lr", 0.001)
+    assert yamlio.load(yamlio.dump({"s": "1e-3"})) == {"s": "1e-3"}  # the string stays a string
+    assert yamlio.load_fast("lr: 1e-3\n") == {"lr": 0.001}

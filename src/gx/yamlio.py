@@ -23,6 +23,17 @@ class _GxDumper(_Dumper):  # type: ignore[misc,valid-type]
     pass
 
 
+class _GxLoader(_Loader):  # type: ignore[misc,valid-type]
+    pass
+
+
+# PyYAML follows YAML 1.1, where 1e-3 (no dot) is a string; YAML 1.2 and every data scientist
+# read it as a float. Both directions learn it, so a string "1e-3" is quoted when written.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+for _cls in (_GxDumper, _GxLoader):
+    _cls.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+
+
 def _represent_float(dumper: Any, value: float) -> Any:
     # YAML spells the specials .nan / .inf / -.inf; repr() keeps full precision otherwise.
     if math.isnan(value):
@@ -55,7 +66,7 @@ def dump(data: Any) -> str:
 
 def load(text: str | bytes) -> Any:
     """Parse YAML safely (no arbitrary objects)."""
-    return yaml.load(text, Loader=_Loader)
+    return yaml.load(text, Loader=_GxLoader)
 
 
 YAMLError = yaml.YAMLError
