@@ -204,7 +204,7 @@ class Index:
         out = []
         loads = marshal.loads
         new = LazySummary.__new__
-        order = " ORDER BY commit_time DESC, seq DESC" if history_order else " ORDER BY start_time DESC"
+        order = " ORDER BY commit_time DESC, seq DESC" if history_order else " ORDER BY start_time DESC, commit_time DESC, seq DESC"
         sql = "SELECT experiment, sha, head, params, metrics, tags FROM runs" + _where(experiments) + order
         for exp, sha, head, params, metrics, tags in self.conn.execute(sql, experiments or ()):
             run_id, name, status, start, end, source = loads(head)
