@@ -171,3 +171,11 @@ def test_an_artifact_folder_is_checked_and_recorded(repo):
     repo.git("rm", "-q", "-r", "plots")
     proc = commit(repo, "no plots")
     assert proc.returncode == 1 and "artifact 'plots' declared in gx.yaml (autolog.artifacts) is not" in proc.stderr
+
+
+def test_secret_named_params_from_files_are_masked(project):
+    project.write("params.yaml", "alpha: 0.1\ndb_password: hunter2hunter2\n")
+    assert commit(project, "v1").returncode == 0
+    (run,) = runs()
+    assert run.params == {"alpha": 0.1, "db_password": "***"}
+    assert "hunter2" not in project.git("show", "refs/experiments/commits:params.yaml")

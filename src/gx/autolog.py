@@ -27,6 +27,7 @@ from gx.autolog_files import (
 from gx.errors import BadName
 from gx.paths import RepoPaths
 from gx.record import RunRecord
+from gx.redact import scrub_record
 from gx.values import check_artifact_path, first_line
 
 if TYPE_CHECKING:
@@ -219,4 +220,5 @@ def commit_record(store: Store, commit: Any, experiment: str, found: Collected, 
     rec.metrics = {k: [MetricPoint(0, when, v)] for k, v in found.metrics.items()}
     rec.artifacts = dict(found.artifacts)
     rec.tags = {SOURCE_TAG: "post-commit", COMMIT_TAG: sha, KEY_TAG: key}
+    scrub_record(rec)  # a params file may hold a password: it stays out of the run, as everywhere
     return rec

@@ -11,17 +11,10 @@ from gx import journal
 from gx.errors import GxError
 from gx.paths import RepoPaths
 from gx.record import KILLED, RunRecord
-from gx.redact import MASK, is_secret_name
+from gx.redact import scrub_record
 
 #: A run dir with no meta.json and no live owner is a crash during start-up once it is this old.
 _ORPHAN_AGE = 60.0
-
-
-def _scrub_record(rec: RunRecord) -> None:
-    for mapping in (rec.params, rec.tags):
-        for key in list(mapping):
-            if is_secret_name(key) and mapping[key] not in (None, ""):
-                mapping[key] = MASK
 
 
 def commit_run_dir(
@@ -39,7 +32,7 @@ def commit_run_dir(
     rec.end_time = end_time or rec.end_time or journal.last_activity(run_dir)
     if rec.start_time and rec.end_time < rec.start_time:
         rec.end_time = rec.start_time
-    _scrub_record(rec)
+    scrub_record(rec)
     with Store(paths) as store:
         rec.author = store.identity().decode("utf-8", "replace")
         if not (meta.get("recovering") and run_is_recorded(store, rec.experiment, rec.run_id, rec.start_time)):

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gx.record import RunRecord
 
 MASK = "***"
 _SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
@@ -77,3 +81,14 @@ def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     for value in sorted({s for s in secrets if len(s) >= _MIN_SCRUB_LENGTH}, key=len, reverse=True):
         data = data.replace(value.encode("utf-8", "surrogateescape"), MASK.encode())
     return data
+
+
+def scrub_record(rec: RunRecord) -> None:
+    """Mask params and tags whose names look secret, whatever path recorded the run
+    (gx's own ``gx.*`` tags, such as ``gx.autolog_key``, hold no secrets)."""
+    for mapping in (rec.params, rec.tags):
+        for key in list(mapping):
+            if key.startswith("gx.") and mapping is rec.tags:
+                continue
+            if is_secret_name(key) and mapping[key] not in (None, ""):
+                mapping[key] = MASK
