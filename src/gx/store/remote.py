@@ -118,7 +118,13 @@ def _client(store: Store, url: str, operation: str) -> tuple[object, str]:
                 cache.append(_credentials(url))
             return cache[0] if attempt == 1 else None
 
-        client = HttpGitClient(parsed._replace(path="").geturl(), config=config, auth_callback=auth)
+        base = parsed._replace(path="").geturl()
+        try:
+            client = HttpGitClient(base, config=config, auth_callback=auth)
+        except TypeError:  # dulwich < 0.25 (the newest on Python 3.9) asks for credentials up front
+            creds = _credentials(url) or {}
+            client = HttpGitClient(base, config=config, username=creds.get("username"),
+                                   password=creds.get("password"))
     return client, path
 
 
