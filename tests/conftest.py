@@ -120,3 +120,17 @@ def all_object_contents(repo: Repo) -> bytes:
     proc = subprocess.run(["git", "cat-file", "--batch"], cwd=repo.path, input="\n".join(shas).encode() + b"\n",
                           capture_output=True, check=True)
     return proc.stdout
+
+
+def make_summary(run_id: str = "r0", *, default_start: float = 1000.0, default_duration: float = 10.0, **fields):
+    """A RunSummary for query tests, with defaults for everything not given."""
+    from gx.record import RunSummary
+
+    values = {"experiment": "default", "name": run_id, "status": "FINISHED", "start_time": default_start,
+              "end_time": default_start + default_duration, "params": {}, "metrics": {}, "tags": {}}
+    values.update(fields)
+    return RunSummary(run_id=run_id, **values)
+
+
+def run_ids(runs) -> list[str]:
+    return [r.run_id for r in runs]

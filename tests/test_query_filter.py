@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_summary, run_ids
 from gx.errors import FilterSyntaxError
 from gx.query.access import value_of
 from gx.query.filter import Filter, filter_runs, parse_filter
@@ -20,23 +21,10 @@ T0 = 1795478400.0  # 2026-11-24T00:00:00Z
 
 
 def make_run(run_id: str = "r0", **kw: Any) -> RunSummary:
-    """A RunSummary with defaults for everything not given."""
-    fields: dict[str, Any] = {
-        "experiment": "default",
-        "name": run_id,
-        "status": "FINISHED",
-        "start_time": T0,
-        "end_time": T0 + 60,
-        "params": {},
-        "metrics": {},
-        "tags": {},
-    }
-    fields.update(kw)
-    return RunSummary(run_id=run_id, **fields)
+    return make_summary(run_id, default_start=T0, default_duration=60, **kw)
 
 
-def ids(runs: list[RunSummary]) -> list[str]:
-    return [r.run_id for r in runs]
+ids = run_ids
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import make_summary, run_ids
 from gx.errors import FilterSyntaxError
 from gx.query.sort import SortKey, parse_sort_key, sort_runs
 from gx.record import RunSummary
@@ -16,23 +17,11 @@ from gx.record import RunSummary
 NAN, INF = float("nan"), float("inf")
 
 
-def make_run(run_id: str, **kw: Any) -> RunSummary:
-    fields: dict[str, Any] = {
-        "experiment": "default",
-        "name": run_id,
-        "status": "FINISHED",
-        "start_time": 1000.0,
-        "end_time": 1010.0,
-        "params": {},
-        "metrics": {},
-        "tags": {},
-    }
-    fields.update(kw)
-    return RunSummary(run_id=run_id, **fields)
+def make_run(run_id: str = "r0", **kw: Any) -> RunSummary:
+    return make_summary(run_id, default_start=1000.0, default_duration=10.0, **kw)
 
 
-def ids(runs: list[RunSummary]) -> list[str]:
-    return [r.run_id for r in runs]
+ids = run_ids
 
 
 # --- parse_sort_key ------------------------------------------------------------------------------
