@@ -7,23 +7,20 @@ and the remote tip, and the ref moves with compare-and-swap, so a run recorded m
 from __future__ import annotations
 
 import heapq
-import random
 import time
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Callable
 
-from dulwich.file import FileLocked
 from dulwich.object_store import BaseObjectStore
 from dulwich.pack import UnpackedObject, full_unpacked_object
 
-from gx.errors import StoreConflict
 from gx.store import objects as gobj
 from gx.store.encode import FORMAT_VERSION
 from gx.store.history import history_parents
 from gx.store.refs import experiment_ref
-from gx.store.repo import CAS_TIMEOUT, Store
+from gx.store.repo import Store
 
 _LOCAL, _REMOTE, _BOTH = 1, 2, 3
 
@@ -204,38 +201,20 @@ def integrate(store: Store, experiment: str, remote_tip: bytes, label: str) -> I
 
     The merge commit's parents depend on the local tip, so it is rebuilt after every lost race.
     """
-    ref = experiment_ref(experiment)
-    refs = store.repo.refs
-    message = f"gx: merge from {label}".encode()
-    deadline = time.monotonic() + CAS_TIMEOUT
-    delay = 0.002
-    while True:
-        try:
-            tip: bytes | None = refs[ref]
-        except KeyError:
-            tip = None
-        try:
-            if tip is None:
-                store.check_new_experiment(experiment)
-                rel = relate(store, None, remote_tip)
-                action, new = NEW, remote_tip
-                ok = refs.add_if_new(ref, new, message=message)
-            elif tip == remote_tip:
-                return Integration(UP_TO_DATE, tip, 0)
-            else:
-                rel = relate(store, tip, remote_tip)
-                if rel.local_has_remote:
-                    return Integration(AHEAD, tip, 0)
-                if rel.remote_has_local:
-                    action, new = FAST_FORWARD, remote_tip
-                else:
-                    action, new = MERGED, merge_commit(store, experiment, tip, remote_tip, label).id
-                ok = refs.set_if_equals(ref, tip, new, message=message)
-        except FileLocked:
-            ok = False
-        if ok:
-            return Integration(action, new, rel.remote_only_runs)
-        if time.monotonic() > deadline:
-            raise StoreConflict(f"could not update {ref.decode()} after {CAS_TIMEOUT:.0f}s of contention")
-        time.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, 0.2)
+
+    def decide(tip: bytes | None) -> tuple[bytes | None, Integration]:
+        if tip is None:
+            store.check_new_experiment(experiment)
+            rel = relate(store, None, remote_tip)
+            return remote_tip, Integration(NEW, remote_tip, rel.remote_only_runs)
+        if tip == remote_tip:
+            return None, Integration(UP_TO_DATE, tip, 0)
+        rel = relate(store, tip, remote_tip)
+        if rel.local_has_remote:
+            return None, Integration(AHEAD, tip, 0)
+        if rel.remote_has_local:
+            return remote_tip, Integration(FAST_FORWARD, remote_tip, rel.remote_only_runs)
+        merged = merge_commit(store, experiment, tip, remote_tip, label).id
+        return merged, Integration(MERGED, merged, rel.remote_only_runs)
+
+    return store.update_ref(experiment_ref(experiment), decide, message=f"gx: merge from {label}".encode())

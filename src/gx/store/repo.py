@@ -6,7 +6,7 @@ import os
 import random
 import time
 from collections.abc import Iterable
-from typing import Callable
+from typing import Callable, TypeVar
 
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
@@ -18,6 +18,8 @@ from gx.paths import RepoPaths, find_repo
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
+
+T = TypeVar("T")
 
 #: How long a writer keeps retrying a contended ref before giving up.
 CAS_TIMEOUT = 60.0
@@ -137,44 +139,57 @@ class Store:
         self.add_objects([*new, commit])
         return commit
 
+    def update_ref(self, ref: bytes, decide: Callable[[bytes | None], tuple[bytes | None, T]],
+                   message: bytes = b"gx") -> T:
+        """Move ``ref`` with compare-and-swap to what ``decide(current tip)`` asks for, retrying with
+        jittered backoff while other writers win (dulwich's lock fails at once when held).
+
+        ``decide`` returns ``(new tip or None to leave the ref, result)``; it runs again after every
+        lost race, so it must be cheap and must build anything that depends on the tip afresh.
+        """
+        refs = self.repo.refs
+        deadline = time.monotonic() + CAS_TIMEOUT
+        delay = 0.002
+        while True:
+            try:
+                tip: bytes | None = refs[ref]
+            except KeyError:
+                tip = None
+            new, result = decide(tip)
+            if new is None or new == tip:
+                return result
+            try:
+                ok = refs.add_if_new(ref, new, message=message) if tip is None else \
+                    refs.set_if_equals(ref, tip, new, message=message)
+            except FileLocked:
+                ok = False
+            except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+                raise self._clash(ref.decode()[len(PREFIX):]) from exc
+            if ok:
+                return result
+            if time.monotonic() > deadline:
+                raise StoreConflict(
+                    f"could not update {ref.decode()} after {CAS_TIMEOUT:.0f}s of contention with other "
+                    "writers; nothing was lost: try again (a run's journal stays under .git/gx/runs)"
+                )
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.2)
+
     def append(self, experiment: str, make: Callable[[bytes], Commit]) -> Commit:
         """Put a commit on top of the experiment with compare-and-swap, retrying on contention.
 
         ``make(parent)`` builds the commit for a given tip; it is called again after every lost
         race, so it must be cheap (the run's tree is built once, outside).
         """
-        ref = experiment_ref(experiment)
-        refs = self.repo.refs
-        deadline = time.monotonic() + CAS_TIMEOUT
-        delay = 0.002
-        while True:
-            try:
-                tip = refs[ref]
-            except KeyError:
-                tip = None
+
+        def decide(tip: bytes | None) -> tuple[bytes, Commit]:
             if tip is None:
                 self.check_new_experiment(experiment)
-            parent = tip if tip is not None else self.init_commit(experiment).id
-            commit = make(parent)
+            commit = make(tip if tip is not None else self.init_commit(experiment).id)
             self.repo.object_store.add_object(commit)
-            try:
-                if tip is None:
-                    ok = refs.add_if_new(ref, commit.id, message=b"gx: " + commit.message.split(b"\n")[0])
-                else:
-                    ok = refs.set_if_equals(ref, tip, commit.id, message=b"gx: " + commit.message.split(b"\n")[0])
-            except FileLocked:
-                ok = False
-            except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
-                raise self._clash(experiment) from exc
-            if ok:
-                return commit
-            if time.monotonic() > deadline:
-                raise StoreConflict(
-                    f"could not update {ref.decode()} after {CAS_TIMEOUT:.0f}s of contention; "
-                    "nothing was lost: the run's journal stays under .git/gx/runs and is retried by the next gx command"
-                )
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.2)
+            return commit.id, commit
+
+        return self.update_ref(experiment_ref(experiment), decide, message=b"gx: record on " + experiment.encode())
 
     def commit(self, sha: bytes) -> Commit:
         return self.repo[sha]  # type: ignore[return-value]
