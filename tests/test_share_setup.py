@@ -138,8 +138,8 @@ def test_undo_restores_the_config_byte_for_byte(team):
 def test_setup_errors_and_init(team, tmp_path):
     proc = gx_subprocess("remote", "setup", "upstream", cwd=team.alice.path)
     assert proc.returncode == 1
-    assert proc.stderr == (b"gx: error: no remote named 'upstream' (known: origin); "
-                           b"add it with 'git remote add upstream URL' first\n")
+    assert proc.stderr == (b"gx: error: no remote named 'upstream'; known remotes: origin; "
+                           b"add one with 'git remote add upstream URL' first\n")
     proc = gx_subprocess("init", cwd=team.alice.path)
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"remote.origin.fetch = +refs/experiments/*:refs/remotes/origin/experiments/*" in proc.stdout

@@ -24,8 +24,15 @@ from gx.store.gitconfig import (
     remove_config_lines,
 )
 from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
-from gx.store.refs import experiment_from_ref, validate_experiment
-from gx.store.remote import Progress, Remote, fetch_experiments, resolve_remote, send_experiments
+from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
+from gx.store.remote import (
+    Progress,
+    Remote,
+    fetch_experiments,
+    resolve_remote,
+    send_experiments,
+    unknown_remote,
+)
 from gx.store.repo import Store
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
@@ -35,7 +42,7 @@ EXPERIMENTS_PUSH = "refs/experiments/*:refs/experiments/*"
 
 def tracking_refspec(remote: str) -> str:
     """The fetch refspec ``gx remote setup`` adds: never ``+`` into ``refs/experiments/``."""
-    return f"+refs/experiments/*:refs/remotes/{remote}/experiments/*"
+    return f"+{PREFIX}*:{tracking_prefix(remote)}*"
 
 
 @dataclass
@@ -148,7 +155,7 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
         else:
             if rem.name is None:
                 raise RemoteError("merging without fetching needs a remote name, not a URL")
-            prefix = f"refs/remotes/{rem.name}/experiments/"
+            prefix = tracking_prefix(rem.name)
             tips = {}
             for sub, sha in st.repo.refs.as_dict(prefix.encode()).items():
                 name = experiment_from_ref(b"refs/experiments/" + sub)
@@ -291,9 +298,9 @@ def plan_setup(store: Store, remote: str) -> list[ConfigLine]:
 
 def _configured_remote(store: Store, remote: str | None) -> str:
     name = remote or "origin"
-    if name not in remote_names(store):
-        known = f" (known: {', '.join(remote_names(store))})" if remote_names(store) else ""
-        raise RemoteError(f"no remote named {name!r}{known}; add it with 'git remote add {name} URL' first")
+    names = remote_names(store)
+    if name not in names:
+        raise unknown_remote(name, names, urls_work=False)
     return name
 
 
@@ -304,7 +311,7 @@ def setup_remote(remote: str | None = None, undo: bool = False, store: Store | N
         path = os.path.join(str(st.paths.common_dir), "config")
         if undo:
             removed = [ConfigLine(k, v) for k, v in remove_config_lines(path, name, SETUP_MARK)]
-            prefix = f"refs/remotes/{name}/experiments/".encode()
+            prefix = tracking_prefix(name).encode()
             tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
             for sub in tracking:
                 st.repo.refs.remove_if_equals(prefix + sub, None)

@@ -22,6 +22,11 @@ NAME_RULE = (
 )
 
 
+def tracking_prefix(remote: str) -> str:
+    """Where a remote's copy of the experiments lives locally (``refs/remotes/<remote>/experiments/``)."""
+    return f"refs/remotes/{remote}/{PREFIX[len('refs/'):]}"
+
+
 def validate_experiment(name: object) -> str:
     """Return ``name`` if it is a valid experiment name, else raise BadName saying the rule."""
     if not isinstance(name, str) or not name:

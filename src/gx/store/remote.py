@@ -33,7 +33,7 @@ from dulwich.repo import Repo
 from gx.errors import RemoteError
 from gx.store.gitconfig import config_values, remote_names
 from gx.store.merge import objects_to_send, pack_records
-from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
+from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref, tracking_prefix
 from gx.store.repo import Store
 
 Progress = Callable[[str], None]
@@ -53,7 +53,7 @@ class Remote:
 
     def tracking_ref(self, experiment: str) -> bytes:
         """Where plain ``git fetch`` keeps this remote's copy of an experiment (after setup)."""
-        return f"refs/remotes/{self.name}/experiments/{experiment}".encode()
+        return (tracking_prefix(self.name) + experiment).encode()
 
 
 def _is_url(spec: str) -> bool:
@@ -73,9 +73,14 @@ def resolve_remote(store: Store, spec: str | None) -> Remote:
         return Remote(spec, _absolute(store, url), _absolute(store, push_url))
     if _is_url(spec):
         return Remote(None, _absolute(store, spec), _absolute(store, spec))
+    raise unknown_remote(spec, names, urls_work=True)
+
+
+def unknown_remote(name: str, names: list[str], urls_work: bool) -> RemoteError:
+    """The one message for a remote name that is not configured."""
     known = f"; known remotes: {', '.join(names)}" if names else ""
-    raise RemoteError(f"no remote named {spec!r}{known}; add one with 'git remote add {spec} URL' "
-                      "or give a URL or path")
+    alternative = " or give a URL or path" if urls_work else " first"
+    return RemoteError(f"no remote named {name!r}{known}; add one with 'git remote add {name} URL'{alternative}")
 
 
 def _absolute(store: Store, url: str) -> str:
