@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gx.errors import BadName, RemoteError, UnknownExperiment
-from gx.store import objects as gobj
 from gx.store.gitconfig import (
     add_config_lines,
     config_value,
@@ -70,33 +69,20 @@ def _opened(store: Store | None) -> Iterator[Store]:
         yield own
 
 
-def _is_gx_commit(store: Store, sha: bytes) -> bool:
-    try:
-        return "Gx-Kind" in gobj.trailers_of(store.repo[sha])  # type: ignore[arg-type]
-    except KeyError:
-        return False
-
-
 # -- reading teammates' runs before they are merged ----------------------------------------
 def remote_experiment_tips(store: Store) -> dict[str, list[bytes]]:
     """Tips a plain ``git fetch`` left under ``refs/remotes/<remote>/experiments/*``, by experiment.
 
-    Only gx commits count (a *branch* named ``experiments/x`` is not an experiment); tips equal to
-    the local tip are left out.
+    The same refs readers combine with the local ones (``Store.experiment_refs``): only gx commits
+    count, and tips equal to the local tip are left out.
     """
-    names = sorted(remote_names(store), key=len, reverse=True)
     local = store.experiments()
     out: dict[str, list[bytes]] = {}
-    for sub, sha in sorted(store.repo.refs.as_dict(b"refs/remotes").items()):
-        text = sub.decode("utf-8", "replace")
-        owner = next((n for n in names if text.startswith(n + "/experiments/")), None)
-        rest = text[len(owner) + 1:] if owner else text.split("/", 1)[-1]
-        experiment = experiment_from_ref("refs/" + rest) if rest.startswith("experiments/") else None
-        if experiment is None or sha == local.get(experiment) or not _is_gx_commit(store, sha):
-            continue
-        tips = out.setdefault(experiment, [])
-        if sha not in tips:
-            tips.append(sha)
+    for ref, (experiment, sha) in sorted(store.experiment_refs().items()):
+        if ref.startswith(b"refs/remotes/") and sha != local.get(experiment):
+            tips = out.setdefault(experiment, [])
+            if sha not in tips:
+                tips.append(sha)
     return out
 
 
@@ -124,7 +110,7 @@ def _integrate_all(store: Store, remote: Remote, tips: dict[str, bytes], wanted:
     for name, tip in sorted(tips.items()):
         result = ExperimentSync(name, remote.label)
         out.append(result)
-        if not _is_gx_commit(store, tip):
+        if not store.is_gx_commit(tip):
             result.skipped = f"{remote.label}'s refs/experiments/{name} is not a gx experiment"
             continue
         if fetched:

@@ -90,7 +90,7 @@ class Store:
                 name = experiment_from_ref(ref)
             elif remotes and ref.startswith(b"refs/remotes/") and b"/experiments/" in ref:
                 name = experiment_from_ref(PREFIX.encode() + ref.split(b"/experiments/", 1)[1])
-                if name is not None and not self._is_gx_commit(sha):
+                if name is not None and not self.is_gx_commit(sha):
                     continue  # a branch that happens to be called experiments/<x>, not gx history
             else:
                 continue
@@ -98,12 +98,23 @@ class Store:
                 out[ref] = (name, sha)
         return out
 
-    def _is_gx_commit(self, sha: bytes) -> bool:
+    def is_gx_commit(self, sha: bytes) -> bool:
+        """Whether ``sha`` is a commit gx wrote (it carries a ``Gx-Kind`` trailer)."""
         try:
             commit = self.repo[sha]
         except KeyError:
             return False
         return commit.type_name == b"commit" and b"\nGx-Kind: " in commit.message  # type: ignore[attr-defined]
+
+    def head_branch(self) -> str | None:
+        """The branch HEAD points at, or None when detached."""
+        try:
+            head = self.repo.refs.read_ref(b"HEAD")
+        except KeyError:
+            return None
+        if head and head.startswith(b"ref: refs/heads/"):
+            return head[len(b"ref: refs/heads/") :].decode("utf-8", "replace")
+        return None
 
     def tip(self, experiment: str) -> bytes | None:
         try:

@@ -20,16 +20,6 @@ from gx.store.repo import Store
 MAX_PATCH_BYTES = 5 * 1024 * 1024
 
 
-def current_branch(store: Store) -> str | None:
-    try:
-        head = store.repo.refs.read_ref(b"HEAD")
-    except KeyError:
-        return None
-    if head and head.startswith(b"ref: refs/heads/"):
-        return head[len(b"ref: refs/heads/") :].decode("utf-8", "replace")
-    return None
-
-
 def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes | None]:
     """Return ``({commit, branch, dirty[, snapshot]}, patch)`` for the current worktree."""
     repo = store.repo
@@ -39,7 +29,7 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     except KeyError:
         head = None
     info["commit"] = head.decode() if head else None
-    info["branch"] = current_branch(store)
+    info["branch"] = store.head_branch()
     root = store.paths.worktree
     if root is None:
         info["dirty"] = False
