@@ -44,7 +44,7 @@ def scrubbed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 @pytest.fixture(autouse=True)
 def reset_fluent_state() -> None:
-    from gx import fluent
+    from gx.tracking import fluent
 
     yield
     while fluent._stack:
@@ -124,7 +124,7 @@ def all_object_contents(repo: Repo) -> bytes:
 
 def make_summary(run_id: str = "r0", *, default_start: float = 1000.0, default_duration: float = 10.0, **fields):
     """A RunSummary for query tests, with defaults for everything not given."""
-    from gx.record import RunSummary
+    from gx.records import RunSummary
 
     values = {"experiment": "default", "name": run_id, "status": "FINISHED", "start_time": default_start,
               "end_time": default_start + default_duration, "params": {}, "metrics": {}, "tags": {}}

@@ -167,7 +167,7 @@ def test_bad_experiment_names_never_write(repo):
 def test_implicit_run_ends_at_interpreter_exit(repo):
     code = "import gx\ngx.log_param('p', 1)\ngx.log_metric('m', 3.0)\n"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=repo.path)
-    [run] = gx.api.list_runs()
+    [run] = gx.query.runs.list_runs()
     assert run.status == "FINISHED" and run.metrics == {"m": 3.0} and run.params == {"p": 1}
 
 
@@ -175,7 +175,7 @@ def test_uncaught_exception_in_script_marks_failed(repo):
     code = "import gx\ngx.log_metric('m', 1.0)\nraise RuntimeError('boom')\n"
     proc = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True)
     assert proc.returncode == 1 and b"RuntimeError: boom" in proc.stderr
-    [run] = gx.api.list_runs()
+    [run] = gx.query.runs.list_runs()
     assert run.status == "FAILED"
     assert "boom" in gx.get_run(run.run_id).record.error
 

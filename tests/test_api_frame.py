@@ -10,7 +10,7 @@ import pytest
 
 import gx
 from gx.errors import BadValue, FilterSyntaxError, UnknownExperiment, UnknownRun
-from gx.frame import BASE_COLUMNS, Metric
+from gx.query.frame import BASE_COLUMNS, Metric
 
 
 @pytest.fixture
@@ -118,6 +118,6 @@ def test_get_metric_history(runs):
 
 
 def test_import_gx_and_frame_module_do_not_load_pandas():
-    code = "import gx, gx.frame, sys; print('pandas' in sys.modules)"
+    code = "import gx, gx.query.frame, sys; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

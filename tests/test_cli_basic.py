@@ -7,7 +7,7 @@ import json
 import pytest
 
 import gx
-import gx.api
+import gx.query.runs
 from gx.cli.main import COMMANDS
 from gx.errors import BadName
 
@@ -81,11 +81,11 @@ def test_rm_and_restore_append_tombstones(cli, three_runs, repo):
     assert res.exit_code == 0 and "deleted" in res.output
     after = repo.git("rev-list", "refs/experiments/lasso").split()
     assert set(before) <= set(after)  # history kept, one commit appended
-    assert [r.name for r in gx.api.list_runs(["lasso"])] == ["l2"]
+    assert [r.name for r in gx.query.runs.list_runs(["lasso"])] == ["l2"]
     assert [r["name"] for r in json.loads(cli("ls", "--deleted", "--json").output)] == ["l1"]
     assert cli("rm", target[:8]).exit_code == 1  # already deleted
     assert cli("restore", target[:8]).exit_code == 0
-    assert sorted(r.name for r in gx.api.list_runs(["lasso"])) == ["l1", "l2"]
+    assert sorted(r.name for r in gx.query.runs.list_runs(["lasso"])) == ["l1", "l2"]
     exps = json.loads(cli("experiments", "--json").output)
     assert [(e["name"], e["runs"], e["deleted"]) for e in exps] == [("lasso", 2, 0), ("ridge", 1, 0)]
     repo.fsck()

@@ -8,11 +8,12 @@ import time
 import pytest
 
 import gx
-from gx.api import delete_run, open_store
 from gx.cli.best import metric_goal
-from gx.compare import change, compare, diff, render_comparison, same
-from gx.record import MetricPoint, RunRecord
-from gx.runspec import load_specs
+from gx.query.compare import change, compare, diff, render_comparison, same
+from gx.query.deletion import delete_run
+from gx.query.runs import open_store
+from gx.query.runspec import load_specs
+from gx.records import MetricPoint, RunRecord
 from gx.store.write import write_run
 
 T0 = 1_764_000_000.0  # 2025-11-24 16:00:00 UTC
@@ -156,7 +157,7 @@ def test_compare_needs_two_known_runs(cli, fixed):
 
 def test_library_compare_accepts_summaries_and_records(fixed):
     recs = load_specs(["base", "wide"])
-    from gx.record import RunSummary
+    from gx.records import RunSummary
 
     by_record = compare(recs)
     by_summary = compare([RunSummary.from_record(r) for r in recs])

@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 
-import gx.api
+import gx.query.runs
 from conftest import all_object_contents, gx_subprocess
 
 
 def only_run():
-    [run] = gx.api.list_runs()
-    return gx.api.get_record(run.run_id)
+    [run] = gx.query.runs.list_runs()
+    return gx.query.runs.get_record(run.run_id)
 
 
 def test_script_logs_into_the_same_run_without_dulwich(repo):
@@ -149,7 +149,7 @@ def test_child_killed_by_signal(repo):
 def test_experiment_from_env_and_flag(repo):
     gx_subprocess("run", "--", "true", cwd=repo.path, env={"GX_EXPERIMENT": "from-env"})
     gx_subprocess("run", "-e", "team/flag", "--", "true", cwd=repo.path)
-    names = [e.name for e in gx.api.list_experiments()]
+    names = [e.name for e in gx.query.runs.list_experiments()]
     assert names == ["from-env", "team/flag"]
     assert json.loads(repo.git("show", "refs/experiments/team/flag:run.yaml").replace("'", '"').split("\n")[0].split(": ")[1]) == 1
     os.environ.pop("GX_EXPERIMENT", None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import gx.api
+import gx.query.runs
 
 WORKER = """
 import sys, gx
@@ -26,7 +26,7 @@ def test_eight_processes_25_runs_each(repo):
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err.decode()
-    runs = gx.api.list_runs(["shared"])
+    runs = gx.query.runs.list_runs(["shared"])
     names = sorted(r.name for r in runs)
     assert len(runs) == workers * per_worker
     assert names == sorted(f"w{w}-{i}" for w in range(workers) for i in range(per_worker))

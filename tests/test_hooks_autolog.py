@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-import gx.api
-from gx.hooks import install
+import gx.query.runs
+from gx.hooks.manage import install
 
 GX_YAML = """autolog:
   experiment: commits
@@ -31,7 +31,7 @@ def head(repo) -> str:
 
 
 def runs():
-    return gx.api.list_runs(["commits"]) if "commits" in gx.api.open_store().experiments() else []
+    return gx.query.runs.list_runs(["commits"]) if "commits" in gx.query.runs.open_store().experiments() else []
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_no_autolog_section_means_no_run_and_no_output(repo):
     repo.write("gx.yaml", "# gx settings\n")
     proc = commit(repo, "plain")
     assert proc.returncode == 0 and proc.stderr == ""
-    assert gx.api.open_store().experiments() == {}
+    assert gx.query.runs.open_store().experiments() == {}
 
 
 def test_commits_in_a_linked_worktree_are_logged(project, tmp_path):
@@ -167,7 +167,7 @@ def test_an_artifact_folder_is_checked_and_recorded(repo):
     repo.write("plots/pr/curve.png", "PR")
     proc = commit(repo, "plots")
     assert proc.returncode == 0 and "gx: logged commit" in proc.stderr, proc.stderr
-    assert gx.api.get_record(runs()[0].run_id).artifacts == {"plots/pr/curve.png": b"PR", "plots/roc.png": b"ROC"}
+    assert gx.query.runs.get_record(runs()[0].run_id).artifacts == {"plots/pr/curve.png": b"PR", "plots/roc.png": b"ROC"}
     repo.git("rm", "-q", "-r", "plots")
     proc = commit(repo, "no plots")
     assert proc.returncode == 1 and "artifact 'plots' declared in gx.yaml (autolog.artifacts) is not" in proc.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gx.hooks import (
+from gx.hooks.manage import (
     HOOK_TYPES,
     MARKER,
     HookConflict,

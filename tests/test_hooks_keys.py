@@ -8,9 +8,9 @@ import subprocess
 import pytest
 
 import gx
-import gx.api
-from gx.autolog import AutologConfig, AutologError, parse_config, record_commit
-from gx.autolog_keys import CACHE_FILE
+import gx.query.runs
+from gx.hooks.commit_keys import CACHE_FILE
+from gx.hooks.commit_runs import AutologConfig, AutologError, parse_config, record_commit
 from gx.store.repo import Store
 
 
@@ -60,7 +60,7 @@ def test_parse_config_errors_name_the_key(text, message):
 def test_artifact_directories_are_recorded_file_by_file(project):
     result = record(project)
     assert result.recorded
-    rec = gx.api.get_record(result.run_id)
+    rec = gx.query.runs.get_record(result.run_id)
     assert rec.artifacts == {"plots/a.txt": b"a", "plots/sub/b.txt": b"b"}
     assert rec.metrics["m"][0].value == 1.0
     project.fsck()
@@ -100,9 +100,9 @@ def test_amend_with_the_same_tree_has_the_same_key(project):
 
 
 def test_cache_keeps_the_newest_keys_only(project, monkeypatch):
-    import gx.autolog_keys
+    import gx.hooks.commit_keys
 
-    monkeypatch.setattr(gx.autolog_keys, "CACHE_KEYS", 1)
+    monkeypatch.setattr(gx.hooks.commit_keys, "CACHE_KEYS", 1)
     record(project)
     commit_files(project, "v2", **{"metrics.json": '{"m": 2}'})
     newest = record(project)
@@ -129,7 +129,7 @@ def test_staged_index_reader_matches_dulwich(repo, version):
 
 
 def test_a_split_index_is_not_read_and_never_blocks(repo):
-    from gx.hooks import install
+    from gx.hooks.manage import install
     from gx.store.gitindex import StagedIndex
 
     repo.write("gx.yaml", "autolog: {metrics: m.json}\n")

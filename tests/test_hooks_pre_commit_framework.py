@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import gx.api
+import gx.query.runs
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("pre_commit", reason="the pre-commit framework comes with the test extra")
@@ -50,7 +50,7 @@ def test_pre_commit_framework_runs_gx_hooks_on_a_commit(repo):
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sha = repo.git("rev-parse", "HEAD").strip()
-    (run,) = gx.api.list_runs(["commits"])
+    (run,) = gx.query.runs.list_runs(["commits"])
     assert run.source_commit == sha and run.metrics == {"loss": 0.25} and run.tags["gx.source"] == "post-commit"
     repo.write("metrics.yaml", "loss: lots\n")
     repo.git("add", "metrics.yaml")

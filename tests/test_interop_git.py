@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import gx
-import gx.api
+import gx.query.runs
 from conftest import gx_subprocess, run_git
 
 
@@ -40,15 +40,15 @@ def test_git_log_is_a_leaderboard_and_diff_shows_changes(repo):
 
 def test_reads_after_gc_and_pack_refs(repo):
     a, b = record_two_runs()
-    before = [(r.run_id, r.metrics) for r in gx.api.list_runs()]
+    before = [(r.run_id, r.metrics) for r in gx.query.runs.list_runs()]
     repo.git("gc", "--aggressive", "--prune=now", "--quiet")
     repo.git("pack-refs", "--all")
     assert not (repo.path / ".git" / "refs" / "experiments" / "lasso").exists()
-    assert [(r.run_id, r.metrics) for r in gx.api.list_runs()] == before
+    assert [(r.run_id, r.metrics) for r in gx.query.runs.list_runs()] == before
     with gx.start_run(experiment="lasso"):  # writing on top of a packed ref works too
         gx.log_metric("rmse", 1.0)
-    assert len(gx.api.list_runs()) == 3
-    assert gx.api.get_record(a[:6]).params == {"alpha": 0.1}
+    assert len(gx.query.runs.list_runs()) == 3
+    assert gx.query.runs.get_record(a[:6]).params == {"alpha": 0.1}
     repo.fsck()
 
 
@@ -67,12 +67,12 @@ def test_linked_worktree_and_bare_repository(repo, tmp_path, monkeypatch):
     monkeypatch.chdir(wt)
     with gx.start_run(experiment="lasso", run_name="from-worktree"):
         gx.log_metric("rmse", 3.0)
-    assert {r.name for r in gx.api.list_runs()} == {"a", "b", "from-worktree"}
+    assert {r.name for r in gx.query.runs.list_runs()} == {"a", "b", "from-worktree"}
     bare = tmp_path / "bare.git"
     run_git("clone", "-q", "--bare", str(repo.path), str(bare))
     run_git("fetch", "-q", str(repo.path), "refs/experiments/*:refs/experiments/*", cwd=bare)
     monkeypatch.chdir(bare)
-    assert {r.name for r in gx.api.list_runs()} == {"a", "b", "from-worktree"}
+    assert {r.name for r in gx.query.runs.list_runs()} == {"a", "b", "from-worktree"}
     proc = gx_subprocess("ls", cwd=bare)
     assert proc.returncode == 0 and b"from-worktree" in proc.stdout
 
@@ -90,8 +90,8 @@ def test_works_without_the_git_binary(repo, tmp_path):
     proc = gx_subprocess("ls", "--json", cwd=repo.path, env=env)
     assert proc.returncode == 0 and b'"m": 2.0' in proc.stdout
     assert subprocess.run(["sh", "-c", "command -v git"], env=env, capture_output=True).returncode != 0
-    [run] = gx.api.list_runs()
-    assert gx.api.get_record(run.run_id).source["dirty"] is True
+    [run] = gx.query.runs.list_runs()
+    assert gx.query.runs.get_record(run.run_id).source["dirty"] is True
     repo.fsck()
 
 
@@ -101,13 +101,13 @@ def test_repository_without_commits(tmp_path, monkeypatch):
     monkeypatch.chdir(path)
     with gx.start_run() as run:
         gx.log_metric("m", 1.0)
-    rec = gx.api.get_record(run.info.run_id)
+    rec = gx.query.runs.get_record(run.info.run_id)
     assert rec.source == {"commit": None, "branch": rec.source["branch"], "dirty": False}
     (path / "code.py").write_text("x = 1\n")
     run_git("add", "code.py", cwd=path)
     with gx.start_run() as run:  # staged but never committed: snapshotted as a root commit
         pass
-    snapshot = gx.api.get_record(run.info.run_id).source["snapshot"]
+    snapshot = gx.query.runs.get_record(run.info.run_id).source["snapshot"]
     assert run_git("show", f"{snapshot}:code.py", cwd=path) == "x = 1\n"
     out = subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=path, capture_output=True)
     assert out.returncode == 0, out.stderr

@@ -12,7 +12,8 @@ import pytest
 
 from gx import plots
 from gx.errors import BadFile, GxError
-from gx.record import MetricPoint, RunSummary
+from gx.plots import viewer
+from gx.records import MetricPoint, RunSummary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -364,7 +365,7 @@ def test_open_in_viewer_without_viewer(tmp_path, monkeypatch):
     f.write_bytes(PNG_MAGIC)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("DISPLAY", ":0")
-    monkeypatch.setattr(plots.shutil, "which", lambda name: None)
+    monkeypatch.setattr(viewer.shutil, "which", lambda name: None)
     assert plots.open_in_viewer(f) is False
 
 
@@ -374,7 +375,7 @@ def test_open_in_viewer_headless(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(plots.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(viewer.shutil, "which", lambda name: "/usr/bin/" + name)
     assert plots.open_in_viewer(f) is False
 
 
@@ -386,8 +387,8 @@ def test_open_in_viewer_launches(tmp_path, monkeypatch, platform, tool):
     monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delattr(os, "startfile", raising=False)
-    monkeypatch.setattr(plots.shutil, "which", lambda name: "/usr/bin/" + name)
-    monkeypatch.setattr(plots.subprocess, "Popen", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(viewer.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(viewer.subprocess, "Popen", lambda args, **kw: calls.append(args))
     assert plots.open_in_viewer(f) is True
     assert calls == [["/usr/bin/" + tool, str(f)]]
 

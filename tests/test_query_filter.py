@@ -14,7 +14,7 @@ from gx.errors import FilterSyntaxError
 from gx.query.access import value_of
 from gx.query.filter import Filter, filter_runs, parse_filter
 from gx.query.lexer import field_ref, quote_string, tokenize
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 DAY = 86400.0
 T0 = 1795478400.0  # 2026-11-24T00:00:00Z

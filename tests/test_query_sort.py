@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import make_summary, run_ids
 from gx.errors import FilterSyntaxError
 from gx.query.sort import SortKey, parse_sort_key, sort_runs
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 NAN, INF = float("nan"), float("inf")
 
@@ -210,7 +210,7 @@ def test_limit_is_a_prefix_of_the_full_sort():
     import random
 
     from gx.query.sort import sort_runs
-    from gx.record import RunSummary
+    from gx.records import RunSummary
 
     rng = random.Random(1)
     values = [1.0, 2.0, 2.0, float("nan"), None, "a", True, 3, -1.5]

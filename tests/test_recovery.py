@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-import gx.api
+import gx.query.runs
 from conftest import gx_subprocess
 
 SCRIPT = """
@@ -36,14 +36,14 @@ def test_sigkilled_run_is_recovered_by_next_command(repo):
     proc = gx_subprocess("ls", "--json", cwd=repo.path)
     assert proc.returncode == 0, proc.stderr.decode()
     assert "recorded interrupted run" in proc.stderr.decode()
-    [run] = gx.api.list_runs()
+    [run] = gx.query.runs.list_runs()
     assert run.status == "KILLED" and run.name == "doomed" and run.params == {"alpha": 0.5}
-    rec = gx.api.get_record(run.run_id)
+    rec = gx.query.runs.get_record(run.run_id)
     assert [p.value for p in rec.metrics["loss"]] == [1.0, 0.5, 1 / 3, 0.25, 0.2]
     assert not any((repo.path / ".git" / "gx" / "runs").iterdir())
     # a second command records nothing more: exactly once
     gx_subprocess("ls", cwd=repo.path)
-    assert len(gx.api.list_runs()) == 1
+    assert len(gx.query.runs.list_runs()) == 1
     repo.fsck()
 
 
@@ -60,8 +60,8 @@ def test_live_run_is_not_recovered(repo):
 
 def test_crash_after_commit_before_cleanup_is_not_duplicated(repo):
     """The journal survives but the run is already on the ref: recovery must not add it twice."""
-    from gx import finalize, journal
     from gx.paths import find_repo
+    from gx.tracking import finalize, journal
 
     start_and_kill(repo)
     paths = find_repo()
@@ -76,5 +76,5 @@ def test_crash_after_commit_before_cleanup_is_not_duplicated(repo):
     for name, content in snapshot.items():
         (run_dir / name).write_bytes(content)
     finalize.recover_dead_runs(paths)
-    assert len(gx.api.list_runs()) == 1
+    assert len(gx.query.runs.list_runs()) == 1
     assert not run_dir.exists()

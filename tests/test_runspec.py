@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 import gx
-from gx.api import delete_run, open_store
 from gx.errors import AmbiguousRun, UnknownRun
-from gx.runspec import get_spec_record, load_specs, resolve_spec, split_spec
+from gx.query.deletion import delete_run
+from gx.query.runs import open_store
+from gx.query.runspec import get_spec_record, load_specs, resolve_spec, split_spec
 
 
 def record(experiment: str, name: str, alpha: float) -> str:

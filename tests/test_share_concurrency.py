@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from conftest import Repo, make_repo, run_git
-from gx import share
 from gx.errors import RemoteError
+from gx.share import sync as share
 from gx.store import objects as gobj
 from gx.store.merge import relate
 from gx.store.repo import Store

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from conftest import gx_subprocess, run_git
-from gx import share
+from gx.share import remote_setup
+from gx.share import sync as share
 from gx.store.repo import Store
 from test_share_sync import names, record, team_fixture  # noqa: F401 - team_fixture is 'team'
 
@@ -158,6 +159,6 @@ def test_setup_errors_and_init(team, tmp_path):
 def test_plan_follows_push_default(team, value, expected):
     team.alice.git("config", "push.default", value)
     with Store.open(team.alice.path) as store:
-        plan = share.plan_setup(store, "origin")
+        plan = remote_setup.plan_setup(store, "origin")
     branch = [line.value for line in plan if line.key == "push" and "experiments" not in line.value]
     assert branch == ([expected] if expected else [])

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import Repo, gx_subprocess, make_repo, run_git
-from gx import share
-from gx.api import list_runs
 from gx.errors import RemoteError
-from gx.record import FINISHED, MetricPoint, RunRecord
+from gx.query.runs import list_runs
+from gx.records import FINISHED, MetricPoint, RunRecord
+from gx.share import sync as share
 from gx.store.repo import Store
 from gx.store.write import write_run, write_tombstone
 

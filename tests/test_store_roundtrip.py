@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gx.errors import BadName
-from gx.record import MetricPoint, RunRecord
+from gx.records import MetricPoint, RunRecord
 from gx.store.encode import decode_files, encode_files, metric_file_name, metric_key_from_file
 from gx.store.refs import PREFIX, experiment_ref, validate_experiment
 
@@ -72,7 +72,7 @@ def test_valid_names_accepted(name):
 def test_written_runs_round_trip_through_git(repo):
     """The same properties through real objects: write with the store, read with the git binary."""
     import gx
-    import gx.api
+    import gx.query.runs
 
     values = {"int": 3, "float": 0.1, "big": 2**62, "bool": False, "str": "0.1", "uni": "ünï ✓", "none": None}
     with gx.start_run(experiment="rt") as run:
@@ -80,7 +80,7 @@ def test_written_runs_round_trip_through_git(repo):
         gx.log_metric("nan", float("nan"))
         gx.log_metric("val/loss", 0.5)
         gx.log_metric(".hidden key", -1e-300)
-    rec = gx.api.get_record(run.info.run_id)
+    rec = gx.query.runs.get_record(run.info.run_id)
     assert rec.params == values
     assert math.isnan(rec.latest_metrics()["nan"])
     assert rec.latest_metrics()["val/loss"] == 0.5 and rec.latest_metrics()[".hidden key"] == -1e-300

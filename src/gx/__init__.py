@@ -17,12 +17,13 @@ _LAZY = {
         ["active_run", "end_run", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_metric",
          "log_metrics", "log_param", "log_params", "log_text", "params", "set_experiment", "set_tag", "set_tags",
          "start_run"],
-        "gx.fluent",
+        "gx.tracking.fluent",
     ),
-    **dict.fromkeys(["Run", "RunData", "RunInfo"], "gx.run_object"),
+    **dict.fromkeys(["Run", "RunData", "RunInfo"], "gx.tracking.entities"),
     "GxError": "gx.errors",
-    **dict.fromkeys(["get_run", "list_runs", "delete_run", "restore_run", "list_experiments"], "gx.api"),
-    **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.frame"),
+    **dict.fromkeys(["get_run", "list_runs", "list_experiments"], "gx.query.runs"),
+    **dict.fromkeys(["delete_run", "restore_run"], "gx.query.deletion"),
+    **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.query.frame"),
 }
 
 

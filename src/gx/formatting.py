@@ -11,8 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from gx.record import RunSummary
-from gx.store.encode import format_time
+from gx.records import RunSummary, format_time
 
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 40

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gx.errors import BadFile, BadName, BadValue, GxError
-from gx.record import ParamValue
+from gx.records import ParamValue
 
 MAX_KEY_LENGTH = 250
 #: Artifacts are for small files (plots, configs, reports): each one at most this many bytes.

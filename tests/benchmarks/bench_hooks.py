@@ -44,8 +44,8 @@ def make_repo(runs: int) -> Path:
 
 def write_runs(root: Path, runs: int) -> None:
     """Runs shaped like autolog's (one key tag each), one pack and one ref update for all of them."""
-    from gx.autolog import KEY_TAG
-    from gx.record import FINISHED, MetricPoint, RunRecord
+    from gx.hooks.commit_runs import KEY_TAG
+    from gx.records import FINISHED, MetricPoint, RunRecord
     from gx.store import objects as gobj
     from gx.store.encode import FORMAT_VERSION, encode_files
     from gx.store.repo import Store
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="rounds (configurations interleaved against drift)")
     args = parser.parse_args()
     root = make_repo(args.runs)
-    from gx.hooks import install
+    from gx.hooks.manage import install
 
     install(["pre-commit", "post-commit"], start=str(root))
     no_hooks = ("-c", f"core.hooksPath={root / 'no-hooks'}")

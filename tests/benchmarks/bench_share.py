@@ -34,7 +34,7 @@ def git(*args: str, cwd: Path) -> str:
 
 def add_runs(repo: Path, count: int, seed: int) -> None:
     """Append ``count`` runs to refs/experiments/bench through the store code, as one pack."""
-    from gx.record import FINISHED, MetricPoint, RunRecord
+    from gx.records import FINISHED, MetricPoint, RunRecord
     from gx.store import objects as gobj
     from gx.store.encode import encode_files
     from gx.store.repo import Store

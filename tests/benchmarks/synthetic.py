@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from gx.record import FINISHED, MetricPoint, RunRecord
+from gx.records import FINISHED, MetricPoint, RunRecord
 
 MODELS = ["lasso", "ridge", "elasticnet", "svr", "tree"]
 

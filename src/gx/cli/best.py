@@ -56,7 +56,7 @@ def best_cmd(metric: str, experiment: str | None, goal: str | None, filter_strin
     score, map, iou or bleu are maximised (unless they also say loss or error); others minimised.
     Runs without the metric, or with NaN, are ignored; deleted runs are not considered.
     """
-    from gx import api
+    from gx.query import search as api
 
     metric = re.sub(r"^metrics?\.", "", metric)
     goal = goal or metric_goal(metric)

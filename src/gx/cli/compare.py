@@ -19,8 +19,8 @@ def compare_cmd(runs: tuple[str, ...], out_format: str) -> None:
     A RUN is an id, a unique id prefix, a unique run name, an experiment (its newest run)
     or EXP~N (N runs before its newest, as listed by `gx log EXP`).
     """
-    from gx.compare import compare, render_comparison
-    from gx.runspec import load_specs
+    from gx.query.compare import compare, render_comparison
+    from gx.query.runspec import load_specs
 
     if len(runs) < 2:
         raise click.UsageError("give at least two runs to compare")
@@ -39,9 +39,9 @@ def diff_cmd(a: str, b: str, code: bool, out_format: str) -> None:
     --code adds the diff between the source trees (the snapshot of uncommitted changes when a
     run had one, else its source commit). A and B are run specs as in `gx compare`.
     """
-    from gx.api import open_store
-    from gx.compare import diff, render_diff
-    from gx.runspec import load_specs
+    from gx.query.compare import diff, render_diff
+    from gx.query.runs import open_store
+    from gx.query.runspec import load_specs
 
     if code and out_format == "csv":
         raise click.UsageError("--format csv cannot hold the code diff; use table, md or json")

@@ -32,9 +32,9 @@ def make_repo(directory: Path) -> None:
 def demo_cmd(directory: str | None) -> None:
     """Make a scratch git repository, run a bundled training script 4 times with different params
     through 'gx run', and print the comparison."""
-    from gx import runner
-    from gx.api import list_runs
     from gx.cli.ls import ls_cmd
+    from gx.query.runs import list_runs
+    from gx.tracking import runner
 
     where = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="gx-demo-"))
     if (where / ".git").exists():

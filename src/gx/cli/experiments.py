@@ -11,7 +11,7 @@ from gx import formatting as fmt
 @click.option("--json", "as_json", is_flag=True, help="A JSON array.")
 def experiments_cmd(as_json: bool) -> None:
     """List experiments: runs, deleted runs, last activity."""
-    from gx.api import list_experiments
+    from gx.query.runs import list_experiments
 
     exps = list_experiments()
     if as_json:

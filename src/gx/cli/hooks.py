@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gx.hooks import HOOK_TYPES, HookChange
+from gx.hooks.manage import HOOK_TYPES, HookChange
 
 _HOOK_OPTION = click.option(
     "--hook", "hooks", multiple=True, type=click.Choice(HOOK_TYPES),
@@ -54,7 +54,7 @@ def install_cmd(hooks: tuple[str, ...], portable: bool) -> None:
     They go where git looks for hooks (core.hooksPath is respected). A hook already there is kept
     as <hook>.legacy and runs first; its failure still stops git.
     """
-    from gx.hooks import install
+    from gx.hooks.manage import install
     from gx.paths import find_repo
 
     changes = install(hooks, python="" if portable else None)
@@ -74,7 +74,7 @@ def install_cmd(hooks: tuple[str, ...], portable: bool) -> None:
 @_HOOK_OPTION
 def uninstall_cmd(hooks: tuple[str, ...]) -> None:
     """Remove gx's hooks; put back the ones they chained."""
-    from gx.hooks import uninstall
+    from gx.hooks.manage import uninstall
 
     for change in uninstall(hooks):
         click.echo(_describe(change))
@@ -83,8 +83,8 @@ def uninstall_cmd(hooks: tuple[str, ...]) -> None:
 @hooks_group.command("status")
 def status_cmd() -> None:
     """Show which gx hooks are installed, and gx.yaml's autolog."""
-    from gx.autolog import CONFIG_FILE, parse_config
-    from gx.hooks import status
+    from gx.hooks.commit_runs import CONFIG_FILE, parse_config
+    from gx.hooks.manage import status
     from gx.paths import find_repo
 
     for change in status():
@@ -110,7 +110,7 @@ def run_cmd(hook: str, args: tuple[str, ...]) -> None:
     HEAD as a run (run it by hand to log a merge); pre-push (ARGS: REMOTE URL) pushes experiments.
     Only pre-commit ever fails. Pre-commit framework entries call this too.
     """
-    from gx.hooks import pushed_refs, run_hook
+    from gx.hooks.entry import pushed_refs, run_hook
 
     for line in run_hook(hook, args, pushed_refs() if hook == "pre-push" else ""):
         click.echo(line, err=True)

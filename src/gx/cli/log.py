@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gx import formatting as fmt
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 
 def log_line(run: RunSummary, show_experiment: bool = False) -> str:
@@ -31,7 +31,7 @@ def log_cmd(experiment: str | None, limit: int | None, deleted: bool) -> None:
     Lines follow the experiment's history, so the third line of `gx log lasso` is the run
     `lasso~2` names. Each shows id, start time, status, name, params → last metric values.
     """
-    from gx.api import experiments_named, history_runs, open_store
+    from gx.query.runs import experiments_named, history_runs, open_store
 
     with open_store() as store:
         names = experiments_named(store, [experiment] if experiment else None)

@@ -8,7 +8,7 @@ import fnmatch
 import click
 
 from gx import formatting as fmt
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 _ATTRIBUTE_COLUMNS = {
     "run_id": lambda r: r.run_id,
@@ -73,7 +73,7 @@ def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[st
            columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
            show_all: bool) -> None:
     """List runs of EXPERIMENTS (default: all), newest first."""
-    from gx.api import search
+    from gx.query.search import search
 
     runs = search(experiments or None, filter_string, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
     if as_json or output_format == "json":

@@ -115,7 +115,7 @@ def _recover_quietly() -> None:
         return  # the command itself reports 'not a git repository'
     if not paths.runs_dir.is_dir() or not any(paths.runs_dir.iterdir()):
         return
-    from gx.finalize import recover_dead_runs
+    from gx.tracking.finalize import recover_dead_runs
 
     for rec in recover_dead_runs(paths):
         click.echo(f"gx: recorded interrupted run {rec.run_id[:8]} ({rec.name or 'unnamed'}) as {rec.status}", err=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gx.errors import BadValue
-from gx.record import RunSummary
+from gx.records import RunSummary
 from gx.store.repo import Store
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def default_output(metric: str | None, x: str | None, y: str | None, parallel: b
 def select_runs(store: Store, specs: Sequence[str], experiments: Sequence[str],
                 filter_string: str) -> list[RunSummary]:
     """The named runs (in order, each once), else every live run of the experiments; then filtered."""
-    from gx.api import list_runs, load_summary
     from gx.query.filter import parse_filter
-    from gx.runspec import resolve_specs
+    from gx.query.runs import list_runs, load_summary
+    from gx.query.runspec import resolve_specs
 
     where = parse_filter(filter_string)  # a bad filter fails before any run is read
     if specs:
@@ -50,7 +50,7 @@ def select_runs(store: Store, specs: Sequence[str], experiments: Sequence[str],
 
 def histories(store: Store, runs: Sequence[RunSummary], metric: str) -> list[tuple[RunSummary, list]]:
     """(run, points) for the runs that logged ``metric``; only those records are read."""
-    from gx.api import RunRef, load_record
+    from gx.query.runs import RunRef, load_record
 
     out = []
     for run in runs:
@@ -65,7 +65,7 @@ def draw(out: str, metric: str | None = None, specs: Sequence[str] = (), experim
          columns: Sequence[str] = (), annotate: bool = False) -> Figure:
     """Select runs, draw the history (``metric``), scatter (``x``, ``y``) or parallel plot, save it."""
     from gx import plots
-    from gx.api import open_store
+    from gx.query.runs import open_store
 
     with open_store() as store:
         runs = select_runs(store, specs, experiments, filter_string)

@@ -9,7 +9,7 @@ import click
 @click.argument("runs", nargs=-1, required=True)
 def rm_cmd(runs: tuple[str, ...]) -> None:
     """Delete RUNS: hidden from 'gx ls', kept in history ('gx restore' undoes it)."""
-    from gx.api import delete_run
+    from gx.query.deletion import delete_run
 
     for run in runs:
         ref = delete_run(run)
@@ -20,7 +20,7 @@ def rm_cmd(runs: tuple[str, ...]) -> None:
 @click.argument("runs", nargs=-1, required=True)
 def restore_cmd(runs: tuple[str, ...]) -> None:
     """Restore deleted RUNS."""
-    from gx.api import restore_run
+    from gx.query.deletion import restore_run
 
     for run in runs:
         ref = restore_run(run)

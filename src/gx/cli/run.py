@@ -1,4 +1,4 @@
-"""``gx run``: options parsing only; the work is in gx.runner."""
+"""``gx run``: options parsing only; the work is in gx.tracking.runner."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     The script can `import gx` and log into the same run; `gx.params()` returns the -p values.
     Exit status is the child's.
     """
-    from gx import fluent, runner
+    from gx.tracking import fluent, runner
 
     exp = validate_experiment(fluent._current_experiment(experiment))
     parsed = dict(parse_assignment(p) for p in params)

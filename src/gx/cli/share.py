@@ -65,7 +65,7 @@ def push_cmd(remote: str | None, experiments: tuple[str, ...], progress: bool | 
 
     Diverged experiments are fetched and joined by a merge commit first; nothing is force-pushed.
     """
-    from gx.share import push
+    from gx.share.sync import push
 
     results = push(remote, experiments or None, progress=_progress(progress, quiet))
     _report(results, quiet, "no experiments to push; record a run with: gx run train.py")
@@ -80,7 +80,7 @@ def push_cmd(remote: str | None, experiments: tuple[str, ...], progress: bool | 
 def pull_cmd(remote: str | None, experiments: tuple[str, ...], no_fetch: bool, progress: bool | None,
              quiet: bool) -> None:
     """Fetch experiments (default: all) from REMOTE (default: origin) and merge them into yours."""
-    from gx.share import pull
+    from gx.share.sync import pull
 
     results = pull(remote, experiments or None, fetch=not no_fetch, progress=_progress(progress, quiet))
     _report(results, quiet, f"{remote or 'origin'} has no experiments yet")
@@ -91,7 +91,7 @@ def pull_cmd(remote: str | None, experiments: tuple[str, ...], no_fetch: bool, p
 @_transfer_options
 def sync_cmd(remote: str | None, progress: bool | None, quiet: bool) -> None:
     """Pull, then push: afterwards you and REMOTE (default: origin) have every run of both."""
-    from gx.share import sync
+    from gx.share.sync import sync
 
     results = sync(remote, progress=_progress(progress, quiet))
     _report(results, quiet, "no experiments here or on the remote")
@@ -134,7 +134,7 @@ def remote_setup_cmd(remote: str | None, undo: bool) -> None:
 
     Your branch pushing stays as it was; every change is printed, and --undo removes it.
     """
-    from gx.share import setup_remote
+    from gx.share.remote_setup import setup_remote
 
     _show_setup(setup_remote(remote, undo=undo))
 
@@ -147,8 +147,8 @@ def remote_setup_cmd(remote: str | None, undo: bool) -> None:
 def init_cmd(remote: str, no_share: bool, with_hooks: bool) -> None:
     """Set up gx in this repository: let plain git push/fetch share experiments with REMOTE,
     and with --hooks install the git hooks."""
-    from gx.api import open_store
-    from gx.share import setup_remote
+    from gx.query.runs import open_store
+    from gx.share.remote_setup import setup_remote
     from gx.store.gitconfig import remote_names
 
     with open_store() as store:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gx import formatting as fmt
-from gx.record import RunRecord
+from gx.records import RunRecord
 
 
 def record_json(rec: RunRecord) -> dict:
@@ -46,7 +46,7 @@ def record_json(rec: RunRecord) -> dict:
 def show_cmd(run: str, as_json: bool, show_output: bool) -> None:
     """Show RUN: an id, a unique id prefix, a unique run name, an experiment (its newest run)
     or EXP~N (its N-th run before the newest)."""
-    from gx.runspec import get_spec_record
+    from gx.query.runspec import get_spec_record
 
     rec = get_spec_record(run)
     if as_json:

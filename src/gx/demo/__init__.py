@@ -1,0 +1,1 @@
+"""The bundled example `gx demo` runs: a dependency-free training script."""

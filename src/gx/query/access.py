@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Callable
 
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 #: Entity spellings accepted in filters and sort keys -> canonical entity.
 ENTITY_ALIASES: dict[str, str] = {

@@ -20,118 +20,28 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from gx.errors import FilterSyntaxError
-from gx.query.access import NUMBER_ATTRIBUTES, TIME_ATTRIBUTES, getter, parse_time
+from gx.query.access import getter, parse_time
+from gx.query.compile import (
+    OP_FUNCS,
+    STR_BOOLS,
+    Literal,
+    Predicate,
+    Test,
+    all_of,
+    any_of,
+    bind,
+    field_kind,
+    like_regex,
+    to_number,
+    value_test,
+)
 from gx.query.lexer import NUMBER, Token, resolve_field, tokenize
-from gx.record import RunSummary
+from gx.records import RunSummary
 
-Predicate = Callable[[RunSummary], bool]
-Test = Callable[[Any], bool]
-
-_OP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}  # fmt: skip
-_STR_BOOLS = {"true": True, "false": False}
 _MAX_DEPTH = 100
-
-
-@dataclass(frozen=True)
-class _Literal:
-    kind: str  # "str", "num" or "bool"
-    text: str  # unescaped string, or the source text of a number / bool
-    pos: int
-    num: int | float | None = None
-    flag: bool | None = None
-
-
-def _to_number(text: str) -> int | float:
-    """Exact int for integer text (any size), else float."""
-    if not any(ch in text for ch in ".eE"):
-        try:
-            return int(text)
-        except ValueError:  # beyond int's digit limit
-            pass
-    return float(text)
-
-
-def _like_regex(pattern: str, flags: int) -> re.Pattern[str]:
-    """Compile a SQL LIKE pattern: % any run, _ one char, backslash escapes the next char."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), flags | re.DOTALL)
-
-
-def _value_test(op: Callable[[Any, Any], bool], lit: _Literal) -> Test:
-    """Comparison against a param/tag/text value, following the number-vs-string rule above."""
-    text = lit.text
-    num = lit.num
-    if lit.kind == "str" and NUMBER.fullmatch(text.strip()):
-        num = _to_number(text.strip())
-    strict = lit.flag
-    loose = strict if strict is not None else (
-        _STR_BOOLS.get(text.lower()) if lit.kind == "str" else None
-    )  # fmt: skip
-
-    def test(v: Any) -> bool:
-        t = type(v)
-        if t is str:
-            if strict is not None and (b := _STR_BOOLS.get(v.lower())) is not None:
-                return op(b, strict)
-            return op(v, text)
-        if t is bool:
-            return op(v, loose) if loose is not None else op(str(v), text)
-        if (t is int or t is float) and num is not None:
-            return op(v, num)
-        return op(str(v), text)
-
-    return test
-
-
-def _all_of(preds: list[Predicate]) -> Predicate:
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda run: a(run) and b(run)
-    if len(preds) == 3:
-        a, b, c = preds
-        return lambda run: a(run) and b(run) and c(run)
-    ps = tuple(preds)  # a flat loop: long chains must not nest calls
-    return lambda run: all(p(run) for p in ps)
-
-
-def _any_of(preds: list[Predicate]) -> Predicate:
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda run: a(run) or b(run)
-    if len(preds) == 3:
-        a, b, c = preds
-        return lambda run: a(run) or b(run) or c(run)
-    ps = tuple(preds)
-    return lambda run: any(p(run) for p in ps)
-
-
-def _bind(get: Callable[[RunSummary], Any], test: Test) -> Predicate:
-    """Apply a value test to one field; a missing (None) value fails every test."""
-
-    def predicate(run: RunSummary) -> bool:
-        v = get(run)
-        return v is not None and test(v)
-
-    return predicate
 
 
 class _Parser:
@@ -178,14 +88,14 @@ class _Parser:
         while self.at_word("or"):
             self.take()
             preds.append(self.parse_and())
-        return _any_of(preds)
+        return any_of(preds)
 
     def parse_and(self) -> Predicate:
         preds = [self.parse_not()]
         while self.at_word("and"):
             self.take()
             preds.append(self.parse_not())
-        return _all_of(preds)
+        return all_of(preds)
 
     def nest(self, pos: int) -> None:
         self.depth += 1
@@ -218,7 +128,7 @@ class _Parser:
     def parse_term(self) -> Predicate:
         entity, key = resolve_field(self.take(), self.s)
         self.keys.add((entity, key))
-        kind = _kind(entity, key)
+        kind = field_kind(entity, key)
         get = getter(entity, key)
         if kind == "status":
             raw = get
@@ -229,7 +139,7 @@ class _Parser:
 
         tok = self.take()
         if tok.kind == "OP":
-            return _bind(get, self.compare(kind, _OP_FUNCS[tok.text], self.value()))
+            return bind(get, self.compare(kind, OP_FUNCS[tok.text], self.value()))
         word = tok.text.lower() if tok.kind == "WORD" else ""
         if word == "is":
             negate = self.at_word("not")
@@ -259,17 +169,17 @@ class _Parser:
         if negate:
             inner = test
             test = lambda v: not inner(v)  # noqa: E731
-        return _bind(get, test)
+        return bind(get, test)
 
-    def value(self) -> _Literal:
+    def value(self) -> Literal:
         tok = self.take()
         if tok.kind == "STRING":
-            return _Literal("str", tok.text, tok.pos)
+            return Literal("str", tok.text, tok.pos)
         if tok.kind == "NUMBER":
-            return _Literal("num", tok.text, tok.pos, num=_to_number(tok.text))
+            return Literal("num", tok.text, tok.pos, num=to_number(tok.text))
         word = tok.text.lower() if tok.kind == "WORD" else ""
-        if word in _STR_BOOLS:
-            return _Literal("bool", word, tok.pos, flag=_STR_BOOLS[word])
+        if word in STR_BOOLS:
+            return Literal("bool", word, tok.pos, flag=STR_BOOLS[word])
         if word == "null":
             raise self.error("use IS NULL or IS NOT NULL to test for a missing value", tok.pos)
         if tok.kind in ("WORD", "FIELD"):
@@ -277,7 +187,7 @@ class _Parser:
         what = "missing value" if tok.kind == "EOF" else "expected a value"
         raise self.error(f"{what}: a 'string', a number, true or false", tok.pos)
 
-    def value_list(self) -> list[_Literal]:
+    def value_list(self) -> list[Literal]:
         open_ = self.take()
         if open_.kind != "LPAREN":
             raise self.error("expected '(' after IN, as in IN ('a', 'b')", open_.pos)
@@ -292,7 +202,7 @@ class _Parser:
                 raise self.error("expected ',' or ')' in the IN list", tok.pos)
             values.append(self.value())
 
-    def number(self, lit: _Literal, kind: str) -> float:
+    def number(self, lit: Literal, kind: str) -> float:
         """The numeric value of a literal compared to a number or time field."""
         if lit.kind == "num" and lit.num is not None:
             return float(lit.text) / 1000 if kind == "time" else lit.num
@@ -316,22 +226,22 @@ class _Parser:
             msg = "expected a number: this field holds numbers"
         raise self.error(msg, lit.pos)
 
-    def compare(self, kind: str, op: Callable[[Any, Any], bool], lit: _Literal) -> Test:
+    def compare(self, kind: str, op: Callable[[Any, Any], bool], lit: Literal) -> Test:
         if kind in ("number", "time"):
             x = self.number(lit, kind)
             return lambda v: op(v, x)
         if kind == "status":
-            lit = _Literal("str", lit.text.upper(), lit.pos)
-        return _value_test(op, lit)
+            lit = Literal("str", lit.text.upper(), lit.pos)
+        return value_test(op, lit)
 
-    def member(self, kind: str, lits: list[_Literal]) -> Test:
+    def member(self, kind: str, lits: list[Literal]) -> Test:
         if kind in ("number", "time"):
             xs = frozenset(self.number(lit, kind) for lit in lits)
             return lambda v: v in xs
         if kind == "status":
             names = frozenset(lit.text.upper() for lit in lits)
             return lambda v: v in names
-        tests = tuple(_value_test(operator.eq, lit) for lit in lits)
+        tests = tuple(value_test(operator.eq, lit) for lit in lits)
         return lambda v: any(t(v) for t in tests)
 
     def pattern(self, kind: str, word: str, tok: Token, entity: str, key: str) -> Test:
@@ -343,24 +253,13 @@ class _Parser:
             raise self.error(f"{word.upper()} needs a quoted pattern", lit.pos)
         flags = re.IGNORECASE if word == "ilike" or kind == "status" else 0
         if word != "regexp":
-            rx = _like_regex(lit.text, flags)
+            rx = like_regex(lit.text, flags)
             return lambda v: rx.fullmatch(v if type(v) is str else str(v)) is not None
         try:
             rx = re.compile(lit.text, flags)
         except (re.error, OverflowError, RecursionError, ValueError) as exc:
             raise self.error(f"bad regular expression: {exc}", lit.pos) from None
         return lambda v: rx.search(v if type(v) is str else str(v)) is not None
-
-
-def _kind(entity: str, key: str) -> str:
-    """How a field compares: number, time, status, or value (params, tags, text attributes)."""
-    if entity == "metrics" or (entity == "attributes" and key in NUMBER_ATTRIBUTES):
-        return "number"
-    if entity == "attributes" and key in TIME_ATTRIBUTES:
-        return "time"
-    if entity == "attributes" and key == "status":
-        return "status"
-    return "value"
 
 
 class Filter:

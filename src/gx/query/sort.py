@@ -15,7 +15,7 @@ from typing import Any
 from gx.errors import FilterSyntaxError
 from gx.query.access import getter, value_of
 from gx.query.lexer import field_ref, resolve_field, tokenize
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 __all__ = ["SortKey", "parse_sort_key", "sort_runs", "value_of"]
 

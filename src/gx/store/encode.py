@@ -9,12 +9,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import quote, unquote
 
 from gx import yamlio
-from gx.record import MetricPoint, RunRecord
+from gx.records import MetricPoint, RunRecord, format_time, parse_time
 
 FORMAT_VERSION = 1
 
@@ -34,27 +33,6 @@ EXPERIMENT_FILE = "experiment.yaml"
 SUMMARY_FILES = (RUN_FILE, PARAMS_FILE, METRICS_FILE, TAGS_FILE)
 _HISTORY_HEADER = "step\ttimestamp_ms\tvalue\n"
 _SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
-
-
-def format_time(ts: float | None) -> str | None:
-    """Epoch seconds -> ISO 8601 UTC with microseconds, e.g. 2026-11-24T03:05:27.123456Z."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: Any) -> float | None:
-    if text is None:
-        return None
-    if isinstance(text, (int, float)):
-        return float(text)
-    if isinstance(text, datetime):  # YAML may already have parsed it
-        dt = text if text.tzinfo else text.replace(tzinfo=timezone.utc)
-        return dt.timestamp()
-    value = str(text)
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    return datetime.fromisoformat(value).timestamp()
 
 
 def metric_file_name(key: str) -> str:

@@ -7,7 +7,7 @@ import time
 
 from dulwich.objects import ShaFile
 
-from gx.record import RunRecord
+from gx.records import RunRecord
 from gx.store import objects as gobj
 from gx.store.encode import FORMAT_VERSION, TOMBSTONE_FILE, encode_files
 from gx.store.history import walk

@@ -1,4 +1,6 @@
-"""Library verbs shared by the CLI and the Python API: list, get, delete, restore runs."""
+"""Reading runs: open the store, name experiments, list runs and experiments, resolve and load one run.
+
+The verbs the CLI and the Python API share; ``search`` filters and sorts what ``list_runs`` returns."""
 
 from __future__ import annotations
 
@@ -8,20 +10,19 @@ from dataclasses import dataclass
 
 from gx.errors import AmbiguousRun, UnknownExperiment, UnknownRun
 from gx.paths import find_repo
-from gx.record import RunRecord, RunSummary
-from gx.run_object import Run
-from gx.store import objects as gobj
+from gx.records import ExperimentInfo, RunRecord, RunSummary
 from gx.store.encode import decode_files, decode_summary
 from gx.store.history import Entry, read_history
 from gx.store.refs import validate_experiment
 from gx.store.repo import Store
+from gx.tracking.entities import Run
 
 
 def open_store(start: str | os.PathLike[str] | None = None, recover: bool = True) -> Store:
     """Open the enclosing repository's store, first recording any run whose process died."""
     paths = find_repo(start)
     if recover:
-        from gx.finalize import recover_dead_runs
+        from gx.tracking.finalize import recover_dead_runs
 
         recover_dead_runs(paths)
     return Store(paths)
@@ -35,14 +36,6 @@ class RunRef:
     run_id: str
     commit: bytes
     deleted: bool
-
-
-@dataclass
-class ExperimentInfo:
-    name: str
-    runs: int
-    deleted: int
-    last_activity: float | None  # when the newest (not deleted) run started
 
 
 def experiment_names(store: Store) -> list[str]:
@@ -80,7 +73,7 @@ def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> lis
 
 def history_runs(store: Store, experiment: str, include_deleted: bool = False) -> list[RunSummary]:
     """One experiment's runs in history order, newest first: the order ``EXP~N`` counts in."""
-    from gx.index import open_index
+    from gx.query.index import open_index
 
     index = open_index(store)
     if index is not None:
@@ -108,7 +101,7 @@ def load_record(store: Store, ref: RunRef) -> RunRecord:
 def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = False,
               deleted_only: bool = False, store: Store | None = None) -> list[RunSummary]:
     """Summaries of runs, newest first across experiments."""
-    from gx.index import open_index
+    from gx.query.index import open_index
 
     own = store is None
     store = store or open_store()
@@ -129,55 +122,8 @@ def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = 
     return runs
 
 
-def search(experiments: Iterable[str] | None = None, filter_string: str = "", order_by: Iterable[str] = (),
-           max_results: int | None = None, include_deleted: bool = False, deleted_only: bool = False,
-           store: Store | None = None) -> list[RunSummary]:
-    """Runs matching an MLflow-style filter, sorted, at most ``max_results``: the one query engine
-    behind ``gx ls``, ``gx best`` and ``gx.search_runs``. The filter is checked before any reading."""
-    from gx.query.filter import parse_filter
-    from gx.query.sort import parse_sort_key, sort_runs
-
-    flt = parse_filter(filter_string) if filter_string and filter_string.strip() else None
-    keys = [parse_sort_key(k) for k in order_by]
-    runs = list_runs(experiments, include_deleted=include_deleted, deleted_only=deleted_only, store=store)
-    if flt is not None:
-        runs = [r for r in runs if flt.matches(r)]
-    if keys:
-        runs = sort_runs(runs, keys, limit=max_results)
-    return runs[:max_results] if max_results is not None else runs
-
-
-def best(metric: str, goal: str, experiments: Iterable[str] | None = None,
-         filter_string: str = "") -> tuple[RunSummary | None, int, int]:
-    """The best non-deleted run by the last value of ``metric`` (NaN and missing ignored).
-
-    Returns (winner or None, runs with a value, runs considered). Without a filter the index
-    answers with one query; otherwise it is a search and a scan.
-    """
-    import math
-
-    from gx.index import open_index
-
-    with open_store() as store:
-        names = experiments_named(store, experiments) if experiments else None
-        index = open_index(store) if not filter_string.strip() else None
-        if index is not None:
-            try:
-                winner, with_value = index.best(metric, goal, names)
-                total = with_value if winner is not None else len(index.summaries(names))
-                return winner, with_value, total
-            finally:
-                index.close()
-        runs = search(names, filter_string, store=store)
-    scored = [(v, r) for r in runs if (v := r.metrics.get(metric)) is not None and not math.isnan(v)]
-    if not scored:
-        return None, 0, len(runs)
-    pick = max if goal == "max" else min
-    return pick(scored, key=lambda pair: pair[0])[1], len(scored), len(runs)
-
-
 def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
-    from gx.index import open_index
+    from gx.query.index import open_index
 
     own = store is None
     store = store or open_store()
@@ -229,7 +175,7 @@ def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = Non
 
 def _candidate_refs(store: Store, spec: str, experiments: Iterable[str] | None) -> list[RunRef]:
     """Runs that could match ``spec``: from the index when there is one, else every run."""
-    from gx.index import open_index
+    from gx.query.index import open_index
 
     index = open_index(store)
     if index is None:
@@ -255,35 +201,8 @@ def get_record(run_id: str) -> RunRecord:
         return load_record(store, resolve_run(store, run_id))
 
 
-def delete_run(run_id: str) -> RunRef:
-    """Hide a run by appending a tombstone commit (history is never rewritten)."""
-    return _tombstone(run_id, gobj.KIND_DELETE)
-
-
-def restore_run(run_id: str) -> RunRef:
-    """Undo a deletion by appending a restore event."""
-    return _tombstone(run_id, gobj.KIND_RESTORE)
-
-
-def _tombstone(run_id: str, kind: str) -> RunRef:
-    from gx.store.write import write_tombstone
-
-    with open_store() as store:
-        ref = resolve_run(store, run_id)
-        if ref.deleted == (kind == gobj.KIND_DELETE):
-            state = "deleted" if ref.deleted else "not deleted"
-            raise UnknownRun(f"run {ref.run_id[:12]} is already {state}")
-        name = load_summary(store, ref).name
-        write_tombstone(store, ref.experiment, ref.run_id, kind, name)
-        ref.deleted = kind == gobj.KIND_DELETE
-        return ref
-
-
 __all__ = [
-    "history_runs",
-    "best",
-    "experiment_names",
-    "search",
-    "Entry", "ExperimentInfo", "RunRef", "delete_run", "get_record", "get_run", "list_experiments",
-    "list_runs", "load_record", "load_summary", "open_store", "resolve_run", "restore_run",
+    "Entry", "ExperimentInfo", "RunRef", "experiment_names", "experiments_named", "get_record", "get_run",
+    "history_runs", "iter_run_refs", "list_experiments", "list_runs", "load_record", "load_summary",
+    "open_store", "resolve_run",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gx.record import RunRecord
+from gx.records import RunRecord
 
 
 @dataclass

@@ -23,7 +23,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: liveness falls back to the owner pid
     fcntl = None  # type: ignore[assignment]
 
-from gx.record import MetricPoint, RunRecord
+from gx.records import MetricPoint, RunRecord
 
 FLUSH_INTERVAL = 0.5
 META_FILE = "meta.json"

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gx import journal
+from gx.tracking import journal
 
 
 def system_info() -> dict[str, Any]:

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
-from gx.record import RunSummary
+from gx.query.index_rows import LazySummary, summary_row
+from gx.records import ExperimentInfo, RunSummary
 from gx.store import objects as gobj
-from gx.store.encode import decode_summary
-from gx.store.history import Entry, walk
+from gx.store.history import walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
@@ -57,14 +57,6 @@ class _Hits(set):  # type: ignore[type-arg]
         if found:
             self.hits.add(item)  # type: ignore[arg-type]
         return found
-
-
-def summary_row(store: Store, entry: Entry, experiment: str) -> tuple[Any, ...]:
-    """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
-    tree = entry.commit.tree
-    rec = decode_summary(lambda path: store.read_blob(tree, path), experiment, entry.run_id or "")
-    return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
-            rec.tags, rec.source.get("commit"))
 
 
 class Index:
@@ -255,8 +247,6 @@ class Index:
 
     def experiments(self, names: list[str]) -> list[Any]:
         """Per experiment: live runs, deleted runs, and when its newest live run started."""
-        from gx.api import ExperimentInfo
-
         deleted = self.deleted(None)
         counts: dict[str, list[Any]] = {name: [0, 0, None] for name in names}
         for exp, run_id, start in self.conn.execute("SELECT experiment, run_id, start_time FROM runs"):
@@ -278,32 +268,6 @@ class Index:
 
     def find_by_name(self, name: str) -> list[tuple[str, str, str]]:
         return list(self.conn.execute("SELECT experiment, run_id, sha FROM runs WHERE name = ?", (name,)))
-
-
-def _lazy(field: str) -> property:
-    """A RunSummary mapping decoded from the index on first use (listing 100k runs touches few)."""
-    raw_name, cache_name = f"_raw_{field}", f"_{field}"
-
-    def get(self: LazySummary) -> Any:
-        try:
-            return self.__dict__[cache_name]
-        except KeyError:
-            value = self.__dict__[cache_name] = marshal.loads(self.__dict__.pop(raw_name))
-            return value
-
-    def set_(self: LazySummary, value: Any) -> None:
-        self.__dict__.pop(raw_name, None)
-        self.__dict__[cache_name] = value
-
-    return property(get, set_)
-
-
-class LazySummary(RunSummary):
-    """A RunSummary whose params, metrics and tags stay encoded until read."""
-
-    params = _lazy("params")  # type: ignore[assignment]
-    metrics = _lazy("metrics")  # type: ignore[assignment]
-    tags = _lazy("tags")  # type: ignore[assignment]
 
 
 def _where(experiments: list[str] | None) -> str:

@@ -19,7 +19,7 @@ from gx.formatting import dumps, grid
 from gx.formatting import duration as fmt_duration
 from gx.formatting import markdown as _markdown
 from gx.formatting import value as fmt_value
-from gx.record import RunRecord, RunSummary
+from gx.records import RunRecord, RunSummary
 from gx.store.repo import Store
 
 AnyRun = Union[RunRecord, RunSummary]
@@ -141,7 +141,7 @@ def diff(a: AnyRun, b: AnyRun, code: bool = False, store: Store | None = None) -
 
 def code_diff(a: AnyRun, b: AnyRun, store: Store | None = None) -> str:
     """The unified diff between the trees of the code two runs ran ('' when identical)."""
-    from gx.api import open_store
+    from gx.query.runs import open_store
     from gx.store.source import commits_diff
 
     own = store is None

@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from gx import journal
 from gx.errors import GxError
 from gx.paths import RepoPaths
-from gx.record import KILLED, RunRecord
-from gx.redact import scrub_record
+from gx.records import KILLED, RunRecord
+from gx.tracking import journal
+from gx.tracking.redact import scrub_record
 
 #: A run dir with no meta.json and no live owner is a crash during start-up once it is this old.
 _ORPHAN_AGE = 60.0

@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gx import journal
-from gx.capture import start_packages_thread
 from gx.errors import BadFile, BadValue
-from gx.live import (
+from gx.paths import find_repo
+from gx.records import FAILED, FINISHED, KILLED
+from gx.tracking import journal
+from gx.tracking.capture import start_packages_thread
+from gx.tracking.live import (
     ENV_EXPERIMENT,
     ENV_PARAMS,
     ENV_RUN_DIR,
@@ -27,9 +29,13 @@ from gx.live import (
     new_run,
     record_source,
 )
-from gx.paths import find_repo
-from gx.record import FAILED, FINISHED, KILLED
-from gx.redact import MASK, is_secret_name, redact_command, scrub_bytes, secret_values_from_env
+from gx.tracking.redact import (
+    MASK,
+    is_secret_name,
+    redact_command,
+    scrub_bytes,
+    secret_values_from_env,
+)
 from gx.values import numeric_or_none, parse_structured
 
 #: How much of each output stream a run keeps (the end of it).

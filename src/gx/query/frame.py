@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gx.errors import BadValue
-from gx.record import RunSummary
+from gx.records import RunSummary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,7 @@ def search_runs(experiment_names: str | Sequence[str] | None = None, filter_stri
     ``experiment_ids`` is MLflow's spelling of ``experiment_names`` (gx identifies experiments by name).
     With ``include_deleted`` a boolean ``deleted`` column follows ``duration``.
     """
-    from gx.api import search
+    from gx.query.search import search
 
     if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
                                     or max_results < 0):
@@ -113,7 +113,7 @@ def get_metric_history(run_id: str, key: str) -> list[Metric]:
 
     ``run_id`` may be any run spec: an id, a unique prefix or name, an experiment, ``exp~N``.
     """
-    from gx.runspec import get_spec_record
+    from gx.query.runspec import get_spec_record
 
     points = get_spec_record(run_id).metrics.get(key, [])
     return [Metric(key, float(p.value), int(round(p.timestamp * 1000)), int(p.step)) for p in points]

@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx import journal, values
-from gx.capture import system_info
+from gx import values
 from gx.errors import GxError, ParamConflict
 from gx.paths import RepoPaths, find_repo
-from gx.record import RUNNING
-from gx.run_object import Run, RunData, RunInfo
+from gx.records import RUNNING
 from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_names
+from gx.tracking import journal
+from gx.tracking.capture import system_info
+from gx.tracking.entities import Run, RunData, RunInfo
 from gx.values import check_artifact_path, check_key, metric_value, param_value, tag_value
 
 ENV_RUN_ID = "GX_RUN_ID"
@@ -141,7 +142,7 @@ class LiveRun:
         for thread in self.background:
             thread.join(timeout=10)
         try:
-            from gx.finalize import commit_run_dir
+            from gx.tracking.finalize import commit_run_dir
 
             commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
         except Exception as exc:  # a git problem must never crash a training run
@@ -193,7 +194,7 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
             tags: Mapping[str, str] | None = None, capture_source: bool = True) -> tuple[LiveRun, dict[str, Any]]:
     """Create the run's journal directory (and capture its source) — shared with ``gx run``,
     which captures the source itself while its child starts (``capture_source=False``)."""
-    from gx.redact import allowed_env, redact_command
+    from gx.tracking.redact import allowed_env, redact_command
 
     paths = find_repo()
     if command is not None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gx.autolog_files import read_cache, write_cache
+from gx.hooks.commit_files import read_cache, write_cache
 
 if TYPE_CHECKING:
     from gx.store.repo import Store

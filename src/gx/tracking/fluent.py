@@ -15,9 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx.capture import start_packages_thread
 from gx.errors import BadFile, GxError
-from gx.live import (  # noqa: F401 - ENV_* are part of this module's interface
+from gx.paths import find_repo
+from gx.records import FAILED, FINISHED, KILLED
+from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
+from gx.tracking.capture import start_packages_thread
+from gx.tracking.entities import Run, RunData
+from gx.tracking.live import (  # noqa: F401 - ENV_* are part of this module's interface
     ENV_EXPERIMENT,
     ENV_PARAMS,
     ENV_RUN_DIR,
@@ -27,10 +31,6 @@ from gx.live import (  # noqa: F401 - ENV_* are part of this module's interface
     attached_run,
     new_run,
 )
-from gx.paths import find_repo
-from gx.record import FAILED, FINISHED, KILLED
-from gx.run_object import Run, RunData
-from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
 from gx.values import check_artifact_path, flatten, tag_value
 
 _stack: list[LiveRun] = []
@@ -141,7 +141,7 @@ class ActiveRun(Run):
 def _error_text(exc_type: Any, exc: Any, tb: Any) -> str:
     import traceback
 
-    from gx.redact import scrub_text, secret_values_from_env
+    from gx.tracking.redact import scrub_text, secret_values_from_env
 
     lines = traceback.format_exception(exc_type, exc, tb)
     return scrub_text("".join(lines)[-2000:], secret_values_from_env())

@@ -1,4 +1,4 @@
-"""Sharing experiments: ``gx remote setup``, and ``push``/``pull``/``sync`` through dulwich.
+"""``push``, ``pull`` and ``sync`` of experiments through dulwich.
 
 Diverged experiments are joined by merge commits, never rewritten or force-pushed; a push the remote
 refuses because it moved meanwhile is retried after fetching and merging.
@@ -7,7 +7,6 @@ refuses because it moved meanwhile is retried after fetching and merging.
 from __future__ import annotations
 
 import functools
-import os
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -16,11 +15,7 @@ from dataclasses import dataclass
 
 from gx.errors import BadName, RemoteError, UnknownExperiment
 from gx.store.gitconfig import (
-    add_config_lines,
-    config_value,
     config_values,
-    remote_names,
-    remove_config_lines,
 )
 from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
@@ -30,7 +25,6 @@ from gx.store.remote import (
     fetch_experiments,
     resolve_remote,
     send_experiments,
-    unknown_remote,
 )
 from gx.store.repo import Store
 
@@ -59,11 +53,11 @@ class ExperimentSync:
 
 
 @contextmanager
-def _opened(store: Store | None) -> Iterator[Store]:
+def opened_store(store: Store | None) -> Iterator[Store]:
     if store is not None:
         yield store
         return
-    from gx.api import open_store
+    from gx.query.runs import open_store
 
     with open_store() as own:
         yield own
@@ -134,7 +128,7 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
     ``refs/remotes/<remote>/experiments/*`` is merged.
     """
     wanted = _selected(experiments)
-    with _opened(store) as st:
+    with opened_store(store) as st:
         rem = resolve_remote(st, remote)
         if fetch:
             tips = fetch_experiments(st, rem, wanted, progress)
@@ -169,7 +163,7 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
     Remote refs only ever move forward (old tip -> a descendant), so nobody's runs are overwritten.
     """
     wanted = _selected(experiments)
-    with _opened(store) as st:
+    with opened_store(store) as st:
         rem = resolve_remote(st, remote)
         pending = set(_local_experiments(st, wanted))
         results = {name: ExperimentSync(name, rem.label) for name in pending}
@@ -223,7 +217,7 @@ def _decide(store: Store, remote_tips: dict[str, bytes], *, pending: set[str],
 def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
          progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
     """Pull every experiment of the remote, then push every local one: both sides end equal."""
-    with _opened(store) as st:
+    with opened_store(store) as st:
         pulled = {r.experiment: r for r in pull(remote, experiments, progress=progress, store=st)}
         wanted = [n for n in (experiments or st.experiments()) if n in st.experiments()]
         pushed = push(remote, wanted, progress=progress, store=st) if wanted else []
@@ -236,73 +230,3 @@ def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
             result.created = result.created or before.created
         pulled[result.experiment] = result
     return sorted(pulled.values(), key=lambda r: r.experiment)
-
-
-# -- gx remote setup -------------------------------------------------------------------------
-SETUP_MARK = "gx remote setup"
-
-
-@dataclass
-class ConfigLine:
-    """One line ``gx remote setup`` adds to ``[remote "<r>"]`` (or removed with --undo)."""
-
-    key: str
-    value: str
-    why: str = ""
-
-
-@dataclass
-class SetupResult:
-    remote: str
-    config_path: str
-    lines: list[ConfigLine]  # added (setup) or removed (undo)
-    undone: bool = False
-    tracking_refs_removed: int = 0
-
-
-def plan_setup(store: Store, remote: str) -> list[ConfigLine]:
-    """The lines that make plain git push/fetch carry experiments, keeping branch pushes as they were.
-
-    Once a remote has any ``push`` refspec, ``git push`` pushes only those and ignores
-    ``push.default``; so unless the user has their own, the branch part of ``push.default`` is
-    spelled out too: ``HEAD`` (the current branch, to the same name) or ``:`` (matching branches).
-    """
-    pushes = config_values(store, ("remote", remote), "push")
-    plan = []
-    if not pushes:
-        default = (config_value(store, ("push",), "default") or "simple").lower()
-        if default == "matching":
-            plan.append(ConfigLine("push", ":", "git push still pushes matching branches (push.default=matching)"))
-        elif default != "nothing":
-            plan.append(ConfigLine("push", "HEAD", "git push still pushes the current branch"))
-    if not any(p.lstrip("+") == EXPERIMENTS_PUSH for p in pushes):
-        plan.append(ConfigLine("push", EXPERIMENTS_PUSH, "git push also sends experiments (never forced)"))
-    if tracking_refspec(remote) not in config_values(store, ("remote", remote), "fetch"):
-        plan.append(ConfigLine("fetch", tracking_refspec(remote), "git fetch/pull brings the team's experiments"))
-    return plan
-
-
-def _configured_remote(store: Store, remote: str | None) -> str:
-    name = remote or "origin"
-    names = remote_names(store)
-    if name not in names:
-        raise unknown_remote(name, names, urls_work=False)
-    return name
-
-
-def setup_remote(remote: str | None = None, undo: bool = False, store: Store | None = None) -> SetupResult:
-    """Add (or with ``undo`` remove) the refspecs that let plain git push/fetch carry experiments."""
-    with _opened(store) as st:
-        name = _configured_remote(st, remote)
-        path = os.path.join(str(st.paths.common_dir), "config")
-        if undo:
-            removed = [ConfigLine(k, v) for k, v in remove_config_lines(path, name, SETUP_MARK)]
-            prefix = tracking_prefix(name).encode()
-            tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
-            for sub in tracking:
-                st.repo.refs.remove_if_equals(prefix + sub, None)
-            return SetupResult(name, path, removed, undone=True, tracking_refs_removed=len(tracking))
-        plan = plan_setup(st, name)
-        if plan:
-            add_config_lines(path, name, [(line.key, line.value) for line in plan], SETUP_MARK)
-        return SetupResult(name, path, plan)

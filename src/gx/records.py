@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Union
 
 Number = Union[int, float]
@@ -110,3 +111,32 @@ class RunSummary:
             deleted=rec.deleted,
             source_commit=rec.source.get("commit"),
         )
+
+
+@dataclass
+class ExperimentInfo:
+    name: str
+    runs: int
+    deleted: int
+    last_activity: float | None  # when the newest (not deleted) run started
+
+
+def format_time(ts: float | None) -> str | None:
+    """Epoch seconds -> ISO 8601 UTC with microseconds, e.g. 2026-11-24T03:05:27.123456Z."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: Any) -> float | None:
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    if isinstance(text, datetime):  # YAML may already have parsed it
+        dt = text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+        return dt.timestamp()
+    value = str(text)
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    return datetime.fromisoformat(value).timestamp()

@@ -3,7 +3,7 @@
 The run is read from git objects (the index before the commit, HEAD's tree after it), never from
 the working tree, so it matches the commit exactly. Amends and rebases that keep the tree and the
 declared files find their key (``gx.autolog_key``) in the experiment's history and record nothing.
-The files are read in ``gx.autolog_files``, the keys looked up in ``gx.autolog_keys``.
+The files are read in ``gx.hooks.commit_files``, the keys looked up in ``gx.hooks.commit_keys``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gx.autolog_files import (
+from gx.errors import BadName
+from gx.hooks.commit_files import (
     CONFIG_FILE,
     AutologError,
     Collected,
@@ -24,10 +25,9 @@ from gx.autolog_files import (
     declared_entry,
     load_yaml,
 )
-from gx.errors import BadName
 from gx.paths import RepoPaths
-from gx.record import RunRecord
-from gx.redact import scrub_record
+from gx.records import RunRecord
+from gx.tracking.redact import scrub_record
 from gx.values import check_artifact_path, first_line
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | 
 
 def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult | None:
     """Record a commit (HEAD by default) as a run, once per key; None when gx.yaml has no autolog."""
-    from gx.autolog_keys import autolog_key, find_recorded, remember
+    from gx.hooks.commit_keys import autolog_key, find_recorded, remember
 
     repo = store.repo
     sha = commit_id or repo.refs[b"HEAD"]
@@ -204,7 +204,7 @@ def commit_record(store: Store, commit: Any, experiment: str, found: Collected, 
     import socket
 
     from gx._version import __version__
-    from gx.record import FINISHED, MetricPoint
+    from gx.records import FINISHED, MetricPoint
 
     sha = commit.id.decode()
     subject = commit.message.decode("utf-8", "replace").strip().split("\n")[0].strip()

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gx.record import RunRecord
+    from gx.records import RunRecord
 
 MASK = "***"
 _SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")

@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from gx.api import RunRef, experiment_names, history_runs, load_record, open_store, resolve_run
 from gx.errors import UnknownRun
-from gx.record import RunRecord
+from gx.query.runs import (
+    RunRef,
+    experiment_names,
+    history_runs,
+    load_record,
+    open_store,
+    resolve_run,
+)
+from gx.records import RunRecord
 from gx.store.repo import Store
 
 _ANCESTRY = re.compile(r"(?P<base>.+?)~(?P<count>[0-9]*)\Z")

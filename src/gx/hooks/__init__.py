@@ -1,0 +1,5 @@
+"""Git hooks: installing gx's shims beside the user's own hooks, what each hook does when git runs
+it, and the runs recorded from commits through gx.yaml's ``autolog`` section (``commit_*``).
+
+Kept import-free: ``python -m gx.hooks`` runs on every commit.
+"""

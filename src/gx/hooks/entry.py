@@ -1,0 +1,133 @@
+"""What an installed hook does when git runs it: check staged files, record the commit, push experiments.
+
+``python -m gx.hooks run HOOK`` (the shims' call) lands in ``main`` here without importing click.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from gx.errors import GxError
+from gx.hooks.manage import HOOK_TYPES
+from gx.paths import RepoPaths, find_repo
+
+_PUSHING = "GX_HOOK_PUSHING"  # set while gx pushes experiments, so a nested hook does nothing
+
+
+def run_hook(hook: str, args: Sequence[str] = (), stdin: str = "") -> list[str]:
+    """Do one hook's work and return the lines to show. Only pre-commit's check raises (to stop git)."""
+    from gx.hooks.commit_runs import AutologError
+
+    try:
+        if hook == "pre-commit":
+            return _pre_commit()
+        if hook == "post-commit":
+            return _post_commit()
+        if hook == "pre-push":
+            message = push_experiments(args[0] if args else None, args[1] if len(args) > 1 else None, stdin)
+            return [message] if message else []
+    except AutologError as exc:
+        if hook == "pre-commit":
+            raise AutologError(f"{exc} (gx's pre-commit check: fix it, or skip the check with git commit --no-verify)") from None
+        return [f"gx: warning: the commit was not logged as a run: {exc}; fix it and amend the commit"]
+    except Exception as exc:  # a gx failure never blocks or breaks git
+        detail = str(exc) if isinstance(exc, GxError) else f"{type(exc).__name__}: {exc}"
+        if hook == "pre-push":
+            remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME", "REMOTE")
+            return [f"gx: warning: experiments were not pushed ({detail}); your push goes on: run 'gx push {remote}' later"]
+        what = "gx's pre-commit check was skipped" if hook == "pre-commit" else "the commit was not logged as a run"
+        return [f"gx: warning: {what} ({detail})"]
+    raise GxError(f"gx has no {hook!r} hook; choose from {', '.join(HOOK_TYPES)}")
+
+
+def hook_repo() -> RepoPaths:
+    """The repository git runs a hook for (in a linked worktree git sets GIT_DIR to the worktree's
+    private git dir; find_repo follows it to the worktree and the common dir)."""
+    return find_repo()
+
+
+def _pre_commit() -> list[str]:
+    paths = hook_repo()
+    if paths.worktree is not None and not os.path.lexists(paths.worktree / "gx.yaml"):
+        return []  # no autolog here: skip reading the index (post-commit still reads HEAD's tree)
+    from gx.hooks.commit_runs import check_staged
+
+    check_staged(paths)
+    return []
+
+
+def _post_commit() -> list[str]:
+    from gx.hooks.commit_runs import record_commit
+    from gx.store.repo import Store
+
+    with Store(hook_repo()) as store:
+        result = record_commit(store)
+    if result is None:
+        return []
+    if not result.recorded:
+        return [f"gx: commit {result.commit[:7]} has the same tree and files as run {result.run_id[:8]}; not logged again"]
+    return [f"gx: logged commit {result.commit[:7]} as run {result.run_id[:8]} in experiment {result.experiment!r}"]
+
+
+def push_experiments(remote: str | None, url: str | None = None, pushed: str = "") -> str | None:
+    """Push every experiment to ``remote`` along with the user's push; returns what to say, if anything.
+
+    Nothing happens for a URL that is not a configured remote, when the remote's refspecs or the
+    push itself already carry ``refs/experiments/``, or when there are no experiments.
+    """
+    remote = remote or os.environ.get("PRE_COMMIT_REMOTE_NAME")  # the pre-commit framework's way
+    if not remote or os.environ.get(_PUSHING):
+        return None
+    lines = [*pushed.splitlines(), os.environ.get("PRE_COMMIT_LOCAL_BRANCH", ""), os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "")]
+    if any("refs/experiments/" in line for line in lines):
+        return None
+    from gx.store.repo import Store
+
+    with Store(hook_repo()) as store:
+        if not store.experiments():
+            return None
+        config = store.repo.get_config_stack()
+        section = (b"remote", remote.encode("utf-8", "surrogateescape"))
+        if not any(True for name in (b"url", b"pushurl") for _ in config.get_multivar(section, name)):
+            return None  # a plain URL, not a configured remote
+        if config.get_boolean(section, b"mirror", False):
+            return None
+        if any(b"refs/experiments/" in spec for spec in config.get_multivar(section, b"push")):
+            return None  # git's own push already carries them
+        from gx.share.sync import push
+
+        os.environ[_PUSHING] = "1"
+        try:
+            results = push(remote, store=store) or []
+        finally:
+            os.environ.pop(_PUSHING, None)
+    sent = sum(getattr(r, "sent", 0) or 0 for r in results)
+    return f"gx: pushed experiments to {remote} ({sent} new run{'s' if sent != 1 else ''})"
+
+
+def pushed_refs() -> str:
+    """The pre-push hook's standard input (one line per pushed ref); empty at a terminal."""
+    try:
+        return "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    except (OSError, ValueError):
+        return ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m gx.hooks run HOOK [-- ARGS]``: what the shims call, without click (every commit pays it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] != "run" or args[1] not in HOOK_TYPES:
+        print(f"usage: python -m gx.hooks run {{{','.join(HOOK_TYPES)}}} [-- ARGS...]", file=sys.stderr)
+        return 2
+    hook, rest = args[1], args[2:]
+    rest = rest[1:] if rest[:1] == ["--"] else rest
+    try:
+        lines = run_hook(hook, rest, pushed_refs() if hook == "pre-push" else "")
+    except GxError as exc:
+        print(f"gx: error: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line, file=sys.stderr)
+    return 0

@@ -1,0 +1,86 @@
+"""``gx remote setup``: the refspecs that make plain ``git push``/``git fetch`` carry experiments."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from gx.share.sync import EXPERIMENTS_PUSH, opened_store, tracking_refspec
+from gx.store.gitconfig import (
+    add_config_lines,
+    config_value,
+    config_values,
+    remote_names,
+    remove_config_lines,
+)
+from gx.store.refs import tracking_prefix
+from gx.store.remote import unknown_remote
+from gx.store.repo import Store
+
+SETUP_MARK = "gx remote setup"
+
+
+@dataclass
+class ConfigLine:
+    """One line ``gx remote setup`` adds to ``[remote "<r>"]`` (or removed with --undo)."""
+
+    key: str
+    value: str
+    why: str = ""
+
+
+@dataclass
+class SetupResult:
+    remote: str
+    config_path: str
+    lines: list[ConfigLine]  # added (setup) or removed (undo)
+    undone: bool = False
+    tracking_refs_removed: int = 0
+
+
+def plan_setup(store: Store, remote: str) -> list[ConfigLine]:
+    """The lines that make plain git push/fetch carry experiments, keeping branch pushes as they were.
+
+    Once a remote has any ``push`` refspec, ``git push`` pushes only those and ignores
+    ``push.default``; so unless the user has their own, the branch part of ``push.default`` is
+    spelled out too: ``HEAD`` (the current branch, to the same name) or ``:`` (matching branches).
+    """
+    pushes = config_values(store, ("remote", remote), "push")
+    plan = []
+    if not pushes:
+        default = (config_value(store, ("push",), "default") or "simple").lower()
+        if default == "matching":
+            plan.append(ConfigLine("push", ":", "git push still pushes matching branches (push.default=matching)"))
+        elif default != "nothing":
+            plan.append(ConfigLine("push", "HEAD", "git push still pushes the current branch"))
+    if not any(p.lstrip("+") == EXPERIMENTS_PUSH for p in pushes):
+        plan.append(ConfigLine("push", EXPERIMENTS_PUSH, "git push also sends experiments (never forced)"))
+    if tracking_refspec(remote) not in config_values(store, ("remote", remote), "fetch"):
+        plan.append(ConfigLine("fetch", tracking_refspec(remote), "git fetch/pull brings the team's experiments"))
+    return plan
+
+
+def _configured_remote(store: Store, remote: str | None) -> str:
+    name = remote or "origin"
+    names = remote_names(store)
+    if name not in names:
+        raise unknown_remote(name, names, urls_work=False)
+    return name
+
+
+def setup_remote(remote: str | None = None, undo: bool = False, store: Store | None = None) -> SetupResult:
+    """Add (or with ``undo`` remove) the refspecs that let plain git push/fetch carry experiments."""
+    with opened_store(store) as st:
+        name = _configured_remote(st, remote)
+        path = os.path.join(str(st.paths.common_dir), "config")
+        if undo:
+            removed = [ConfigLine(k, v) for k, v in remove_config_lines(path, name, SETUP_MARK)]
+            prefix = tracking_prefix(name).encode()
+            tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
+            for sub in tracking:
+                st.repo.refs.remove_if_equals(prefix + sub, None)
+            return SetupResult(name, path, removed, undone=True, tracking_refs_removed=len(tracking))
+        plan = plan_setup(st, name)
+        if plan:
+            add_config_lines(path, name, [(line.key, line.value) for line in plan], SETUP_MARK)
+        return SetupResult(name, path, plan)
