@@ -45,6 +45,11 @@ class BadFile(GxError):
     """A missing, unreadable or unparseable input file (params, metrics, config)."""
 
 
+class BadRecord(GxError):
+    """A run's files, read back from git, are malformed or over a limit. Raised by the store's
+    decoders with the file and the rule in the message; readers turn it into a ``BadRun``."""
+
+
 class ArtifactTooLarge(GxError):
     pass
 

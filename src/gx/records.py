@@ -114,6 +114,20 @@ class RunSummary:
 
 
 @dataclass
+class BadRun:
+    """A run whose files could not be read back (malformed, over a limit, missing): readers list it
+    as one warning and go on with every other run; ``gx show`` of it says what is wrong."""
+
+    experiment: str
+    run_id: str
+    commit: str
+    reason: str
+
+    def warning(self) -> str:
+        return f"gx: skipping run {self.run_id[:8]} in {self.experiment!r}: {self.reason}"
+
+
+@dataclass
 class ExperimentInfo:
     name: str
     runs: int

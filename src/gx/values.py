@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from collections.abc import Mapping
 from typing import Any
 
+from gx import limits
 from gx.errors import BadFile, BadName, BadValue, GxError
 from gx.records import ParamValue
 
-MAX_KEY_LENGTH = 250
-#: Artifacts are for small files (plots, configs, reports): each one at most this many bytes.
-MAX_ARTIFACT_BYTES = int(float(os.environ.get("GX_MAX_ARTIFACT_MB", "10")) * 1024 * 1024)
+MAX_KEY_LENGTH = limits.MAX_KEY_LENGTH
+MAX_ARTIFACT_BYTES = limits.MAX_ARTIFACT_BYTES
 
 
 def check_key(kind: str, key: object) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from gx import limits
+
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as _Dumper
     from yaml import CSafeLoader as _Loader
@@ -64,12 +66,75 @@ def dump(data: Any) -> str:
     )
 
 
-def load(text: str | bytes) -> Any:
-    """Parse YAML safely (no arbitrary objects)."""
-    return yaml.load(text, Loader=_GxLoader)
-
-
 YAMLError = yaml.YAMLError
+
+
+class YAMLLimitError(YAMLError):
+    """A document over gx's size, node or depth limits (``gx.limits``): refused, not parsed."""
+
+
+def load(text: str | bytes, *, max_bytes: int = limits.MAX_DOCUMENT_BYTES,
+         max_nodes: int = limits.MAX_DOCUMENT_NODES, max_depth: int = limits.MAX_DOCUMENT_DEPTH) -> Any:
+    """Parse YAML safely: no arbitrary objects, and bounded. The document is composed into nodes
+    first; their count with every alias expanded, and their depth, are checked before any Python
+    object is built, so a "billion laughs" document or a recursive alias costs microseconds."""
+    if len(text) > max_bytes:
+        raise YAMLLimitError(f"the document is {len(text):,} bytes; the limit is {max_bytes:,}")
+    _check_depth(text, max_depth)  # before composing: libyaml's composer recurses, and crashes when deep
+    loader = _GxLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, max_nodes, max_depth)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_depth(text: str | bytes, max_depth: int) -> None:
+    depth = 0
+    loader = _GxLoader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            kind = type(event)
+            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                depth += 1
+                if depth > max_depth:
+                    raise YAMLLimitError(f"the document is nested deeper than {max_depth} levels")
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: Any, max_nodes: int, max_depth: int) -> None:
+    """Expanded node count and depth of a composed document, each node's size computed once."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any, depth: int) -> int:
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if depth > max_depth:
+            raise YAMLLimitError(f"the document is nested deeper than {max_depth} levels")
+        if key in open_nodes:
+            raise YAMLLimitError("the document refers to itself through an alias")
+        total = 1
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            open_nodes.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            for child in children:
+                total += size(child, depth + 1)
+                if total > max_nodes:
+                    raise YAMLLimitError(f"the document expands to more than {max_nodes:,} values")
+            open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 # -- a fast path for the files gx itself writes -------------------------------------------------
@@ -115,6 +180,8 @@ def _key(text: str) -> str:
 
 def load_fast(text: str | bytes) -> Any:
     """``load`` for gx-written files: the same result, several times faster; falls back to PyYAML."""
+    if len(text) > limits.MAX_DOCUMENT_BYTES:
+        return load(text)  # raises the size error
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     try:
