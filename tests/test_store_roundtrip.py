@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from gx.errors import BadName
 from gx.records import MetricPoint, RunRecord
-from gx.store.encode import decode_files, encode_files, metric_file_name, metric_key_from_file
+from gx.store.decode import decode_files
+from gx.store.encode import encode_files, metric_file_name, metric_key_from_file
 from gx.store.refs import PREFIX, experiment_ref, validate_experiment
 
 keys = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(lambda k: k.strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Union
@@ -125,6 +126,12 @@ class BadRun:
 
     def warning(self) -> str:
         return f"gx: skipping run {self.run_id[:8]} in {self.experiment!r}: {self.reason}"
+
+    def warn(self) -> None:
+        """Report it through ``warnings`` (the CLI prints GxWarnings as plain lines on stderr)."""
+        from gx.errors import GxWarning
+
+        warnings.warn(self.warning(), GxWarning, stacklevel=3)
 
 
 @dataclass

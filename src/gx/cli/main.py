@@ -11,12 +11,13 @@ import os
 import sys
 import tempfile
 import traceback
+import warnings
 from typing import Any
 
 import click
 
 from gx._version import __version__
-from gx.errors import GxError
+from gx.errors import GxError, GxWarning
 
 #: name -> (module, attribute, one-line help). Help lives here so ``gx --help`` imports nothing else.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -129,6 +130,28 @@ def cli() -> None:
     Every run is a commit on refs/experiments/<experiment>: history is `git log`,
     sharing is `git push`. Start with `gx demo`, or `gx run train.py -p alpha=0.1`.
     """
+    _print_gx_warnings()
+
+
+_shown_warnings: set[str] = set()
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if not issubclass(category, GxWarning):
+        _default_showwarning(message, category, *args, **kwargs)
+    elif str(message) not in _shown_warnings:
+        _shown_warnings.add(str(message))
+        click.echo(str(message), err=True)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _print_gx_warnings() -> None:
+    """Show each GxWarning (a skipped run, a bad ref) once per command, as one plain line on stderr."""
+    _shown_warnings.clear()
+    warnings.simplefilter("always", GxWarning)
+    warnings.showwarning = _show_warning
 
 
 def main(argv: list[str] | None = None) -> None:
