@@ -4,7 +4,7 @@ The rules live at the top level because two layers apply them: a run's command, 
 (``gx.tracking.redact``) and the code snapshot of a dirty tree (``gx.store.source``). Pure ``re``
 over bytes: cheap to import, and every pattern starts from a literal or a small character set and
 has bounded repeats, so masking stays linear in the size of the text. The rules are documented in
-README.md ("secrets") and docs/format.md.
+README.md ("Secrets are masked") and docs/format.md.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _PRIVATE_KEY = re.compile(
 #: Google). One pattern per prefix: a pattern that starts with a literal is found by a fast scan.
 _TOKENS = [re.compile(p) for p in (
     rb"gh[pousr]_[A-Za-z0-9]{36,255}", rb"github_pat_[A-Za-z0-9_]{22,255}", rb"glpat-[A-Za-z0-9_\-]{20,255}",
-    rb"hf_[A-Za-z0-9]{30,255}", rb"sk-(?:proj-|ant-)?(?=[A-Za-z_\-]{0,255}[0-9])[A-Za-z0-9_\-]{20,255}",
+    rb"hf_[A-Za-z0-9]{30,255}", rb"sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,255}",
     rb"xox[abposr]-[A-Za-z0-9\-]{10,255}", rb"AKIA[0-9A-Z]{16}", rb"AIza[0-9A-Za-z_\-]{35}",
 )]
 #: ``scheme://user:PASSWORD@host``: the password (not a template such as ``{pw}`` or ``$PW``).
@@ -46,12 +46,14 @@ _COOKIE_HEADER = re.compile(rb"cookie[\"']?[ \t]{0,8}:[ \t]{0,8}([^\s;=,'\"{}$<>
 #: these words (``key`` only as api/access/secret/private/auth key); group 1 is the separator.
 _VALUE = (rb"([\"']?[ \t]{0,8}[=:][ \t]{0,8})"
           rb"(?:\"([^\"\r\n]{1,512})\"|'([^'\r\n]{1,512})'|(?![=\"'])([^\s\"'`,;&)}\]>]{1,512}))")
-_ASSIGNMENTS = [re.compile(word + _VALUE) for word in (b"token", b"secret", b"password", b"passwd", b"passphrase", b"key")]
+_ASSIGNMENTS = [re.compile(word + _VALUE) for word in (b"token", b"secret", b"password", b"passwd", b"passphrase")]
+_KEY_ASSIGNMENT = re.compile(b"key" + _VALUE)
 _KEY_PREFIX = re.compile(rb"(?<![a-z0-9])(?:api|access|secret|private|auth)[_.\-]?\Z")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _NAME_CHARS = _WORD | frozenset(b"_.-")
 _EXPRESSION = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _TEMPLATE_CHARS = re.compile(rb"[\s$%{}<>\[\]()|\\*]")
+_DIGIT = re.compile(rb"[0-9]")
 _NUMBER = re.compile(rb"[+-]?[0-9_]*\.?[0-9_]+(?:[eE][+-]?[0-9]+)?")
 _SETTINGS = {b"true", b"false", b"yes", b"no", b"on", b"off", b"none", b"null", b"nil", b"undefined"}
 
@@ -88,11 +90,11 @@ def _ends_word(data: bytes, pos: int) -> bool:
 
 
 def _assignment_spans(data: bytes, low: bytes, code: bool) -> Iterator[tuple[int, int]]:
-    for pattern in _ASSIGNMENTS:
+    for pattern in (*_ASSIGNMENTS, _KEY_ASSIGNMENT):
         for m in pattern.finditer(low):
             start = m.start()
-            if pattern is _ASSIGNMENTS[-1]:
-                if not _KEY_PREFIX.search(low, max(0, start - 9), start):
+            if pattern is _KEY_ASSIGNMENT:
+                if not _KEY_PREFIX.search(low, max(0, start - 9), start):  # api_key, not sort_key
                     continue
             elif not _starts_word(low, start):
                 continue
@@ -125,7 +127,9 @@ def _spans(data: bytes, values: Iterable[str], code: bool) -> Iterator[tuple[int
         yield from (m.span(1) for m in _PRIVATE_KEY.finditer(data) if m.group(1))
     for pattern in _TOKENS:
         for m in pattern.finditer(data):
-            if _starts_word(data, m.start()) and _ends_word(data, m.end()):
+            token = m.group()
+            if _starts_word(data, m.start()) and _ends_word(data, m.end()) and (
+                    not token.startswith(b"sk-") or _DIGIT.search(token)):  # "sk-learn-..." is a word
                 yield m.span()
     if b"://" in data:
         yield from (m.span(1) for m in _URL_PASSWORD.finditer(data))
