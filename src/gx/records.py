@@ -15,6 +15,10 @@ FINISHED, FAILED, KILLED, RUNNING = "FINISHED", "FAILED", "KILLED", "RUNNING"
 STATUSES = (FINISHED, FAILED, KILLED, RUNNING)
 
 
+class ArtifactLink(bytes):
+    """An artifact that is a symbolic link: the bytes are its target text, stored with mode 120000."""
+
+
 @dataclass
 class MetricPoint:
     step: int
@@ -51,7 +55,7 @@ class RunRecord:
     params: dict[str, ParamValue] = field(default_factory=dict)
     metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-    artifacts: dict[str, bytes] = field(default_factory=dict)  # posix path -> content
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # posix path -> content (or ArtifactLink)
     source_patch: bytes | None = None
     packages: list[str] = field(default_factory=list)  # "name==version", sorted
     stdout_tail: bytes | None = None

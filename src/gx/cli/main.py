@@ -56,12 +56,50 @@ class GxCommandError(click.ClickException):
         click.echo(f"gx: error: {self.format_message()}", err=True)
 
 
+#: Internal-error logs kept under .git/gx/ (older ones are removed).
+_KEEP_ERROR_LOGS = 10
+
+
 def _log_internal_error() -> str:
-    path = os.path.join(tempfile.gettempdir(), f"gx-error-{os.getpid()}.log")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"gx {__version__}, python {sys.version}\nargv: {sys.argv}\n\n")
-        fh.write(traceback.format_exc())
-    return path
+    """Write the traceback where only the user can read it (mode 0600 under ``.git/gx/``, or a private
+    temporary directory outside a repository), secrets in the command line masked; return its path."""
+    trace = traceback.format_exc()
+    try:
+        from gx.tracking.redact import redact_command, scrub_text
+
+        argv, found = redact_command(sys.argv)
+        body = scrub_text(f"argv: {argv}\n\n{trace}", found)
+    except Exception:  # never let the report of a bug hide it: keep the traceback, drop the argv
+        body = f"argv: (not recorded)\n\n{trace}"
+    text = f"gx {__version__}, python {sys.version}\n{body}"
+    for directory in (_repo_log_dir(), None):
+        try:
+            if directory is None:
+                directory = tempfile.mkdtemp(prefix="gx-error-")  # mode 0700
+            path = os.path.join(directory, f"internal-error-{os.getpid()}.log")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with open(fd, "w", encoding="utf-8", errors="replace") as fh:
+                os.fchmod(fd, 0o600)  # an older file of the same name may have had other bits
+                fh.write(text)
+            return path
+        except OSError:
+            continue
+    return "(nowhere: no writable directory)"
+
+
+def _repo_log_dir() -> str | None:
+    """``.git/gx/`` of the current repository, with older error logs pruned; None outside one."""
+    try:
+        from gx.paths import find_repo
+
+        gx_dir = find_repo().gx_dir
+        gx_dir.mkdir(parents=True, exist_ok=True)
+        old = sorted(gx_dir.glob("internal-error-*.log"), key=lambda p: p.stat().st_mtime)
+        for stale in old[: max(0, len(old) - _KEEP_ERROR_LOGS + 1)]:
+            stale.unlink()
+        return str(gx_dir)
+    except Exception:
+        return None
 
 
 class GxGroup(click.Group):

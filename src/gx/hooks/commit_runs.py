@@ -26,7 +26,7 @@ from gx.hooks.commit_files import (
     load_yaml,
 )
 from gx.paths import RepoPaths
-from gx.records import RunRecord
+from gx.records import ArtifactLink, RunRecord
 from gx.tracking.redact import scrub_record
 from gx.values import check_artifact_path, first_line
 
@@ -133,7 +133,12 @@ def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = Non
     for path in cfg.artifacts:
         mode, sha = declared_entry(snap, path, "artifacts")
         out.ids.append((path, sha.decode()))
-        files = snap.files_under(path) if mode & 0o170000 == 0o040000 else {path: snap.read(path) or b""}
+        if mode & 0o170000 == 0o040000:
+            files = snap.files_under(path)
+        elif mode & 0o170000 == 0o120000:  # a committed symbolic link: recorded as a link, never followed
+            files = {path: ArtifactLink(snap.read(path) or b"")}
+        else:
+            files = {path: snap.read(path) or b""}
         for name, content in files.items():
             if len(content) > MAX_ARTIFACT_BYTES:
                 raise AutologError(

@@ -10,8 +10,10 @@ from typing import Any
 from dulwich.objects import Blob, Commit, ShaFile, Tree
 
 from gx.errors import BadName
+from gx.records import ArtifactLink
 
 FILE_MODE = 0o100644
+LINK_MODE = 0o120000
 DIR_MODE = 0o040000
 
 KIND_RUN, KIND_DELETE, KIND_RESTORE, KIND_MERGE, KIND_INIT = "run", "delete", "restore", "merge", "init"
@@ -45,7 +47,7 @@ def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile]) -> Tree:
         else:
             blob = Blob.from_string(value)
             new_objects.append(blob)
-            tree.add(name.encode("utf-8"), FILE_MODE, blob.id)
+            tree.add(name.encode("utf-8"), LINK_MODE if isinstance(value, ArtifactLink) else FILE_MODE, blob.id)
     new_objects.append(tree)
     return tree
 

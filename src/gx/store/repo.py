@@ -17,6 +17,7 @@ from dulwich.repo import Repo, get_user_identity
 from gx import limits
 from gx.errors import BadName, BadRecord, GxWarning, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
+from gx.records import ArtifactLink
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
@@ -258,11 +259,12 @@ class Store:
                 name = prefix + entry.path.decode("utf-8", "surrogateescape")
                 if entry.mode & 0o170000 == 0o040000:
                     stack.append((name + "/", entry.sha))
-                elif entry.mode & 0o170000 == 0o100000:
+                elif entry.mode & 0o170000 in (0o100000, 0o120000):
                     blob = self._object(entry.sha)
                     if not isinstance(blob, Blob):
                         raise BadRecord(f"{name} is recorded as a file but is a {blob.type_name.decode()}")
-                    out[name] = blob.as_raw_string()
+                    content = blob.as_raw_string()  # a link (120000) is an artifact logged as a symbolic link
+                    out[name] = ArtifactLink(content) if entry.mode & 0o170000 == 0o120000 else content
                     if len(out) > limit:
                         raise BadRecord(f"the run holds more than {limit:,} files")
         return out

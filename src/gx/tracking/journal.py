@@ -23,7 +23,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: liveness falls back to the owner pid
     fcntl = None  # type: ignore[assignment]
 
-from gx.records import MetricPoint, RunRecord
+from gx.records import ArtifactLink, MetricPoint, RunRecord
 
 FLUSH_INTERVAL = 0.5
 META_FILE = "meta.json"
@@ -185,7 +185,9 @@ def build_record(run_dir: Path, meta: dict[str, Any]) -> tuple[RunRecord, str | 
         points.sort(key=lambda p: (p.step, p.timestamp))
     art_root = run_dir / ARTIFACTS
     for path in sorted(art_root.rglob("*")):
-        if path.is_file():
+        if path.is_symlink():  # staged by log_artifact_link: record the link, never what it points to
+            rec.artifacts[path.relative_to(art_root).as_posix()] = ArtifactLink(os.fsencode(os.readlink(path)))
+        elif path.is_file():
             rec.artifacts[path.relative_to(art_root).as_posix()] = path.read_bytes()
     patch = run_dir / PATCH
     if patch.exists():

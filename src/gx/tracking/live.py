@@ -122,6 +122,18 @@ class LiveRun:
         os.replace(tmp, target)
         self._append(("a", artifact_path))
 
+    def log_artifact_link(self, artifact_path: str, target: str) -> None:
+        """Stage a symbolic link (recorded with mode 120000); nothing is read through it."""
+        check_artifact_path(artifact_path)
+        staged = self.run_dir / journal.ARTIFACTS / artifact_path
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        tmp = staged.with_name(f".{staged.name}.tmp")
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, staged)
+        self._append(("a", artifact_path))
+
     @property
     def metrics(self) -> dict[str, Any]:
         return {k: s[2] for k, s in self._metrics.items()}
