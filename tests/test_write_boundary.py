@@ -60,6 +60,23 @@ def test_keys_past_the_per_run_limit_are_refused_and_the_run_is_recorded(repo, m
     assert sorted(gx.get_run(run.info.run_id).data.params) == ["a", "b", "c"]
 
 
+def test_files_past_the_per_run_limit_are_refused_and_the_run_is_recorded(repo, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_FILES_PER_RUN", 11)  # run.yaml, params.yaml, ... take 8
+    with gx.start_run(run_name="r") as run:
+        gx.log_metric("loss", 1.0)
+        gx.log_text("a", "a.txt")
+        gx.log_text("b", "a.txt")  # the same path again is not a new file
+        gx.log_text("c", "c.txt")
+        with pytest.raises(BadValue, match="'d.txt'.*at most 11 files"):
+            gx.log_text("d", "d.txt")
+        with pytest.raises(BadValue, match="'acc'.*at most 11 files"):
+            gx.log_metric("acc", 1.0)
+    files = repo.git("ls-tree", "-r", "--name-only", "refs/experiments/default").split()
+    assert sorted(f for f in files if f.startswith(("artifacts/", "metrics/"))) == [
+        "artifacts/a.txt", "artifacts/c.txt", "metrics/loss.tsv"]
+    assert gx.get_run(run.info.run_id).info.run_id == run.info.run_id
+
+
 def test_experiment_names_are_at_most_100_characters():
     assert validate_experiment("x" * limits.MAX_EXPERIMENT_NAME_LENGTH)
     with pytest.raises(BadName, match="at most 100 characters"):

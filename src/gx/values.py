@@ -24,6 +24,9 @@ MAX_ARTIFACT_BYTES = limits.MAX_ARTIFACT_BYTES
 #: Steps are 64-bit signed integers (as in MLflow); timestamps fall between 1970 and the year 10000.
 STEP_RANGE = 2**63
 MAX_TIMESTAMP = 253_402_300_800.0
+#: Files every run tree may hold besides metric histories and artifacts (run.yaml, stdout.txt, ...),
+#: counted against ``limits.MAX_FILES_PER_RUN``.
+FIXED_RUN_FILES = 8
 _MAX_FLOAT = sys.float_info.max
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

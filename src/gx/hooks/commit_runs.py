@@ -32,7 +32,7 @@ from gx.hooks.commit_files import (
 from gx.paths import RepoPaths
 from gx.records import RunRecord
 from gx.tracking.redact import scrub_record
-from gx.values import check_artifact_path
+from gx.values import FIXED_RUN_FILES, check_artifact_path
 
 if TYPE_CHECKING:
     from gx.store.repo import Store
@@ -161,9 +161,9 @@ def _check_sizes(found: Collected) -> None:
     for kind, count in (("params", len(found.params)), ("metrics", len(found.metrics))):
         if count > limits.MAX_KEYS_PER_RUN:
             raise AutologError(f"the declared {kind} files hold {count:,} {kind}; a run holds at most {limits.MAX_KEYS_PER_RUN:,}")
-    files = len(found.artifacts) + len(found.metrics)
-    if files > limits.MAX_FILES_PER_RUN - 8:
-        raise AutologError(f"the declared artifacts and metrics make {files:,} files; a run holds at most {limits.MAX_FILES_PER_RUN:,}")
+    files = len(found.artifacts) + len(found.metrics) + FIXED_RUN_FILES
+    if files > limits.MAX_FILES_PER_RUN:
+        raise AutologError(f"the declared artifacts and metrics would make a run of {files:,} files; the limit is {limits.MAX_FILES_PER_RUN:,}")
 
 
 def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | None:

@@ -42,8 +42,6 @@ ENV_RUN_NAME = "GX_RUN_NAME"
 _MISSING = object()
 _FLOAT_MAX = sys.float_info.max
 _STEP_RANGE = values.STEP_RANGE
-#: Files every run tree may hold besides metric histories and artifacts (run.yaml, stdout.txt, ...).
-_FIXED_FILES = 8
 
 
 def _same_param(a: Any, b: Any) -> bool:
@@ -140,7 +138,7 @@ class LiveRun:
 
     def _check_file_room(self, what: str) -> None:
         """Refuse a new file that would take the run's tree past ``MAX_FILES_PER_RUN`` files."""
-        if len(self._artifacts) + len(self._metrics) + _FIXED_FILES >= limits.MAX_FILES_PER_RUN:
+        if len(self._artifacts) + len(self._metrics) + values.FIXED_RUN_FILES >= limits.MAX_FILES_PER_RUN:
             raise BadValue(
                 f"cannot log {what}: a run holds at most {limits.MAX_FILES_PER_RUN:,} files "
                 "(artifacts and metric histories)"
