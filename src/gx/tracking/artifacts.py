@@ -16,11 +16,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gx import values
-from gx.errors import ArtifactTooLarge, BadFile, NotARepository
-from gx.limits import read_regular_file
+from gx.errors import BadFile, NotARepository
 from gx.paths import RepoPaths, find_repo
-from gx.values import check_artifact_path
+from gx.values import check_artifact_file, check_artifact_path, read_artifact
 
 if TYPE_CHECKING:
     from gx.tracking.live import LiveRun
@@ -40,9 +38,7 @@ def log_file(live: LiveRun, local_path: str | os.PathLike[str], artifact_path: s
         return
     if not path.is_file():
         raise BadFile(f"cannot log artifact {str(local_path)!r}: no such file")
-    check_artifact_path(name)
-    check_size(path, name)
-    live.log_artifact_bytes(name, read_regular_file(path, values.MAX_ARTIFACT_BYTES, "artifact"))
+    live.log_artifact_bytes(name, read_artifact(path, name))
 
 
 def log_dir(live: LiveRun, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
@@ -67,21 +63,11 @@ def log_dir(live: LiveRun, local_dir: str | os.PathLike[str], artifact_path: str
             elif entry in filenames and path.is_file():
                 files.append((check_artifact_path(name), path))
     for name, path in files:
-        check_size(path, name)
+        check_artifact_file(path, name)
     for name, path in files:
-        live.log_artifact_bytes(name, read_regular_file(path, values.MAX_ARTIFACT_BYTES, "artifact"))
+        live.log_artifact_bytes(name, read_artifact(path, name))
     for name, target in links:
         live.log_artifact_link(name, target)
-
-
-def check_size(path: Path, name: str) -> None:
-    """Refuse a file over the artifact limit from its size, without reading it."""
-    size, limit = path.stat().st_size, values.MAX_ARTIFACT_BYTES
-    if size > limit:
-        raise ArtifactTooLarge(
-            f"artifact {name!r} is {size / 1048576:.1f} MiB, over the {limit / 1048576:.0f} MiB limit for "
-            "small artifacts; keep large files out of the run (or raise GX_MAX_ARTIFACT_MB)"
-        )
 
 
 def link_target(link: Path, paths: RepoPaths | None) -> str:

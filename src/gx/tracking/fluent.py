@@ -23,11 +23,11 @@ from gx.tracking.capture import start_packages_thread
 from gx.tracking.entities import Run, RunData
 from gx.tracking.live import (  # noqa: F401 - ENV_* are part of this module's interface
     ENV_EXPERIMENT,
-    ENV_PARAMS,
     ENV_RUN_DIR,
     ENV_RUN_ID,
     ENV_RUN_NAME,
     LiveRun,
+    attached_params,
     attached_run,
     new_run,
 )
@@ -58,11 +58,11 @@ def _config_experiment() -> str | None:
     config_file = paths.worktree / "gx.yaml" if paths.worktree is not None else None
     if config_file is None or not config_file.is_file():
         return None  # the common case: no YAML parser to load
-    from gx import yamlio
+    from gx import limits, yamlio
 
-    try:
-        config = yamlio.load_fast(config_file.read_bytes())
-    except (OSError, ValueError, yamlio.YAMLError):
+    try:  # bounded: a FIFO or a YAML bomb in a teammate's gx.yaml must not hang training
+        config = yamlio.load(limits.read_regular_file(config_file, limits.MAX_DOCUMENT_BYTES, "gx.yaml"))
+    except (GxError, ValueError, yamlio.YAMLError):
         return None
     name = config.get("experiment") if isinstance(config, dict) else None
     return name if isinstance(name, str) else None
@@ -206,8 +206,7 @@ def params() -> dict[str, Any]:
     """The current run's params, including those given to ``gx run -p``."""
     if _stack:
         return dict(_stack[-1].params)
-    attached = os.environ.get(ENV_PARAMS)
-    return json.loads(attached) if attached else {}
+    return attached_params()
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
