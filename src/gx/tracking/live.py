@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gx import values
 from gx.errors import GxError, ParamConflict
@@ -58,6 +58,7 @@ class LiveRun:
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._lock_fd = lock_fd
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
+        self.on_recorded: list[Callable[[str, str], None]] = []  # (commit, experiment) once it is a commit
         self.writer = journal.JournalWriter(run_dir)
         self._append = self.writer.append
 
@@ -144,7 +145,9 @@ class LiveRun:
         try:
             from gx.tracking.finalize import commit_run_dir
 
-            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
+            rec = commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
+            for callback in self.on_recorded if rec is not None and rec.commit else ():
+                callback(rec.commit, rec.experiment)  # type: ignore[arg-type]
         except Exception as exc:  # a git problem must never crash a training run
             print(
                 f"gx: could not record run {self.run_id[:8]} yet ({exc}); its journal is kept "
