@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gx
@@ -162,3 +163,26 @@ def test_listing_and_showing_never_unpickle(repo, cli, tmp_path):
     assert not wire.exists()
     gx.pyfunc.load_model("models:/wired/1")
     assert wire.read_text() == "unpickled"
+
+
+class Heavy:
+    """A model just under the artifact limit (random bytes: nothing compresses it away)."""
+
+    def __init__(self, size: int) -> None:
+        self.weights = np.random.default_rng(0).bytes(size)
+
+    def predict(self, data):
+        return np.full(len(data), len(self.weights))
+
+
+def test_a_model_just_under_the_limit_hits_no_other_limit(repo):
+    from gx import limits
+
+    size = limits.MAX_ARTIFACT_BYTES - 4096
+    wide = pd.DataFrame(np.zeros((2, 3000)), columns=[f"f{i}" for i in range(3000)])
+    with gx.start_run() as run:
+        gx.pyfunc.log_model(name="heavy", python_model=Heavy(size), input_example=wide)
+    repo.fsck()
+    gx.register_model(f"runs:/{run.info.run_id}/heavy", "heavy")
+    assert gx.pyfunc.load_model("models:/heavy/latest").predict(wide).tolist() == [size, size]
+    assert gx.get_run(run.info.run_id).info.run_id == run.info.run_id

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gx
-from gx.errors import BadName, GxError
+from gx.errors import BadName, GxError, GxWarning
 from models_helpers import logged_sklearn_run, table
 
 
@@ -195,3 +195,19 @@ def test_concurrent_registrations_in_one_clone_get_distinct_numbers(repo):
     versions = {v.run_id: v.version for v in gx.MlflowClient().search_model_versions("name='m'")}
     assert sorted(versions.values()) == ["1", "2", "3", "4"] and set(versions) == set(ids)
     repo.fsck()
+
+
+def test_gx_reads_tags_gto_wrote(repo):
+    pytest.importorskip("gto")
+    run_id = logged_sklearn_run(gx)[0]
+    commit = repo.git("rev-parse", "refs/experiments/default").strip()
+    code = (f"import gto.api as api; api.register('.', 'churn', '{commit}', version='v1.0.0');"
+            f"api.assign('.', 'churn', 'prod', version='v1.0.0'); api.register('.', 'other', '{commit}')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    mv = gx.MlflowClient().get_model_version_by_alias("churn", "prod")
+    assert (mv.version, mv.source, mv.run_id) == ("1", f"commit:/{commit}/model", None)
+    assert np.array_equal(gx.sklearn.load_model("models:/churn@prod").predict(table()[0]),
+                          gx.sklearn.load_model(f"runs:/{run_id}/model").predict(table()[0]))
+    with pytest.warns(GxWarning, match="skipping tag other@v0.0.1"):
+        assert [m.name for m in gx.MlflowClient().search_registered_models()] == ["churn"]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gx import yamlio
+from gx import limits, yamlio
 from gx._version import __version__
 from gx.errors import BadRecord
 
@@ -20,7 +20,6 @@ DESCRIPTOR_FORMAT = 1
 FLAVORS = ("sklearn", "xgboost", "lightgbm", "pyfunc")
 SERIALIZATIONS = ("pickle", "cloudpickle", "xgboost-json", "lightgbm-text")
 _FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\Z")
-_MAX_DESCRIPTOR = 1024 * 1024
 
 
 @dataclass
@@ -59,7 +58,8 @@ def _text(data: dict[str, Any], key: str, required: bool = False, limit: int = 5
 def parse_descriptor(raw: bytes) -> Descriptor:
     """A descriptor read back from git, checked field by field."""
     try:
-        data = yamlio.load(raw, max_bytes=_MAX_DESCRIPTOR, max_nodes=200_000, max_depth=12)
+        # bounded like every document gx reads, but never tighter than what log_model may write
+        data = yamlio.load(raw, max_bytes=limits.MAX_ARTIFACT_BYTES, max_depth=12)
     except yamlio.YAMLError as exc:
         raise BadRecord(f"{DESCRIPTOR_FILE} is not valid YAML ({str(exc).splitlines()[0][:80]})") from None
     if not isinstance(data, dict):

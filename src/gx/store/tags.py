@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dulwich.file import FileLocked
 from dulwich.objects import Commit, Tag, Tree
 
 from gx.errors import BadName, StoreConflict
@@ -125,7 +126,7 @@ def move_tag_ref(store: Store, name: str, old_sha: str | None, new_sha: str) -> 
         if old_sha is None:
             return store.repo.refs.add_if_new(ref, new_sha.encode(), message=b"gx: registry from remote")
         return store.repo.refs.set_if_equals(ref, old_sha.encode(), new_sha.encode(), message=b"gx: registry from remote")
-    except (NotADirectoryError, IsADirectoryError, FileExistsError):
+    except (FileLocked, NotADirectoryError, IsADirectoryError, FileExistsError):
         return False
 
 
@@ -186,6 +187,8 @@ def create_tag(store: Store, tag: Tag) -> TagInfo:
     store.repo.object_store.add_object(tag)
     try:
         ok = store.repo.refs.add_if_new(ref, tag.id, message=b"gx: registry")
+    except FileLocked:
+        ok = False  # another process is writing this very tag: the caller re-reads and decides again
     except (NotADirectoryError, IsADirectoryError, FileExistsError):
         raise BadName(f"tag {tag.name.decode()!r} clashes with an existing tag of a folder's name") from None
     if not ok:
@@ -197,7 +200,11 @@ def replace_tag(store: Store, old_sha: str, tag: Tag) -> TagInfo:
     """Point an existing tag's ref at a new tag object, only if it still holds ``old_sha``."""
     ref = (TAGS_PREFIX + tag.name.decode()).encode()
     store.repo.object_store.add_object(tag)
-    if not store.repo.refs.set_if_equals(ref, old_sha.encode(), tag.id, message=b"gx: registry"):
+    try:
+        ok = store.repo.refs.set_if_equals(ref, old_sha.encode(), tag.id, message=b"gx: registry")
+    except FileLocked:
+        ok = False
+    if not ok:
         raise StoreConflict(f"tag {tag.name.decode()!r} changed meanwhile; try again")
     return info_of(tag)
 
@@ -206,7 +213,11 @@ def delete_tag(store: Store, name: str, old_sha: str) -> None:
     """Remove a registry tag's ref (used when renumbering unpushed tags), only if unchanged."""
     if parse_tag_name(name) is None:
         raise BadName(f"{name!r} is not a registry tag name gx writes")
-    if not store.repo.refs.remove_if_equals((TAGS_PREFIX + name).encode(), old_sha.encode()):
+    try:
+        ok = store.repo.refs.remove_if_equals((TAGS_PREFIX + name).encode(), old_sha.encode())
+    except FileLocked:
+        ok = False
+    if not ok:
         raise StoreConflict(f"tag {name!r} changed meanwhile; try again")
 
 
