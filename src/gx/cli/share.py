@@ -97,6 +97,11 @@ def sync_cmd(remote: str | None, progress: bool | None, quiet: bool) -> None:
     _report(results, quiet, "no experiments here or on the remote")
 
 
+def _config_key(result: Any, line: Any) -> str:
+    """``remote.<r>.push``, or a key of another section as is (``push.followTags``, issue 11)."""
+    return line.key if "." in line.key else f"remote.{result.remote}.{line.key}"
+
+
 def _show_setup(result: Any) -> None:
     config = os.path.relpath(result.config_path)
     if result.undone:
@@ -105,7 +110,7 @@ def _show_setup(result: Any) -> None:
         else:
             click.echo(f"removed from {config}:")
             for line in result.lines:
-                click.echo(f"  remote.{result.remote}.{line.key} = {line.value}")
+                click.echo(f"  {_config_key(result, line)} = {line.value}")
         if result.tracking_refs_removed:
             click.echo(f"deleted {result.tracking_refs_removed} refs under refs/remotes/{result.remote}/experiments/ "
                        f"(the runs are still on '{result.remote}')")
@@ -114,7 +119,7 @@ def _show_setup(result: Any) -> None:
         click.echo(f"remote '{result.remote}' is already set up: git push and git fetch carry experiments")
         return
     click.echo(f"added to {config}:")
-    rows = [(f"remote.{result.remote}.{line.key} = {line.value}", line.why) for line in result.lines]
+    rows = [(f"{_config_key(result, line)} = {line.value}", line.why) for line in result.lines]
     width = max(len(left) for left, _ in rows)
     for left, why in rows:
         click.echo(f"  {left.ljust(width)}  # {why}")

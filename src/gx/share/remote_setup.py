@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from gx.share.registry import setup_follow_tags, undo_follow_tags
 from gx.share.sync import EXPERIMENTS_PUSH, opened_store, tracking_refspec
 from gx.store.gitconfig import (
     add_config_lines,
@@ -79,8 +80,10 @@ def setup_remote(remote: str | None = None, undo: bool = False, store: Store | N
             tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
             for sub in tracking:
                 st.repo.refs.remove_if_equals(prefix + sub, None)
+            removed += [ConfigLine(k, v, w) for k, v, w in undo_follow_tags(path)]  # registry (issue 11)
             return SetupResult(name, path, removed, undone=True, tracking_refs_removed=len(tracking))
         plan = plan_setup(st, name)
         if plan:
             add_config_lines(path, name, [(line.key, line.value) for line in plan], SETUP_MARK)
+        plan += [ConfigLine(k, v, w) for k, v, w in setup_follow_tags(st, path)]  # registry (issue 11)
         return SetupResult(name, path, plan)

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gx import limits, values
 from gx.errors import BadValue, ParamConflict
@@ -68,6 +68,7 @@ class LiveRun:
         self._artifacts: set[str] = set()
         self._lock_fd = lock_fd
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
+        self.on_recorded: list[Callable[[str, str], None]] = []  # (commit, experiment) once it is a commit
         self.writer = journal.JournalWriter(run_dir)
         self._append = self.writer.append
 
@@ -178,7 +179,9 @@ class LiveRun:
         try:
             from gx.tracking.finalize import commit_run_dir
 
-            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
+            rec = commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
+            for callback in self.on_recorded if rec is not None and rec.commit else ():
+                callback(rec.commit, rec.experiment)  # type: ignore[arg-type]
         except Exception as exc:  # a git problem must never crash a training run
             print(
                 f"gx: could not record run {self.run_id[:8]} yet ({exc}); its journal is kept "
