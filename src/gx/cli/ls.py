@@ -98,7 +98,9 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 @click.option("-s", "--sort", "sort_keys", multiple=True, metavar="KEY",
               help="Sort by KEY (metrics.rmse; -metrics.rmse or 'metrics.rmse DESC' descending). Repeatable.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="At most N runs.")
-@click.option("-c", "--columns", help="Comma-separated column globs, e.g. 'params.*,metrics.rmse'.")
+@click.option("-c", "--columns",
+              help="Comma-separated columns or globs, e.g. 'name,params.*,metrics.rmse'; a named column "
+                   "no listed run has shows empty.")
 @click.option("--changed-only", is_flag=True, help="Fold away columns whose value is the same for every run.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "md"]), default="table",
               show_default=True)
@@ -108,7 +110,11 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[str, ...], limit: int | None,
            columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
            show_all: bool) -> None:
-    """List runs of EXPERIMENTS (default: all), newest first."""
+    """List runs of EXPERIMENTS (default: all), newest first.
+
+    The table is fitted to the terminal by dropping columns from the right, never the first ones
+    or those the sort keys and the filter name.
+    """
     from gx.query.search import search
 
     runs = search(experiments or None, filter_string, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
