@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from gx.query.runs import experiments_named, list_runs, open_store
+from gx.query.runs import experiments_named, list_runs, open_store, with_index
 from gx.records import RunSummary
 from gx.store.repo import Store
+
+if TYPE_CHECKING:
+    from gx.query.index import Index
 
 
 def search(experiments: Iterable[str] | None = None, filter_string: str = "", order_by: Iterable[str] = (),
@@ -54,18 +57,18 @@ def best(metric: str, goal: str, experiments: Iterable[str] | None = None, filte
     import math
 
     from gx.query import index_best
-    from gx.query.index import open_index
 
     with open_store() as store:
         names = experiments_named(store, experiments) if experiments else None
-        index = open_index(store) if not filter_string.strip() else None
-        if index is not None:
-            try:
-                winner, with_value, left_out = index_best.best(index, metric, goal, names, statuses)
-                total = with_value if winner is not None else len(index.summaries(names))
-                return Best(winner, with_value, total, left_out)
-            finally:
-                index.close()
+
+        def from_index(index: Index) -> Best:
+            winner, with_value, left_out = index_best.best(index, metric, goal, names, statuses)
+            total = with_value if winner is not None else len(index.summaries(names))
+            return Best(winner, with_value, total, left_out)
+
+        found = with_index(store, from_index) if not filter_string.strip() else None
+        if found is not None:
+            return found
         runs = search(names, filter_string, store=store)
     scored, left_out = [], {}
     for run in runs:
