@@ -100,8 +100,10 @@ class Quarantine:
         every object's type from its header, and only trees and commits inflated (blobs are most of
         a pack, and only the few that trees name ``.gitmodules``/``.gitattributes`` are read)."""
         pack = self.objects.add_thin_pack(read_all, None)
-        [name] = [n for n in os.listdir(os.path.join(self.path, "pack")) if n.endswith(".pack")]
-        self.types.update(pack_kinds(os.path.join(self.path, "pack", name), pack.index.iterentries()))
+        pack_dir = os.path.join(self.path, "pack")
+        for name in os.listdir(pack_dir):  # the one pack just written
+            if name.endswith(".pack"):
+                self.types.update(pack_kinds(os.path.join(pack_dir, name), pack.index.iterentries()))
         wanted = [sha for sha, kind in self.types.items() if kind in (verify.TREE, COMMIT)]
         for unpacked in UnpackedObjectIterator.for_pack_subset(pack, wanted, resolve_ext_ref=self.objects.get_raw):
             self._record(sha_to_hex(unpacked.sha()), unpacked.obj_type_num, b"".join(unpacked.obj_chunks))
