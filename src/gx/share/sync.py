@@ -9,25 +9,21 @@ from __future__ import annotations
 import functools
 import random
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from gx.errors import BadName, RemoteError, UnknownExperiment
+from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
 from gx.share.registry import sync_registry
 from gx.store.gitconfig import (
     config_values,
 )
 from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
-from gx.store.remote import (
-    Progress,
-    Remote,
-    fetch_experiments,
-    resolve_remote,
-    send_experiments,
-)
+from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
+from gx.store.transfer import Fetched, fetch_experiments, send_experiments
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
 PUSH_ATTEMPTS = 10
@@ -82,6 +78,14 @@ def remote_experiment_tips(store: Store) -> dict[str, list[bytes]]:
 
 
 # -- pull ------------------------------------------------------------------------------------
+def _fetched(remote: Remote, fetched: Fetched) -> dict[str, bytes]:
+    """The tips to merge; each refused experiment is one warning line (nothing of it was stored)."""
+    for name, reason in sorted(fetched.refused.items()):
+        warnings.warn(f"gx: not pulling refs/experiments/{name} from {remote.label}: {reason} "
+                      "(nothing of it was stored)", GxWarning, stacklevel=3)
+    return fetched.tips
+
+
 def _tracking_enabled(store: Store, remote: Remote) -> bool:
     return remote.name is not None and tracking_refspec(remote.name) in config_values(
         store, ("remote", remote.name), "fetch")
@@ -132,7 +136,7 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
     with opened_store(store) as st:
         rem = resolve_remote(st, remote)
         if fetch:
-            tips = fetch_experiments(st, rem, wanted, progress)
+            tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
         else:
             if rem.name is None:
                 raise RemoteError("merging without fetching needs a remote name, not a URL")
@@ -179,6 +183,8 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
             for name in done:
                 _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
             for name, reason in sent.failed.items():
+                if name in sent.raced:
+                    continue
                 if name in refused and refused[name][0] == sent.before.get(name):
                     raise RemoteError(f"{rem.label} refused refs/experiments/{name}: {reason}")
                 refused[name] = (sent.before.get(name), reason)
@@ -187,7 +193,13 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
                 break
             if sent.failed or sent.busy or attempt:  # lost a race: back off, then fetch and push at once
                 time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
-            tips = fetch_experiments(st, rem, pending, progress)
+            fetched = fetch_experiments(st, rem, pending, progress)
+            for name, reason in fetched.refused.items():  # their copy would break this repository
+                results[name].skipped = f"{rem.label}'s refs/experiments/{name} was refused: {reason}"
+                pending.discard(name)
+            if not pending:
+                break
+            tips = fetched.tips
             for result in _integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
                 got = results[result.experiment]
                 got.received += result.received

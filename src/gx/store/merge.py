@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import heapq
 import time
+import zlib
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
+from dulwich.errors import ApplyDeltaError, ChecksumMismatch, FileFormatException
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import Commit, Tag
+from dulwich.objects import Commit, Tag, Tree
 from dulwich.pack import UnpackedObject, full_unpacked_object
 
 from gx.store import objects as gobj
@@ -24,6 +26,9 @@ from gx.store.refs import experiment_ref
 from gx.store.repo import Store
 
 _LOCAL, _REMOTE, _BOTH = 1, 2, 3
+#: What reading another repository's broken or hostile object raises (besides KeyError: missing).
+UNREADABLE = (FileFormatException, ChecksumMismatch, ApplyDeltaError, zlib.error, ValueError)
+T = TypeVar("T")
 
 #: What integrate() did to the local ref.
 UP_TO_DATE, AHEAD, NEW, FAST_FORWARD, MERGED = "up to date", "ahead", "new", "fast-forward", "merged"
@@ -46,13 +51,20 @@ class _Node:
     is_run: bool
     tree: bytes | None
     source: bytes | None  # a run's code parent
+    present: bool = True  # False: not in this object store
 
 
 def _node(objects: BaseObjectStore, sha: bytes, code: bool) -> _Node:
-    """What a walk needs of a commit; a missing one (shallow clone) has no parents."""
+    """What a walk needs of a commit; a missing one (shallow clone) has no parents, and so has
+    anything else (another repository's blob where a commit should be: the checks refuse it)."""
     try:
         commit = objects[sha]
+        if not isinstance(commit, Commit):
+            return _Node(0, [], False, None, None)
+        commit.parents  # noqa: B018 - parse now: a malformed commit is a leaf, not a crash
     except KeyError:
+        return _Node(0, [], False, None, None, present=False)
+    except UNREADABLE:
         return _Node(0, [], False, None, None)
     trailers = gobj.trailers_of(commit)  # type: ignore[arg-type]
     is_run = trailers.get("Gx-Kind") == gobj.KIND_RUN and "Gx-Run" in trailers
@@ -143,7 +155,7 @@ def objects_to_send(objects: BaseObjectStore, wants: list[bytes], haves: list[by
     reusable deltas; this walks only the new commits and the trees of their known parents.
     """
     flags, nodes = _paint(objects, wants, _peeled_commits(objects, haves), code=True, cut=shallow)
-    commits = [sha for sha, bits in flags.items() if bits == _LOCAL and nodes[sha].tree is not None]
+    commits = [sha for sha, bits in flags.items() if bits == _LOCAL and nodes[sha].present]
     known: set[bytes] = set()
     for sha in commits:  # the receiver has everything below the trees of the commits it has
         for parent in nodes[sha].parents:
@@ -152,7 +164,8 @@ def objects_to_send(objects: BaseObjectStore, wants: list[bytes], haves: list[by
     out: list[bytes] = list(commits)
     seen = set(known)
     for sha in commits:
-        _walk_tree(objects, nodes[sha].tree, seen, out)  # type: ignore[arg-type]
+        if nodes[sha].tree is not None:
+            _walk_tree(objects, nodes[sha].tree, seen, out)
     return out
 
 
@@ -166,7 +179,13 @@ def _walk_tree(objects: BaseObjectStore, root: bytes, seen: set[bytes], out: lis
             continue
         seen.add(tree)
         add(tree)
-        for entry in objects[tree].items():  # type: ignore[attr-defined]
+        try:
+            node = objects[tree]
+        except (KeyError, *UNREADABLE):  # another repository's broken tree: the
+            continue  # receiving side's checks report it (a tree must be whole to be sent)
+        if not isinstance(node, Tree):
+            continue
+        for entry in node.items():
             if entry.mode & 0o170000 == 0o040000:
                 if entry.sha not in seen:
                     stack.append(entry.sha)
@@ -175,17 +194,23 @@ def _walk_tree(objects: BaseObjectStore, root: bytes, seen: set[bytes], out: lis
                 add(entry.sha)
 
 
-def pack_records(objects: BaseObjectStore, ids: list[bytes], progress: Callable[[str], None] | None = None,
-                 verb: str = "Writing") -> Iterator[UnpackedObject]:
-    """Pack records for ``ids``, reporting ``Writing objects: n% (i/total)`` at most 4 times a second."""
-    last, total = 0.0, len(ids)
-    for i, sha in enumerate(ids, 1):
+def counted(items: list[T], progress: Callable[[str], None] | None, verb: str) -> Iterator[T]:
+    """``items``, reporting ``<verb> objects: n% (i/total)`` at most 4 times a second as they go."""
+    last, total = 0.0, len(items)
+    for i, item in enumerate(items, 1):
         if progress is not None and time.monotonic() - last > 0.25:
             last = time.monotonic()
             progress(f"{verb} objects: {100 * i // max(total, 1)}% ({i}/{total})\r")
-        yield full_unpacked_object(objects[sha])
+        yield item
     if progress is not None and total:
         progress(f"{verb} objects: 100% ({total}/{total}), done.\n")
+
+
+def pack_records(objects: BaseObjectStore, ids: list[bytes], progress: Callable[[str], None] | None = None,
+                 verb: str = "Writing") -> Iterator[UnpackedObject]:
+    """Pack records for ``ids``, with progress."""
+    for sha in counted(ids, progress, verb):
+        yield full_unpacked_object(objects[sha])
 
 
 def count_runs(store: Store, tip: bytes) -> int:

@@ -1,7 +1,8 @@
-"""Remotes through dulwich (no git binary): resolve a remote, fetch experiment refs, send updates.
+"""Remotes through dulwich: resolve a remote, connect to it, and report its failures in one line.
 
 Works over local paths, ``file://``, ssh (the user's ``ssh``, ``GIT_SSH_COMMAND``, ``core.sshCommand``)
 and http(s) (credentials from the URL, ``~/.git-credentials``, or ``git credential fill`` when git exists).
+What moves over a connection is in ``transfer.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlparse
@@ -20,20 +21,16 @@ from dulwich.client import (
     HttpGitClient,
     HTTPProxyUnauthorized,
     HTTPUnauthorized,
-    LocalGitClient,
     get_credentials_from_store,
     get_transport_and_path,
 )
 from dulwich.config import apply_instead_of
 from dulwich.errors import GitProtocolError, NotGitRepository
-from dulwich.file import FileLocked
 from dulwich.objects import ZERO_SHA
-from dulwich.repo import Repo
 
 from gx.errors import RemoteError
 from gx.store.gitconfig import config_values, remote_names
-from gx.store.merge import objects_to_send, pack_records
-from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref, tracking_prefix
+from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix
 from gx.store.repo import Store
 
 Progress = Callable[[str], None]
@@ -109,7 +106,7 @@ def _credentials(url: str) -> dict[str, str] | None:
     return {"username": fields["username"], "password": fields.get("password", "")}
 
 
-def _client(store: Store, url: str, operation: str) -> tuple[object, str]:
+def client_for(store: Store, url: str, operation: str) -> tuple[object, str]:
     config = store.repo.get_config_stack()
     url = apply_instead_of(config, url, push=operation == "push")
     ssh = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
@@ -174,7 +171,7 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:297] + "..."
 
 
-def _progress_bytes(progress: Progress | None) -> Callable[[bytes], None] | None:
+def progress_bytes(progress: Progress | None) -> Callable[[bytes], None] | None:
     """The remote's progress and hook messages, each line prefixed ``remote: `` as git does."""
     if progress is None:
         return None
@@ -203,92 +200,8 @@ def remote_experiments(refs: dict[bytes, bytes | None], wanted: set[str] | None)
     return out
 
 
-class _FetchTarget:
-    """The store's repository offering experiment tips as haves too (dulwich offers only branches)."""
-
-    def __init__(self, repo: object, heads: list[bytes]) -> None:
-        self._repo, self._heads = repo, heads
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._repo, name)
-
-    def get_graph_walker(self, heads: list[bytes] | None = None) -> object:
-        return self._repo.get_graph_walker(heads or self._heads)  # type: ignore[attr-defined]
-
-
-def _local_heads(store: Store) -> list[bytes]:
+def local_heads(store: Store) -> list[bytes]:
+    """Tips a remote may assume we have: branches, experiments and remote-tracking refs."""
     refs = store.repo.refs.as_dict()
     wanted = (b"refs/heads/", PREFIX.encode(), b"refs/remotes/")
     return sorted({sha for ref, sha in refs.items() if ref.startswith(wanted) and sha in store.repo.object_store})
-
-
-def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None,
-                      progress: Progress | None = None) -> dict[str, bytes]:
-    """Download the objects of the remote's experiment refs; returns ``{experiment: remote tip}``."""
-    found: dict[str, bytes] = {}
-    object_store = store.repo.object_store
-
-    def determine_wants(refs: dict[bytes, bytes | None], depth: int | None = None) -> list[bytes]:
-        found.update(remote_experiments(refs, wanted))
-        return sorted({sha for sha in found.values() if sha not in object_store})
-
-    with remote_errors(remote, remote.url):
-        client, path = _client(store, remote.url, "pull")
-        if isinstance(client, LocalGitClient):  # copy straight from the other repository's object store
-            with closing(Repo(path)) as other:
-                determine_wants(other.get_refs())  # type: ignore[arg-type]
-                wants = [sha for sha in found.values() if sha not in object_store]
-                shallow = store.repo.get_shallow()
-                ids = objects_to_send(other.object_store, wants, _local_heads(store), shallow) if wants else []
-                if ids:
-                    records = pack_records(other.object_store, ids, progress, "Receiving")
-                    object_store.add_pack_data(len(ids), records)
-            return found
-        target = _FetchTarget(store.repo, _local_heads(store))
-        client.fetch(path.encode(), target, determine_wants=determine_wants,  # type: ignore[attr-defined]
-                     progress=_progress_bytes(progress), ref_prefix=[PREFIX.encode()])
-    return found
-
-
-@dataclass
-class SendResult:
-    """What the remote did with the updates ``decide`` asked for."""
-
-    before: dict[str, bytes]  # the remote's experiment tips when we connected
-    updated: dict[str, bytes]
-    failed: dict[str, str]  # experiment -> the remote's reason
-    busy: bool = False  # a local remote's ref was locked by another push: nothing is known, retry
-
-
-def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
-                     progress: Progress | None = None) -> SendResult:
-    """Push: ``decide(remote tips)`` names the new tips; the remote moves each ref only if unchanged.
-
-    receive-pack checks every ref's old value under its lock, so a racing push is refused, not lost.
-    """
-    result = SendResult({}, {}, {})
-    progress_text = progress
-
-    def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
-        result.before = remote_experiments(refs, None)  # type: ignore[arg-type]
-        result.updated = decide(dict(result.before))
-        return {experiment_ref(name): sha for name, sha in result.updated.items()}
-
-    def pack_data(have: set[bytes], want: set[bytes], *, ofs_delta: bool = False,
-                  progress: Callable[..., None] | None = None) -> tuple[int, Iterator[object]]:
-        ids = objects_to_send(store.repo.object_store, sorted(want), sorted(have))
-        return len(ids), pack_records(store.repo.object_store, ids, progress_text)
-
-    with remote_errors(remote, remote.push_url):
-        client, path = _client(store, remote.push_url, "push")
-        try:
-            sent = client.send_pack(path.encode(), update_refs, generate_pack_data=pack_data,  # type: ignore[attr-defined]
-                                    progress=_progress_bytes(progress))
-        except FileLocked:  # dulwich's local transport takes the remote's ref lock itself
-            return SendResult(result.before, {}, {}, busy=True)
-    for ref, error in (sent.ref_status or {}).items():
-        name = experiment_from_ref(ref)
-        if error is not None and name is not None:
-            result.failed[name] = error if isinstance(error, str) else str(error)
-            result.updated.pop(name, None)
-    return result

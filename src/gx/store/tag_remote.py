@@ -3,26 +3,17 @@ remote's compare-and-swap (receive-pack refuses a ref whose old value changed me
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Callable
 
-from dulwich.client import LocalGitClient
 from dulwich.file import FileLocked
 from dulwich.objects import ZERO_SHA, Commit, Tag
-from dulwich.repo import Repo
 
+from gx.errors import GxWarning
 from gx.store.merge import objects_to_send, pack_records
-from gx.store.remote import (
-    Progress,
-    Remote,
-    _client,
-    _FetchTarget,
-    _local_heads,
-    _progress_bytes,
-    remote_errors,
-)
+from gx.store.remote import Progress, Remote, client_for, progress_bytes, remote_errors
 from gx.store.repo import Store
 from gx.store.tagnames import TAGS_PREFIX, parse_tag_name
 
@@ -54,28 +45,19 @@ def _objects(objects: object, tag_ids: list[bytes], haves: list[bytes]) -> list[
 
 
 def fetch_registry_tags(store: Store, remote: Remote, progress: Progress | None = None) -> dict[str, str]:
-    """Download the remote's registry tags (objects only: no local ref moves); returns their ids."""
-    found: dict[str, str] = {}
-    object_store = store.repo.object_store
+    """Download the remote's registry tags (objects only: no local ref moves); returns their ids.
 
-    def determine_wants(refs: dict[bytes, bytes | None], depth: int | None = None) -> list[bytes]:
-        found.update(registry_refs(refs))
-        return sorted({sha.encode() for sha in found.values() if sha.encode() not in object_store})
+    Like experiments, they pass through the fetch quarantine: a tag, or the run history behind it,
+    that would make this repository fail ``git fsck`` is not stored, and is one warning."""
+    from gx.store.transfer import fetch_refs
 
-    with remote_errors(remote, remote.url):
-        client, path = _client(store, remote.url, "pull")
-        if isinstance(client, LocalGitClient):
-            with closing(Repo(path)) as other:
-                wants = determine_wants(other.get_refs())  # type: ignore[arg-type]
-                ids = _objects(other.object_store, wants, _local_heads(store)) if wants else []
-                ids = [i for i in ids if i not in object_store]
-                if ids:
-                    object_store.add_pack_data(len(ids), pack_records(other.object_store, ids, progress, "Receiving"))
-            return found
-        target = _FetchTarget(store.repo, _local_heads(store))
-        client.fetch(path.encode(), target, determine_wants=determine_wants,  # type: ignore[attr-defined]
-                     progress=_progress_bytes(progress), ref_prefix=[_PREFIX])
-    return found
+    def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
+        return {name: sha.encode() for name, sha in registry_refs(refs).items()}
+
+    fetched = fetch_refs(store, remote, select, _PREFIX, progress, tags=True)
+    for name, why in sorted(fetched.refused.items()):
+        warnings.warn(f"gx: not pulling registry tag {name} from {remote.label}: {why}", GxWarning, stacklevel=2)
+    return {name: sha.decode() for name, sha in fetched.tips.items()}
 
 
 @dataclass
@@ -104,10 +86,10 @@ def send_registry_tags(store: Store, remote: Remote, decide: Callable[[dict[str,
         return len(ids), pack_records(store.repo.object_store, ids, None)
 
     with remote_errors(remote, remote.push_url):
-        client, path = _client(store, remote.push_url, "push")
+        client, path = client_for(store, remote.push_url, "push")
         try:
             sent = client.send_pack(path.encode(), update_refs, generate_pack_data=pack_data,  # type: ignore[attr-defined]
-                                    progress=_progress_bytes(progress))
+                                    progress=progress_bytes(progress))
         except FileLocked:
             return TagSend(result.before, {}, {}, busy=True)
     for ref, error in (sent.ref_status or {}).items():
