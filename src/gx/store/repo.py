@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -17,6 +18,15 @@ from gx.errors import BadName, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
+from gx.store.locks import (
+    STALE_LOCK_AGE,
+    WriteFailed,
+    abort_lock_files,
+    lock_age,
+    remove_lock,
+    write_failed,
+    write_loose_object,
+)
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
 T = TypeVar("T")
@@ -41,6 +51,9 @@ class Store:
         except NotGitRepository as exc:
             raise NotARepository(f"{paths.open_path} is not a git repository; run 'git init'") from exc
         self._identity: bytes | None = None
+        # every loose object written through this repository (runs, source snapshots, merges)
+        objects = self.repo.object_store
+        objects.add_object = functools.partial(write_loose_object, objects)
 
     @classmethod
     def open(cls, start: str | os.PathLike[str] | None = None) -> Store:
@@ -134,9 +147,9 @@ class Store:
         )
 
     def add_objects(self, objs: Iterable[ShaFile]) -> None:
-        store = self.repo.object_store
+        add = self.repo.object_store.add_object
         for obj in objs:
-            store.add_object(obj)
+            add(obj)
 
     def init_commit(self, experiment: str) -> Commit:
         """The experiment's root: the same object on every machine, so clones share a base."""
@@ -169,13 +182,23 @@ class Store:
             new, result = decide(tip)
             if new is None or new == tip:
                 return result
+            lock = refs.refpath(ref) + b".lock"
             try:
                 ok = refs.add_if_new(ref, new, message=message) if tip is None else \
                     refs.set_if_equals(ref, tip, new, message=message)
             except FileLocked:
+                if lock_age(lock) > STALE_LOCK_AGE:
+                    raise WriteFailed(
+                        f"cannot update {ref.decode()}: {os.fsdecode(lock)} was left by a process that "
+                        "died; if no gx or git command is running, remove it and try again"
+                    ) from None
                 ok = False
             except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
                 raise self._clash(ref.decode()[len(PREFIX):]) from exc
+            except OSError as exc:
+                abort_lock_files(exc.__traceback__)
+                remove_lock(lock)  # ours (created with O_EXCL): dulwich leaves it when a flush fails
+                raise write_failed(ref.decode(), exc) from exc
             if ok:
                 return result
             if time.monotonic() > deadline:

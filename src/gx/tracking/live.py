@@ -24,6 +24,7 @@ from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_n
 from gx.tracking import journal
 from gx.tracking.capture import system_info
 from gx.tracking.entities import Run, RunData, RunInfo
+from gx.tracking.writer import JournalWriter
 from gx.values import check_artifact_path, check_key, metric_value, param_value, tag_value
 
 ENV_RUN_ID = "GX_RUN_ID"
@@ -44,7 +45,8 @@ class LiveRun:
 
     def __init__(self, run_id: str, experiment: str, run_dir: Path, name: str, owner: bool,
                  params: Mapping[str, Any] | None = None, start_time: float | None = None,
-                 lock_fd: int | None = None, paths: RepoPaths | None = None) -> None:
+                 lock_fd: int | None = None, paths: RepoPaths | None = None,
+                 meta: dict[str, Any] | None = None) -> None:
         self.paths = paths
         self.run_id = run_id
         self.experiment = experiment
@@ -57,8 +59,9 @@ class LiveRun:
         self.tags: dict[str, str] = {}
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._lock_fd = lock_fd
+        self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
-        self.writer = journal.JournalWriter(run_dir)
+        self.writer = JournalWriter(run_dir, on_restore=self._restore_meta if owner else None)
         self._append = self.writer.append
 
     # -- logging (hot path first) ---------------------------------------------------------
@@ -131,30 +134,59 @@ class LiveRun:
         return Run(info, RunData(dict(self.params), self.metrics, dict(self.tags)))
 
     # -- ending -----------------------------------------------------------------------
-    def finish(self, status: str, error: str | None = None) -> None:
-        """Close the journal; the owner then records the run as a commit (never raising)."""
+    def _restore_meta(self) -> None:
+        """The run's directory was removed and written back: hold its new lock, put meta back."""
+        old, self._lock_fd = self._lock_fd, journal.hold_lock(self.run_dir)
+        journal.close_fd(old)
+        if self.meta is not None:
+            journal.write_json_atomic(self.run_dir / journal.META_FILE, self.meta)
+
+    def finish(self, status: str, error: str | None = None, report: bool = True) -> str | None:
+        """Close the journal; the owner then records the run as a commit. Never raises: returns
+        None once the run is recorded (or handed to its owner), else what went wrong, which is
+        also printed unless ``report`` is false."""
         self.status = status
         end = time.time()
         self._append(("e", status, end, error))
-        self.writer.close()
+        # the owner records from memory what the disk would not take; a child has to wait for it
+        unwritten = self.writer.close(retry_for=0.0 if self.owner else 2.0)
+        problem = None
         if not self.owner:
-            return
+            if unwritten:
+                problem = (f"{_writes(unwritten)} of run {self.run_id[:8]} could not be saved "
+                           f"({self.writer.failure}); what they logged is lost")
+        else:
+            problem = self._record(status, end, unwritten)
+        if problem and report:
+            journal.say(problem)
+        return problem
+
+    def _record(self, status: str, end: float, unwritten: bytes) -> str | None:
         for thread in self.background:
             thread.join(timeout=10)
         try:
             from gx.tracking.finalize import commit_run_dir
 
-            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
+            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end,
+                           meta=self.meta, unwritten=unwritten)
+            return None
         except Exception as exc:  # a git problem must never crash a training run
-            print(
-                f"gx: could not record run {self.run_id[:8]} yet ({exc}); its journal is kept "
-                "under .git/gx/runs and the next gx command records it",
-                file=sys.stderr,
-            )
+            problem = (f"could not record run {self.run_id[:8]} ({journal.describe(exc)}); its journal "
+                       f"is kept in {journal.shown_path(self.run_dir)} and the next gx command records it")
+            if unwritten:
+                try:
+                    journal.append_lines(self.run_dir, unwritten)
+                except OSError:
+                    problem += f"; {_writes(unwritten)} that never reached the disk are lost"
+            return problem
         finally:
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+            journal.close_fd(self._lock_fd)
+            self._lock_fd = None
+
+
+def _writes(lines: bytes) -> str:
+    count = lines.count(b"\n")
+    return f"{count} journal write{'s' if count != 1 else ''}"
 
 
 def _seconds(timestamp: float) -> float:
@@ -170,8 +202,11 @@ def attached_run() -> LiveRun | None:
     params = json.loads(os.environ.get(ENV_PARAMS) or "{}")
     name = os.environ.get(ENV_RUN_NAME, "")
     meta = journal.read_meta(Path(run_dir)) or {}
-    return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
-                   Path(run_dir), name, owner=False, params=params, start_time=meta.get("start_time"))
+    try:
+        return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
+                       Path(run_dir), name, owner=False, params=params, start_time=meta.get("start_time"))
+    except OSError as exc:
+        raise not_writable(exc, Path(run_dir)) from None
 
 
 def record_source(paths: RepoPaths, run_dir: Path, meta: dict[str, Any]) -> None:
@@ -208,11 +243,26 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     }
     # refuse 'a/b' beside 'a' before writing anything (pure Python: no git code loaded yet)
     check_no_clash(experiment, local_experiment_names(paths.common_dir))
-    paths.runs_dir.mkdir(parents=True, exist_ok=True)
-    run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
+    lock_fd = None
+    try:
+        paths.runs_dir.mkdir(parents=True, exist_ok=True)
+        run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
+        live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
+                       start_time=start, lock_fd=lock_fd, paths=paths, meta=meta)
+    except OSError as exc:
+        journal.close_fd(lock_fd)
+        journal.remove_run_dir(paths.runs_dir / run_id)  # nothing was logged into it yet
+        raise not_writable(exc, paths.runs_dir) from None
     if capture_source:
         record_source(paths, run_dir, meta)
-    live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
-                   start_time=start, lock_fd=lock_fd, paths=paths)
     live.tags.update(tags or {})
     return live, meta
+
+
+def not_writable(exc: OSError, where: Path) -> GxError:
+    """The error for a repository gx cannot write its journals into (read-only, full, not ours)."""
+    place = journal.shown_path(Path(exc.filename)) if isinstance(exc.filename, str) else journal.shown_path(where)
+    return GxError(
+        f"cannot write to {place} ({exc.strerror or exc}): gx keeps live runs under .git/gx, so "
+        "recording a run needs write access to the repository's .git directory and free space on its disk"
+    )
