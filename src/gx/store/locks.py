@@ -32,8 +32,17 @@ class WriteFailed(GxError):
 
 
 def write_failed(what: str, exc: OSError) -> WriteFailed:
-    return WriteFailed(f"cannot write {what} ({exc.strerror or exc}); no ref was moved: free some space "
-                       "or make the repository writable, then try again")
+    return WriteFailed(f"cannot write {what} ({exc.strerror or exc})")
+
+
+def _shown(path: str | bytes) -> str:
+    """``path`` relative to the working directory when below it (as the user would type it)."""
+    text = os.fsdecode(path)
+    with contextlib.suppress(OSError, ValueError):
+        relative = os.path.relpath(text)
+        if not relative.startswith(".."):
+            return relative
+    return text
 
 
 def lock_age(path: str | bytes) -> float:
@@ -92,7 +101,7 @@ def write_loose_object(object_store: Any, obj: ShaFile) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.remove(tmp)
-        raise write_failed(f"git objects into {object_store.path}", exc) from exc
+        raise write_failed(f"git objects into {_shown(object_store.path)}", exc) from exc
 
 
 def _share(object_store: Any, *paths: str) -> None:

@@ -7,6 +7,7 @@ disk, a read-only ``.git``) stays where it is with a message, and every other ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -21,6 +22,10 @@ from gx.tracking.redact import scrub_record
 
 #: A run dir with no meta.json and no live owner is a crash during start-up once it is this old.
 _ORPHAN_AGE = 60.0
+#: When this process last failed to record a run (or to write the runs dir): a command recovers
+#: more than once and should say so once, and a long-lived process retries after a while.
+_failed_here: dict[Path, float] = {}
+_RETRY_AFTER = 30.0
 
 
 def commit_run_dir(
@@ -35,6 +40,7 @@ def commit_run_dir(
     from gx.store.repo import Store
     from gx.store.write import run_is_recorded, write_run
 
+    owner = meta is not None
     if meta is None:
         meta = replay.load_meta(run_dir)
     rec, ended, problems = replay.build_record(run_dir, meta, unwritten)
@@ -45,8 +51,11 @@ def commit_run_dir(
     scrub_record(rec)
     with Store(paths) as store:
         rec.author = store.identity().decode("utf-8", "replace")
-        if not (meta.get("recovering") and run_is_recorded(store, rec.experiment, rec.run_id, rec.start_time)):
-            journal.write_json_atomic(run_dir / journal.META_FILE, {**meta, "recovering": True})
+        # a crash between moving the ref and removing the dir leaves a recorded run's journal:
+        # recovery (no owner's meta) looks for the run on the experiment before recording it
+        if owner or not run_is_recorded(store, rec.experiment, rec.run_id, rec.start_time):
+            with contextlib.suppress(OSError):  # only a marker for people; a full disk may refuse it
+                journal.write_json_atomic(run_dir / journal.META_FILE, {**meta, "recovering": True})
             rec.commit = write_run(store, rec).decode()
     if problems:
         say(setaside.keep_rest(paths, run_dir, problems))
@@ -59,8 +68,10 @@ def recover_dead_runs(paths: RepoPaths) -> list[RunRecord]:
     """Record every run whose processes are all gone (SIGKILL, power loss) as KILLED."""
     runs_dir = paths.runs_dir
     try:
-        run_dirs = sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.is_symlink())
+        run_dirs = sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.is_symlink() and not _failed_lately(p))
     except OSError:  # no runs dir (the common case), or one we may not read
+        return []
+    if _failed_lately(runs_dir):
         return []
     recovered = []
     for run_dir in run_dirs:
@@ -69,6 +80,7 @@ def recover_dead_runs(paths: RepoPaths) -> list[RunRecord]:
         except FileNotFoundError:
             continue  # recorded or set aside by another gx command meanwhile
         except OSError as exc:
+            _failed_here[runs_dir] = time.monotonic()
             say(f"cannot record the interrupted runs kept in {shown_path(runs_dir)} ({describe(exc)}); "
                 "they stay there until gx can write to the repository")
             break
@@ -82,6 +94,10 @@ def recover_dead_runs(paths: RepoPaths) -> list[RunRecord]:
         finally:
             os.close(fd)
     return recovered
+
+
+def _failed_lately(path: Path) -> bool:
+    return time.monotonic() - _failed_here.get(path, -_RETRY_AFTER) < _RETRY_AFTER
 
 
 def _still_there(run_dir: Path, fd: int) -> bool:
@@ -105,9 +121,11 @@ def _recover(paths: RepoPaths, run_dir: Path) -> RunRecord | None:
     except replay.Unrecordable as exc:
         say(setaside.keep_unrecordable(paths, run_dir, str(exc)))
     except (GxError, OSError) as exc:
-        say(f"could not record interrupted run {run} yet ({describe(exc)}); its journal stays in "
-            f"{shown_path(run_dir)} and the next gx command tries again")
+        _failed_here[run_dir] = time.monotonic()
+        say(f"could not record interrupted run {run} yet: {describe(exc)}; its journal stays in "
+            f"{shown_path(run_dir)}, and the next gx command tries again")
     except Exception as exc:  # a bug must not lock everyone out of every other run
+        _failed_here[run_dir] = time.monotonic()
         say(f"could not record interrupted run {run} ({exc!r}; this is a bug in gx, please report it); "
             f"its journal stays in {shown_path(run_dir)}")
     return None

@@ -46,7 +46,7 @@ def describe(exc: BaseException) -> str:
     """An OS error as 'No space left on device: <file>', anything else as its message."""
     if isinstance(exc, OSError) and exc.strerror:
         name = exc.filename if isinstance(exc.filename, str) else None
-        return f"{exc.strerror}: {name}" if name else exc.strerror
+        return f"{exc.strerror}: {shown_path(Path(name))}" if name else exc.strerror
     return str(exc) or type(exc).__name__
 
 

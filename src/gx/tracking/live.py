@@ -6,6 +6,7 @@ nothing here touches git until the owner records the run at the end.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -154,7 +155,7 @@ class LiveRun:
         if not self.owner:
             if unwritten:
                 problem = (f"{_writes(unwritten)} of run {self.run_id[:8]} could not be saved "
-                           f"({self.writer.failure}); what they logged is lost")
+                           f"({self.writer.failure}); what they held is lost")
         else:
             problem = self._record(status, end, unwritten)
         if problem and report:
@@ -171,13 +172,13 @@ class LiveRun:
                            meta=self.meta, unwritten=unwritten)
             return None
         except Exception as exc:  # a git problem must never crash a training run
-            problem = (f"could not record run {self.run_id[:8]} ({journal.describe(exc)}); its journal "
-                       f"is kept in {journal.shown_path(self.run_dir)} and the next gx command records it")
+            problem = (f"could not record run {self.run_id[:8]}: {journal.describe(exc)}; its journal is "
+                       f"kept in {journal.shown_path(self.run_dir)}, and the next gx command records it")
             if unwritten:
                 try:
                     journal.append_lines(self.run_dir, unwritten)
                 except OSError:
-                    problem += f"; {_writes(unwritten)} that never reached the disk are lost"
+                    problem += f"; what {_writes(unwritten)} held never reached the disk and is lost"
             return problem
         finally:
             journal.close_fd(self._lock_fd)
@@ -261,8 +262,7 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
 
 def not_writable(exc: OSError, where: Path) -> GxError:
     """The error for a repository gx cannot write its journals into (read-only, full, not ours)."""
-    place = journal.shown_path(Path(exc.filename)) if isinstance(exc.filename, str) else journal.shown_path(where)
-    return GxError(
-        f"cannot write to {place} ({exc.strerror or exc}): gx keeps live runs under .git/gx, so "
-        "recording a run needs write access to the repository's .git directory and free space on its disk"
-    )
+    place = journal.shown_path(Path(exc.filename) if isinstance(exc.filename, str) else where)
+    need = "free space on its disk" if exc.errno == errno.ENOSPC else "write access to it"
+    return GxError(f"cannot write to {place} ({exc.strerror or exc}): gx keeps live runs under the "
+                   f"repository's .git/gx, so recording a run needs {need}")

@@ -64,13 +64,14 @@ def keep_unrecordable(paths: RepoPaths, run_dir: Path, reason: str) -> str:
 def keep_rest(paths: RepoPaths, run_dir: Path, problems: Problems) -> str:
     """Set aside the journal of a run recorded without its invalid part; returns the message."""
     run = run_dir.name[:8]
-    left_out = f"{problems.total()} part{'s' if problems.total() > 1 else ''} of its journal"
+    count = problems.total()
     try:
         where = shown_path(set_aside(paths, run_dir, [*problems, *_dropped(problems)], recorded=True))
     except OSError as exc:
         where = f"{shown_path(run_dir)} (it could not be moved aside: {describe(exc)})"
-    return (f"recorded run {run} without {left_out} that break gx's rules ({summary(problems)}); "
-            f"the whole journal is kept in {where}")
+    return (f"recorded run {run}, but left out {count} part{'s' if count > 1 else ''} of its journal: "
+            f"{summary(problems)}; the whole journal is kept in {where} ({REASONS_FILE} there lists "
+            "what was left out)")
 
 
 def _dropped(problems: Problems) -> list[str]:
