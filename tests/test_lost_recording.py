@@ -72,13 +72,15 @@ def test_partly_invalid_journal_is_recorded_and_kept_aside_with_reasons(repo):
     meta["start_time"] = "yesterday"
     (run_dir / "meta.json").write_text(json.dumps(meta))
     (run_dir / "journal-1.jsonl").mkdir()
+    [segment] = [p for p in run_dir.glob("journal-*.jsonl") if p.is_file()]
+    content = segment.read_bytes()
     proc = gx_subprocess("ls", cwd=repo.path)
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     [(commit, recorded)] = run_commits(repo.path, "dead")
     assert recorded == run_id and metric_history(repo.path, commit, "loss") == LOSSES
     [kept] = lost_dirs(repo)
-    assert kept.name == run_id and not run_dir.exists()
+    assert kept.name == run_id and not run_dir.exists() and (kept / segment.name).read_bytes() == content
     reasons = (kept / "REASONS.txt").read_text()
     assert "start time 'yesterday'" in reasons and "journal-1.jsonl" in reasons, reasons
     assert f"recorded run {run_id[:8]}, but left out 2 parts" in err and f".git/gx/lost/{run_id}" in err, err
@@ -149,3 +151,28 @@ with open(os.path.join(os.environ["GX_RUN_DIR"], "journal-1.jsonl"), "w") as fh:
     assert "left out 1 part" in err and ".git/gx/lost/" in err and "gx: recorded run" in err, err
     [(commit, _)] = run_commits(repo.path, "mixed")
     assert metric_history(repo.path, commit, "loss") == [0.5]
+
+
+def test_journal_removed_during_run_is_written_back_and_recorded(repo):
+    """`rm -rf .git/gx` while a run logs: the process writes its journal back from the segment it
+    still holds open, says so, and the run is recorded with every value, exactly once."""
+    repo.write("train.py", """
+import shutil, time, gx
+gx.set_experiment("gone")
+with gx.start_run(run_name="r") as run:
+    print(run.info.run_id, flush=True)
+    for i in range(10):
+        gx.log_metric("loss", float(i), step=i)
+    time.sleep(0.7)
+    shutil.rmtree(".git/gx")
+    for i in range(10, 20):
+        gx.log_metric("loss", float(i), step=i)
+    time.sleep(1.2)  # the flusher notices, waits a round, and writes the journal back
+""")
+    proc = subprocess.run([sys.executable, "train.py"], cwd=repo.path, capture_output=True, timeout=30)
+    err = proc.stderr.decode()
+    run_id = proc.stdout.decode().split()[0]
+    assert proc.returncode == 0 and f"journal of run {run_id[:8]} was removed" in err and "wrote back" in err, err
+    [(commit, recorded)] = run_commits(repo.path, "gone")
+    assert recorded == run_id and metric_history(repo.path, commit, "loss") == [float(i) for i in range(20)]
+    assert gx_subprocess("ls", cwd=repo.path).returncode == 0 and len(run_commits(repo.path, "gone")) == 1

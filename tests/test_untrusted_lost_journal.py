@@ -154,3 +154,5 @@ gx.log_metric("loss", 2.0)
     recorded = [c for c, rid in run_commits(repo.path, "gone") if rid == run_id]
     said = re.search(rf"^gx: .*{run_id[:8]}.*(journal|vanish|missing|removed|deleted|lost)", err, re.M | re.I)
     assert recorded or said, f"run {run_id[:8]} was neither recorded nor reported; stderr {err!r}"
+    if recorded:
+        assert metric_history(repo.path, recorded[0], "loss") == [1.0, 2.0]

@@ -165,6 +165,9 @@ class LiveRun:
     def _record(self, status: str, end: float, unwritten: bytes) -> str | None:
         for thread in self.background:
             thread.join(timeout=10)
+        if not self.run_dir.is_dir():  # removed, and the writer could not put it back
+            return (f"the journal of run {self.run_id[:8]} was removed while the run was live "
+                    f"({journal.shown_path(self.run_dir)}) and could not be written back; the run is not recorded")
         try:
             from gx.tracking.finalize import commit_run_dir
 
