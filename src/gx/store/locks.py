@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from types import TracebackType
 from typing import Any
@@ -85,7 +84,8 @@ def write_loose_object(object_store: Any, obj: ShaFile) -> None:
     tmp = None
     try:
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=directory)
+        tmp = os.path.join(directory, f"tmp_obj_{os.urandom(6).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _OBJECT_MODE)  # the mode binds later opens only
         try:
             data = memoryview(obj.as_legacy_object(compression_level=getattr(object_store, "loose_compression_level", -1)))
             while data:
@@ -94,7 +94,6 @@ def write_loose_object(object_store: Any, obj: ShaFile) -> None:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.chmod(tmp, _OBJECT_MODE)
         _share(object_store, directory, tmp)
         os.replace(tmp, path)
     except OSError as exc:

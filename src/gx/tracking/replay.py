@@ -16,7 +16,7 @@ from gx import limits
 from gx.errors import BadValue, GxError
 from gx.records import MetricPoint, RunRecord
 from gx.tracking import journal
-from gx.tracking.checks import Problems, Unrecordable, check_entry, check_meta
+from gx.tracking.checks import MAX_TIME, Problems, Unrecordable, check_entry, check_meta
 from gx.values import check_artifact_path, first_line
 
 __all__ = ["Problems", "Unrecordable", "build_record", "load_meta", "read_entries"]
@@ -35,6 +35,7 @@ def read_entries(run_dir: Path, unwritten: bytes = b"") -> tuple[list[tuple[Any,
     line a failed write tore (ending in '#', rewritten after it), are skipped without a problem."""
     entries: list[tuple[Any, ...]] = []
     problems = Problems()
+    metric_keys: set[str] = set()
     sources: list[tuple[str, Callable[[], bytes]]] = [
         (p.name, lambda p=p: _segment_bytes(p)) for p in sorted(run_dir.glob(journal.SEGMENT_GLOB))
     ]
@@ -56,11 +57,32 @@ def read_entries(run_dir: Path, unwritten: bytes = b"") -> tuple[list[tuple[Any,
                 problems.add(f"{name} line {number} is not valid JSON")
                 continue
             for entry in batch if isinstance(batch, list) else [batch]:
+                fast = _known_metric(entry, metric_keys)
+                if fast is not None:
+                    entries.append(fast)
+                    continue
                 try:
-                    entries.append(check_entry(entry))
+                    checked = check_entry(entry)
                 except GxError as exc:
                     problems.add(f"{name} line {number}: {exc}")
+                    continue
+                entries.append(checked)
+                if checked[0] == "m":
+                    metric_keys.add(checked[1])
     return entries, problems
+
+
+def _known_metric(entry: Any, keys: set[str]) -> tuple[Any, ...] | None:
+    """The common entry, a float of an already checked metric key at an integer step and a float
+    time, checked inline (a long run has millions); None sends anything else to ``check_entry``."""
+    if type(entry) is not list or len(entry) != 5 or entry[0] != "m" or entry[1] not in keys:
+        return None
+    _, key, value, step, ts = entry
+    if type(value) is not float or type(step) is not int or type(ts) is not float:
+        return None
+    if not (-(2**63) <= step < 2**63 and 0.0 <= ts <= MAX_TIME):
+        return None
+    return ("m", key, value, step, ts)
 
 
 def load_meta(run_dir: Path) -> dict[str, Any]:
