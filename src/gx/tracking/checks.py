@@ -38,7 +38,7 @@ class Problems(list):
 
     def add(self, reason: str) -> None:
         if len(self) < MAX_PROBLEMS:
-            self.append(reason)
+            self.append(reason if len(reason) <= 300 else reason[:299] + "…")
         else:
             self.dropped += 1
 
@@ -46,9 +46,14 @@ class Problems(list):
         return len(self) + self.dropped
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _time(value: Any, what: str) -> float:
     if type(value) not in (int, float) or not 0 <= value <= MAX_TIME:  # NaN fails the comparison too
-        raise BadValue(f"{what} {value!r} is not a time (seconds since 1970, before year 10000)")
+        raise BadValue(f"{what} {_short(value)} is not a time (seconds since 1970, before year 10000)")
     return float(value)
 
 
@@ -69,7 +74,7 @@ def _text(value: Any, what: str) -> str:
 
 def _run_name(value: Any) -> str:
     if not isinstance(value, str):
-        raise BadValue(f"run name {value!r} is not a string")
+        raise BadValue(f"run name {_short(value)} is not a string")
     return check_key("run", value) if value else ""
 
 
@@ -79,16 +84,16 @@ def _metric(key: Any, value: Any, step: Any, timestamp: Any) -> tuple[Any, ...]:
     try:
         number = float(number)
     except OverflowError:
-        raise BadValue(f"metric {key!r} value {number!r} is too large for a float") from None
+        raise BadValue(f"metric {key!r} value {_short(number)} is too large for a float") from None
     if type(step) is not int or not -(2**63) <= step < 2**63:
-        raise BadValue(f"step {step!r} of metric {key!r} is not a 64-bit integer")
+        raise BadValue(f"step {_short(step)} of metric {key!r} is not a 64-bit integer")
     return ("m", key, number, step, _time(timestamp, f"timestamp of metric {key!r}"))
 
 
 def _param(key: Any, value: Any) -> tuple[Any, ...]:
     key = check_key("param", key)
     if not isinstance(value, _SCALARS):
-        raise BadValue(f"param {key!r} must be a string, number, boolean or null, not {value!r}")
+        raise BadValue(f"param {key!r} must be a string, number, boolean or null, not {_short(value)}")
     return ("p", key, param_value(key, value))
 
 
@@ -99,7 +104,7 @@ def _tag(key: Any, value: Any) -> tuple[Any, ...]:
 
 def _end(status: Any, end: Any, error: Any = None) -> tuple[Any, ...]:
     if status not in (FINISHED, FAILED, KILLED):
-        raise BadValue(f"end status {status!r} is not FINISHED, FAILED or KILLED")
+        raise BadValue(f"end status {_short(status)} is not FINISHED, FAILED or KILLED")
     return ("e", status, _time(end, "end time"), None if error is None else _text(error, "error"))
 
 
@@ -136,7 +141,7 @@ def _source(value: Any) -> dict[str, Any]:
     for key in ("commit", "snapshot"):  # None: a repository without commits
         if key in source:
             if source[key] is not None and (not isinstance(source[key], str) or not _SHA.match(source[key])):
-                raise BadValue(f"source {key} {source[key]!r} is not a commit id")
+                raise BadValue(f"source {key} {_short(source[key])} is not a commit id")
             out[key] = source[key]
     if "branch" in source:
         out["branch"] = None if source["branch"] is None else _text(source["branch"], "source branch")
@@ -155,7 +160,7 @@ def _strings(value: Any, what: str) -> list[str]:
 
 def _exit_code(value: Any) -> int:
     if type(value) is not int or not -(2**31) <= value < 2**31:
-        raise BadValue(f"exit code {value!r} is not an integer")
+        raise BadValue(f"exit code {_short(value)} is not an integer")
     return value
 
 
@@ -178,7 +183,7 @@ def check_meta(meta: dict[str, Any], problems: Problems) -> RunRecord:
     """A record holding what meta.json says; a field that fails its rule is left out as a problem."""
     run_id = meta.get("run_id")
     if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
-        raise Unrecordable(f"its meta.json has no valid run_id (got {run_id!r})")
+        raise Unrecordable(f"its meta.json has no valid run_id (got {_short(run_id)})")
     try:
         rec = RunRecord(run_id=run_id, experiment=validate_experiment(meta.get("experiment")))
     except GxError as exc:

@@ -220,7 +220,7 @@ def _save_output(live: LiveRun, stdout: bytes, stderr: bytes) -> None:
         (live.run_dir / journal.OUTPUT / "stderr.txt").write_bytes(stderr)
     except OSError as exc:
         journal.say(f"the output of run {live.run_id[:8]} cannot be saved ({journal.describe(exc)}); "
-                    "it is recorded without stdout.txt and stderr.txt")
+                    "the run goes on without its stdout.txt and stderr.txt")
 
 
 def _status(returncode: int, interrupted: list[int], logged: list[tuple[Any, ...]]) -> str:
