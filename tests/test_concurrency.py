@@ -26,11 +26,14 @@ def test_eight_processes_25_runs_each(repo):
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err.decode()
-    runs = gx.query.runs.list_runs(["shared"])
-    names = sorted(r.name for r in runs)
-    assert len(runs) == workers * per_worker
-    assert names == sorted(f"w{w}-{i}" for w in range(workers) for i in range(per_worker))
-    assert len({r.run_id for r in runs}) == workers * per_worker
+    # counted from the refs before any gx command runs: recovery must not be what makes the count right
+    assert not any((repo.path / ".git" / "gx" / "runs").iterdir())
     first_parent = repo.git("rev-list", "--first-parent", "refs/experiments/shared").split()
     assert len(first_parent) == workers * per_worker + 1  # + the experiment's root commit
+    run_trailers = [line[len("Gx-Run: "):] for line in repo.git("log", "--format=%B", "refs/experiments/shared").splitlines()
+                    if line.startswith("Gx-Run: ")]
+    assert len(run_trailers) == len(set(run_trailers)) == workers * per_worker
+    runs = gx.query.runs.list_runs(["shared"])
+    names = sorted(r.name for r in runs)
+    assert names == sorted(f"w{w}-{i}" for w in range(workers) for i in range(per_worker))
     repo.fsck()

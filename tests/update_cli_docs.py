@@ -19,7 +19,8 @@ Generated from `--help` by `python tests/update_cli_docs.py`; `tests/test_docs.p
 
 Every command works from anywhere inside a git repository (worktree, linked worktree or bare).
 Exit status: 0 success, 1 a user error (one line on stderr saying what to do), 2 bad usage,
-3 an internal error (the traceback is written to a log file whose path is printed), 130 Ctrl-C.
+3 an internal error (the traceback, command-line secrets masked, is written to a log file only you can read,
+under `.git/gx/`, else in a private temporary directory; its path is printed), 130 Ctrl-C.
 `gx run` exits with its child's status (128+N when the child was killed by signal N).
 Before any command runs, runs whose process died (SIGKILL, power loss) are recorded as KILLED.
 A RUN argument is a run id, a unique prefix of one (like a short git sha), or a unique run name.

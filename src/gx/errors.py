@@ -72,3 +72,8 @@ class FilterSyntaxError(GxError):
 
 class RemoteError(GxError):
     """A remote could not be reached or refused."""
+
+
+class GxWarning(UserWarning):
+    """Something was skipped but everything else worked (a malformed run from a teammate's clone,
+    a ref pointing at a non-commit). The CLI prints the message as one line on stderr."""

@@ -31,6 +31,11 @@ MAX_VALUE_LENGTH = 64 * 1024
 MAX_ARTIFACT_BYTES = int(float(os.environ.get("GX_MAX_ARTIFACT_MB", "10")) * 1024 * 1024)
 #: Files in one run's tree (artifacts and metric histories included).
 MAX_FILES_PER_RUN = 20_000
+#: An experiment name: its ref file (``.git/refs/remotes/<remote>/experiments/<name>.lock``) must fit
+#: a filesystem name (255 bytes) and Windows' 260-character paths.
+MAX_EXPERIMENT_NAME_LENGTH = 100
+#: One part of an artifact path, in UTF-8 bytes: what every filesystem can store as a file name.
+MAX_PATH_PART_BYTES = 255
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:

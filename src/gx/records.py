@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Union
@@ -12,6 +13,10 @@ ParamValue = Union[int, float, bool, str, None]
 #: Statuses a run can end with (MLflow's names).
 FINISHED, FAILED, KILLED, RUNNING = "FINISHED", "FAILED", "KILLED", "RUNNING"
 STATUSES = (FINISHED, FAILED, KILLED, RUNNING)
+
+
+class ArtifactLink(bytes):
+    """An artifact that is a symbolic link: the bytes are its target text, stored with mode 120000."""
 
 
 @dataclass
@@ -50,7 +55,7 @@ class RunRecord:
     params: dict[str, ParamValue] = field(default_factory=dict)
     metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-    artifacts: dict[str, bytes] = field(default_factory=dict)  # posix path -> content
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # posix path -> content (or ArtifactLink)
     source_patch: bytes | None = None
     packages: list[str] = field(default_factory=list)  # "name==version", sorted
     stdout_tail: bytes | None = None
@@ -125,6 +130,12 @@ class BadRun:
 
     def warning(self) -> str:
         return f"gx: skipping run {self.run_id[:8]} in {self.experiment!r}: {self.reason}"
+
+    def warn(self) -> None:
+        """Report it through ``warnings`` (the CLI prints GxWarnings as plain lines on stderr)."""
+        from gx.errors import GxWarning
+
+        warnings.warn(self.warning(), GxWarning, stacklevel=3)
 
 
 @dataclass

@@ -11,12 +11,13 @@ import os
 import sys
 import tempfile
 import traceback
+import warnings
 from typing import Any
 
 import click
 
 from gx._version import __version__
-from gx.errors import GxError
+from gx.errors import GxError, GxWarning
 
 #: name -> (module, attribute, one-line help). Help lives here so ``gx --help`` imports nothing else.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -55,12 +56,50 @@ class GxCommandError(click.ClickException):
         click.echo(f"gx: error: {self.format_message()}", err=True)
 
 
+#: Internal-error logs kept under .git/gx/ (older ones are removed).
+_KEEP_ERROR_LOGS = 10
+
+
 def _log_internal_error() -> str:
-    path = os.path.join(tempfile.gettempdir(), f"gx-error-{os.getpid()}.log")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"gx {__version__}, python {sys.version}\nargv: {sys.argv}\n\n")
-        fh.write(traceback.format_exc())
-    return path
+    """Write the traceback where only the user can read it (mode 0600 under ``.git/gx/``, or a private
+    temporary directory outside a repository), secrets in the command line masked; return its path."""
+    trace = traceback.format_exc()
+    try:
+        from gx.tracking.redact import redact_command, scrub_text
+
+        argv, found = redact_command(sys.argv)
+        body = scrub_text(f"argv: {argv}\n\n{trace}", found)
+    except Exception:  # never let the report of a bug hide it: keep the traceback, drop the argv
+        body = f"argv: (not recorded)\n\n{trace}"
+    text = f"gx {__version__}, python {sys.version}\n{body}"
+    for directory in (_repo_log_dir(), None):
+        try:
+            if directory is None:
+                directory = tempfile.mkdtemp(prefix="gx-error-")  # mode 0700
+            path = os.path.join(directory, f"internal-error-{os.getpid()}.log")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with open(fd, "w", encoding="utf-8", errors="replace") as fh:
+                os.fchmod(fd, 0o600)  # an older file of the same name may have had other bits
+                fh.write(text)
+            return path
+        except OSError:
+            continue
+    return "(nowhere: no writable directory)"
+
+
+def _repo_log_dir() -> str | None:
+    """``.git/gx/`` of the current repository, with older error logs pruned; None outside one."""
+    try:
+        from gx.paths import find_repo
+
+        gx_dir = find_repo().gx_dir
+        gx_dir.mkdir(parents=True, exist_ok=True)
+        old = sorted(gx_dir.glob("internal-error-*.log"), key=lambda p: p.stat().st_mtime)
+        for stale in old[: max(0, len(old) - _KEEP_ERROR_LOGS + 1)]:
+            stale.unlink()
+        return str(gx_dir)
+    except Exception:
+        return None
 
 
 class GxGroup(click.Group):
@@ -129,6 +168,28 @@ def cli() -> None:
     Every run is a commit on refs/experiments/<experiment>: history is `git log`,
     sharing is `git push`. Start with `gx demo`, or `gx run train.py -p alpha=0.1`.
     """
+    _print_gx_warnings()
+
+
+_shown_warnings: set[str] = set()
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if not issubclass(category, GxWarning):
+        _default_showwarning(message, category, *args, **kwargs)
+    elif str(message) not in _shown_warnings:
+        _shown_warnings.add(str(message))
+        click.echo(str(message), err=True)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _print_gx_warnings() -> None:
+    """Show each GxWarning (a skipped run, a bad ref) once per command, as one plain line on stderr."""
+    _shown_warnings.clear()
+    warnings.simplefilter("always", GxWarning)
+    warnings.showwarning = _show_warning
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,19 +6,54 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from gx import values
-from gx.errors import BadFile
-from gx.values import numeric_or_none, param_value
+from gx import datafiles
+from gx.errors import BadFile, GxError
+from gx.values import check_key, metric_value, numeric_or_none, param_value
 
 CONFIG_FILE = "gx.yaml"
+_CHUNK = 1024 * 1024
 
 
 class AutologError(BadFile):
     """gx.yaml or a file it declares is missing or malformed; the pre-commit check stops on it."""
+
+
+class TooLarge(Exception):
+    """A file in a snapshot is over the limit its reader gave; the caller words the refusal."""
+
+    def __init__(self, path: str, size: int) -> None:
+        super().__init__(path, size)
+        self.path, self.size = path, size
+
+
+def worktree_blob(worktree: Path, path: str, sha: bytes, limit: int) -> bytes | None:
+    """The working tree's copy of a staged file when it is the staged blob: a regular file (never a
+    FIFO, a device or a symlink to one) with the same id; None otherwise. It is hashed in chunks, so
+    a huge file costs no memory: when it is the staged blob and over ``limit``, TooLarge."""
+    try:
+        fd = os.open(worktree / path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        digest, kept, left = hashlib.sha1(b"blob %d\0" % st.st_size), [], st.st_size + 1
+        while left > 0 and (chunk := fh.read(min(_CHUNK, left))):  # a file still growing stops here
+            digest.update(chunk)
+            left -= len(chunk)
+            if st.st_size <= limit:
+                kept.append(chunk)
+    if digest.hexdigest().encode() != sha:
+        return None  # changed since it was staged: what is committed is the staged blob
+    if st.st_size > limit:
+        raise TooLarge(path, st.st_size)
+    return b"".join(kept)
 
 
 def load_yaml(text: str | bytes) -> Any:
@@ -81,24 +116,28 @@ class Snapshot:
                 return None
         return found
 
-    def read(self, path: str) -> bytes | None:
+    def read(self, path: str, limit: int) -> bytes | None:
+        """A file's committed content (None for a directory); over ``limit`` bytes, TooLarge."""
         found = self.entry(path)
         if found is None or found[0] & 0o170000 not in (0o100000, 0o120000):
             return None
         if self._index is not None and self.worktree is not None and found[0] & 0o170000 == 0o100000:
-            try:
-                data = (self.worktree / path).read_bytes()
-                if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest().encode() == found[1]:
-                    return data
-            except OSError:
-                pass
-        return self.objects[found[1]].as_raw_string()
+            data = worktree_blob(self.worktree, path, found[1], limit)
+            if data is not None:
+                return data
+        return self._blob(path, found[1], limit)
 
-    def files_under(self, prefix: str) -> dict[str, bytes]:
+    def _blob(self, path: str, sha: bytes, limit: int) -> bytes:
+        data = self.objects[sha].as_raw_string()
+        if len(data) > limit:
+            raise TooLarge(path, len(data))
+        return data
+
+    def files_under(self, prefix: str, limit: int) -> dict[str, bytes]:
         """Every file below a directory, keyed by its path from the repository root."""
         if self._index is not None:
             names = sorted(p for p in self._index if p.startswith(prefix + "/"))
-            return {p: self.read(p) for p in names if self._index.get(p)[0] & 0o170000 == 0o100000}  # type: ignore[misc]
+            return {p: self.read(p, limit) for p in names if self._index.get(p)[0] & 0o170000 == 0o100000}  # type: ignore[misc]
         out, stack = {}, [(prefix, self.entry(prefix))]
         while stack:
             name, found = stack.pop()
@@ -106,7 +145,7 @@ class Snapshot:
                 stack.extend((f"{name}/{e.path.decode('utf-8', 'surrogateescape')}", (e.mode, e.sha))
                              for e in self.objects[found[1]].items())
             elif found is not None and found[0] & 0o170000 == 0o100000:
-                out[name] = self.objects[found[1]].as_raw_string()
+                out[name] = self._blob(name, found[1], limit)
         return dict(sorted(out.items()))
 
 
@@ -142,7 +181,17 @@ class ParsedFiles:
 
 def parse_structured(data: bytes, path: str, kind: str) -> dict[str, Any]:
     """A params/metrics file's mapping, flattened; errors stop the commit (AutologError)."""
-    return values.parse_structured(data, path, kind, error=AutologError)
+    return datafiles.parse_structured(data, path, kind, error=AutologError)
+
+
+def read_declared(snap: Snapshot, path: str, what: str) -> bytes | None:
+    """A declared YAML/JSON file's committed content, refused over ``MAX_DOCUMENT_BYTES``."""
+    from gx.limits import MAX_DOCUMENT_BYTES
+
+    try:
+        return snap.read(path, MAX_DOCUMENT_BYTES)
+    except TooLarge as big:
+        raise AutologError(f"{what} {path!r} is {big.size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}") from None
 
 
 def declared_entry(snap: Snapshot, path: str, kind: str) -> tuple[int, bytes]:
@@ -158,16 +207,23 @@ def declared_entry(snap: Snapshot, path: str, kind: str) -> tuple[int, bytes]:
 
 
 def checked_values(snap: Snapshot, path: str, kind: str) -> dict[str, Any]:
-    """A declared params or metrics file's values, each checked as a param or a number."""
-    data = snap.read(path)
+    """A declared params or metrics file's values, each checked as ``log_param``/``log_metric`` would."""
+    data = read_declared(snap, path, f"{kind} file")
     if data is None:
         raise AutologError(f"{kind} file {path!r} declared in {CONFIG_FILE} is a directory, not a file")
     values = parse_structured(data, path, kind)
-    if kind == "params":
-        return {key: param_value(key, value) for key, value in values.items()}
-    for key, value in values.items():
-        number = numeric_or_none(value)
-        if number is None:
-            raise AutologError(f"metrics file {path!r}: metric {key!r} is not a number ({value!r})")
-        values[key] = number
+    try:
+        for key, value in values.items():
+            check_key(kind[:-1], key)
+            if kind == "params":
+                values[key] = param_value(key, value)
+                continue
+            number = value if type(value) is int else numeric_or_none(value)
+            if number is None:
+                raise AutologError(f"metrics file {path!r}: metric {key!r} is not a number ({value!r})")
+            values[key] = float(metric_value(key, number))
+    except AutologError:
+        raise
+    except GxError as exc:
+        raise AutologError(f"{kind} file {path!r}: {exc}") from None
     return values

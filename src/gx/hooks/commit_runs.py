@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from gx import limits
+from gx.datafiles import first_line
 from gx.errors import BadName
 from gx.hooks.commit_files import (
     CONFIG_FILE,
@@ -21,14 +23,16 @@ from gx.hooks.commit_files import (
     Collected,
     ParsedFiles,
     Snapshot,
+    TooLarge,
     checked_values,
     declared_entry,
     load_yaml,
+    read_declared,
 )
 from gx.paths import RepoPaths
-from gx.records import RunRecord
+from gx.records import ArtifactLink, RunRecord
 from gx.tracking.redact import scrub_record
-from gx.values import check_artifact_path, first_line
+from gx.values import FIXED_RUN_FILES, check_artifact_path
 
 if TYPE_CHECKING:
     from gx.store.repo import Store
@@ -110,7 +114,8 @@ def load_config(snap: Snapshot, parsed: ParsedFiles) -> AutologConfig | None:
     found = snap.entry(CONFIG_FILE)
     if found is None:
         return None
-    fields = parsed.get(f"config {found[1].decode()}", lambda: _config_fields(parse_config(snap.read(CONFIG_FILE))))
+    fields = parsed.get(f"config {found[1].decode()}",
+                        lambda: _config_fields(parse_config(read_declared(snap, CONFIG_FILE, "file"))))
     return AutologConfig(*fields) if fields else None
 
 
@@ -128,20 +133,41 @@ def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = Non
         for path in getattr(cfg, kind):
             mode, sha = declared_entry(snap, path, kind)
             out.ids.append((path, sha.decode()))
-            values = parsed.get(f"{kind} {path.endswith('.json')} {sha.decode()}", partial(checked_values, snap, path, kind))
+            # v2: values checked by the write boundary's rules (older entries were checked less)
+            values = parsed.get(f"{kind} v2 {path.endswith('.json')} {sha.decode()}", partial(checked_values, snap, path, kind))
             (out.params if kind == "params" else out.metrics).update(values)
     for path in cfg.artifacts:
         mode, sha = declared_entry(snap, path, "artifacts")
         out.ids.append((path, sha.decode()))
-        files = snap.files_under(path) if mode & 0o170000 == 0o040000 else {path: snap.read(path) or b""}
+        try:
+            if mode & 0o170000 == 0o040000:
+                files = snap.files_under(path, MAX_ARTIFACT_BYTES)
+            elif mode & 0o170000 == 0o120000:  # a committed symbolic link: recorded as a link, never followed
+                files = {path: ArtifactLink(snap.read(path, MAX_ARTIFACT_BYTES) or b"")}
+            else:
+                files = {path: snap.read(path, MAX_ARTIFACT_BYTES) or b""}
+        except TooLarge as big:
+            raise AutologError(
+                f"artifact {big.path!r} is {big.size / 1048576:.1f} MiB, over the "
+                f"{MAX_ARTIFACT_BYTES / 1048576:g} MiB limit; remove it from autolog.artifacts"
+            ) from None
         for name, content in files.items():
-            if len(content) > MAX_ARTIFACT_BYTES:
-                raise AutologError(
-                    f"artifact {name!r} is {len(content) / 1048576:.1f} MiB, over the "
-                    f"{MAX_ARTIFACT_BYTES / 1048576:.0f} MiB limit; remove it from autolog.artifacts"
-                )
-            out.artifacts[name] = content
+            try:
+                out.artifacts[check_artifact_path(name)] = content
+            except BadName as exc:
+                raise AutologError(f"{CONFIG_FILE}: autolog.artifacts: {exc}") from None
+    _check_sizes(out)
     return out
+
+
+def _check_sizes(found: Collected) -> None:
+    """What one run may hold (``gx.limits``): a reader would refuse more, so the commit check does."""
+    for kind, count in (("params", len(found.params)), ("metrics", len(found.metrics))):
+        if count > limits.MAX_KEYS_PER_RUN:
+            raise AutologError(f"the declared {kind} files hold {count:,} {kind}; a run holds at most {limits.MAX_KEYS_PER_RUN:,}")
+    files = len(found.artifacts) + len(found.metrics) + FIXED_RUN_FILES
+    if files > limits.MAX_FILES_PER_RUN:
+        raise AutologError(f"the declared artifacts and metrics would make a run of {files:,} files; the limit is {limits.MAX_FILES_PER_RUN:,}")
 
 
 def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | None:

@@ -28,18 +28,26 @@ def run_hook(hook: str, args: Sequence[str] = (), stdin: str = "") -> list[str]:
         if hook == "pre-push":
             message = push_experiments(args[0] if args else None, args[1] if len(args) > 1 else None, stdin)
             return [message] if message else []
-    except AutologError as exc:
-        if hook == "pre-commit":
-            raise AutologError(f"{exc} (gx's pre-commit check: fix it, or skip the check with git commit --no-verify)") from None
-        return [f"gx: warning: the commit was not logged as a run: {exc}; fix it and amend the commit"]
-    except Exception as exc:  # a gx failure never blocks or breaks git
-        detail = str(exc) if isinstance(exc, GxError) else f"{type(exc).__name__}: {exc}"
-        if hook == "pre-push":
-            remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME", "REMOTE")
-            return [f"gx: warning: experiments were not pushed ({detail}); your push goes on: run 'gx push {remote}' later"]
-        what = "gx's pre-commit check was skipped" if hook == "pre-commit" else "the commit was not logged as a run"
-        return [f"gx: warning: {what} ({detail})"]
+    except (GxError, MemoryError, RecursionError) as exc:
+        if hook == "pre-commit":  # what the check read is at fault (a bad file, a value over a limit): refuse
+            detail = str(exc) if isinstance(exc, GxError) else "the staged files are too large or too deeply nested to check"
+            raise AutologError(f"{detail} (gx's pre-commit check: fix it, or skip the check with git commit --no-verify)") from None
+        if isinstance(exc, AutologError):
+            return [f"gx: warning: the commit was not logged as a run: {exc}; fix it and amend the commit"]
+        return _not_done(hook, args, exc)
+    except Exception as exc:  # a gx bug never blocks or breaks git
+        return _not_done(hook, args, exc)
     raise GxError(f"gx has no {hook!r} hook; choose from {', '.join(HOOK_TYPES)}")
+
+
+def _not_done(hook: str, args: Sequence[str], exc: BaseException) -> list[str]:
+    """The warning for a hook that could not do its work; git goes on."""
+    detail = str(exc) if isinstance(exc, GxError) else f"{type(exc).__name__}: {exc}"
+    if hook == "pre-push":
+        remote = args[0] if args else os.environ.get("PRE_COMMIT_REMOTE_NAME", "REMOTE")
+        return [f"gx: warning: experiments were not pushed ({detail}); your push goes on: run 'gx push {remote}' later"]
+    what = "gx's pre-commit check was skipped" if hook == "pre-commit" else "the commit was not logged as a run"
+    return [f"gx: warning: {what} ({detail})"]
 
 
 def hook_repo() -> RepoPaths:

@@ -12,28 +12,37 @@ import marshal
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
-from gx.query.index_rows import LazySummary, summary_row
-from gx.records import ExperimentInfo, RunSummary
+from gx.errors import BadRecord
+from gx.query.index_rows import (
+    LazySummary,
+    StopSet,
+    check_crc,
+    packed_row,
+    summary_row,
+    where_experiments,
+)
+from gx.records import BadRun, ExperimentInfo, RunSummary
 from gx.store import objects as gobj
-from gx.store.history import walk
+from gx.store.history import generations, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"5-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"6-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
-CREATE TABLE commits(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL);
+CREATE TABLE commits(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, generation INTEGER NOT NULL);
 CREATE TABLE runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, start_time REAL,
                   name TEXT NOT NULL, head BLOB NOT NULL, params BLOB NOT NULL, metrics BLOB NOT NULL,
-                  tags BLOB NOT NULL, commit_time INTEGER NOT NULL, seq INTEGER NOT NULL,
+                  tags BLOB NOT NULL, commit_time INTEGER NOT NULL, crc INTEGER NOT NULL, seq INTEGER NOT NULL,
                   PRIMARY KEY(run_id, experiment));
+CREATE TABLE bad_runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, reason TEXT NOT NULL,
+                      PRIMARY KEY(run_id, experiment));
 CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
-                    time REAL NOT NULL, commit_time INTEGER NOT NULL);
+                    time REAL NOT NULL, commit_time INTEGER NOT NULL, generation INTEGER NOT NULL);
 CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
                            PRIMARY KEY(key, run_id, experiment));
 CREATE INDEX commits_by_experiment ON commits(experiment);
@@ -45,20 +54,6 @@ def enabled() -> bool:
     return os.environ.get("GX_NO_INDEX", "") in ("", "0")
 
 
-class _Hits(set):  # type: ignore[type-arg]
-    """A stop set that remembers which of its members a walk ran into."""
-
-    def __init__(self, items: Iterable[bytes]) -> None:
-        super().__init__(items)
-        self.hits: set[bytes] = set()
-
-    def __contains__(self, item: object) -> bool:
-        found = super().__contains__(item)
-        if found:
-            self.hits.add(item)  # type: ignore[arg-type]
-        return found
-
-
 class Index:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -68,24 +63,22 @@ class Index:
     # -- opening -----------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(2):
+        for attempt in range(3):
             try:
                 conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                version = self._version(conn)
-                if version != SCHEMA_VERSION:
-                    conn.close()
-                    self._remove()
-                    conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-                    conn.execute("PRAGMA journal_mode=WAL")
+                if self._version(conn) == SCHEMA_VERSION:
+                    return conn
+                if not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:  # a new file
                     conn.executescript(_SCHEMA)
                     conn.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
-                return conn
+                    return conn
+                conn.close()
             except sqlite3.DatabaseError:
-                if attempt:
+                if attempt == 2:
                     raise
-                self._remove()  # corrupt: start again from the refs
+            self._remove()  # outdated or corrupt: start again from the refs
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -103,6 +96,11 @@ class Index:
 
     def close(self) -> None:
         self.conn.close()
+
+    def discard(self) -> None:
+        """Close and delete the cache (damaged): the next command builds it again from the refs."""
+        self.conn.close()
+        self._remove()
 
     # -- keeping up with the refs ---------------------------------------------------------
     def refresh(self) -> None:
@@ -138,7 +136,7 @@ class Index:
 
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
-        known = _Hits(row[0].encode() for row in
+        known = StopSet(row[0].encode() for row in
                       self.conn.execute("SELECT sha FROM commits WHERE experiment=?", (experiment,)))
         new = {tip for _, tip in moves if tip.encode() not in known}
         seen = self._index_walk(experiment, [t.encode() for t in new], known)
@@ -146,36 +144,41 @@ class Index:
         return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:
-        for table in ("runs", "commits", "events", "metric_values"):
+        for table in ("runs", "bad_runs", "commits", "events", "metric_values"):
             self.conn.execute(f"DELETE FROM {table} WHERE experiment=?", (experiment,))  # noqa: S608
         if tips:
             self._index_walk(experiment, [t.encode() for t in tips], frozenset())
 
     def _index_walk(self, experiment: str, tips: list[bytes], stop: Any) -> set[bytes]:
-        seen: set[bytes] = set()
-        if not tips:
-            return seen
-        commits, runs, events, values = [], [], [], []
-        for entry in walk(self.store, tips, stop):
-            seen.add(entry.sha)
-            commits.append((entry.sha.decode(), experiment))
+        entries = list(walk(self.store, tips, stop)) if tips else []
+        seen = {entry.sha for entry in entries}
+        known = self.conn.execute
+        gen = generations(entries, lambda sha: (known("SELECT generation FROM commits WHERE sha=?",
+                                                      (sha.decode(),)).fetchone() or (None,))[0])
+        commits, runs, bad, events, values = [], [], [], [], []
+        for entry in entries:
+            sha = entry.sha.decode()
+            commits.append((sha, experiment, gen[entry.sha]))
             if entry.kind == gobj.KIND_RUN and entry.run_id:
-                row = summary_row(self.store, entry, experiment)
-                head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
-                runs.append([entry.run_id, experiment, entry.sha.decode(), row[3], row[1], head,
-                             marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7]), entry.time])
+                try:
+                    row = summary_row(self.store, entry, experiment)
+                except BadRecord as exc:
+                    bad.append((entry.run_id, experiment, sha, str(exc)))
+                    continue
+                runs.append(packed_row(row, experiment, sha, entry.time))
                 # SQLite stores NaN as NULL, which is what "no usable value" should be
                 values.extend((entry.run_id, experiment, k, v) for k, v in row[6].items())
             elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
-                events.append((entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time))
-        self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?)", commits)
+                events.append((sha, experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha]))
+        self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is
         # ORDER BY commit_time DESC, seq DESC, as gx.store.history.walk yields it
         base = self.conn.execute("SELECT coalesce(max(seq), 0) FROM runs").fetchone()[0]
         for i, row in enumerate(runs):
             row.append(base + len(runs) - i)
-        self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?)", runs)
-        self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?)", events)
+        self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", runs)
+        self.conn.executemany("INSERT OR IGNORE INTO bad_runs VALUES(?,?,?,?)", bad)
+        self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?,?)", events)
         self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?)", values)
         return seen
 
@@ -184,21 +187,32 @@ class Index:
         """(experiment, run_id) pairs whose latest delete/restore event is a delete."""
         state: dict[tuple[str, str], str] = {}
         sql = "SELECT experiment, run_id, kind FROM events"
-        rows = self.conn.execute(sql + _where(experiments) + " ORDER BY time, commit_time", experiments or ())
+        # history order (generation) first: a restore made on top of a delete wins whatever date the
+        # delete claims; time only orders events on diverged lines
+        rows = self.conn.execute(sql + where_experiments(experiments) + " ORDER BY generation, time, commit_time", experiments or ())
         for exp, run_id, kind in rows:
             state[(exp, run_id)] = kind
         return {key for key, kind in state.items() if kind == gobj.KIND_DELETE}
 
+    def warn_bad_runs(self, experiments: list[str] | None = None) -> None:
+        """One warning for each run in scope whose files could not be read."""
+        sql = "SELECT experiment, run_id, sha, reason FROM bad_runs" + where_experiments(experiments)
+        for row in self.conn.execute(sql + " ORDER BY experiment, run_id", experiments or ()):
+            BadRun(*row).warn()
+
     def summaries(self, experiments: list[str] | None = None, include_deleted: bool = False,
                   deleted_only: bool = False, history_order: bool = False) -> list[RunSummary]:
-        """Run summaries, newest start first (or in history order: the order ``~N`` counts in)."""
+        """Run summaries, newest start first (or in history order: the order ``~N`` counts in);
+        each unreadable run in scope is one warning."""
+        self.warn_bad_runs(experiments)
         deleted = self.deleted(experiments)
         out = []
         loads = marshal.loads
         new = LazySummary.__new__
         order = " ORDER BY commit_time DESC, seq DESC" if history_order else " ORDER BY start_time DESC, commit_time DESC, seq DESC"
-        sql = "SELECT experiment, sha, head, params, metrics, tags FROM runs" + _where(experiments) + order
-        for exp, sha, head, params, metrics, tags in self.conn.execute(sql, experiments or ()):
+        sql = "SELECT experiment, sha, head, params, metrics, tags, crc FROM runs" + where_experiments(experiments) + order
+        for exp, sha, head, params, metrics, tags, crc in self.conn.execute(sql, experiments or ()):
+            check_crc(crc, head, params, metrics, tags)
             run_id, name, status, start, end, source = loads(head)
             gone = bool(deleted) and (exp, run_id) in deleted
             if (gone if deleted_only else include_deleted or not gone):
@@ -212,6 +226,7 @@ class Index:
     def best(self, metric: str, goal: str, experiments: list[str] | None = None) -> tuple[RunSummary | None, int]:
         """The non-deleted run with the lowest (``goal="min"``) or highest last value of ``metric``,
         newest first among ties, and how many non-deleted runs have a value: one indexed query."""
+        self.warn_bad_runs(experiments)
         deleted = self.deleted(experiments)
         scope = "" if not experiments else " AND m.experiment IN (" + ",".join("?" * len(experiments)) + ")"
         order = "DESC" if goal == "max" else "ASC"
@@ -238,15 +253,17 @@ class Index:
         return self._summary(*winner), considered
 
     def _summary(self, experiment: str, run_id: str) -> RunSummary:
-        row = self.conn.execute("SELECT sha, head, params, metrics, tags FROM runs WHERE experiment=? AND run_id=?",
+        row = self.conn.execute("SELECT sha, head, params, metrics, tags, crc FROM runs WHERE experiment=? AND run_id=?",
                                 (experiment, run_id)).fetchone()
-        sha, head, params, metrics, tags = row
+        sha, head, params, metrics, tags, crc = row
+        check_crc(crc, head, params, metrics, tags)
         run_id, name, status, start, end, source = marshal.loads(head)
         return RunSummary(run_id, experiment, name, status, start, end, marshal.loads(params),
                           marshal.loads(metrics), marshal.loads(tags), sha, False, source)
 
     def experiments(self, names: list[str]) -> list[Any]:
         """Per experiment: live runs, deleted runs, and when its newest live run started."""
+        self.warn_bad_runs(names)
         deleted = self.deleted(None)
         counts: dict[str, list[Any]] = {name: [0, 0, None] for name in names}
         for exp, run_id, start in self.conn.execute("SELECT experiment, run_id, start_time FROM runs"):
@@ -262,18 +279,12 @@ class Index:
 
     def find(self, prefix: str) -> list[tuple[str, str, str]]:
         """(experiment, run_id, sha) of runs whose id starts with ``prefix``."""
-        rows = self.conn.execute("SELECT experiment, run_id, sha FROM runs WHERE run_id >= ? AND run_id < ?",
-                                 (prefix, prefix + "\uffff"))
-        return list(rows)
+        return [row for table in ("runs", "bad_runs") for row in self.conn.execute(
+            f"SELECT experiment, run_id, sha FROM {table} WHERE run_id >= ? AND run_id < ?",  # noqa: S608
+            (prefix, prefix + "\uffff"))]
 
     def find_by_name(self, name: str) -> list[tuple[str, str, str]]:
         return list(self.conn.execute("SELECT experiment, run_id, sha FROM runs WHERE name = ?", (name,)))
-
-
-def _where(experiments: list[str] | None) -> str:
-    if not experiments:
-        return ""
-    return " WHERE experiment IN (" + ",".join("?" * len(experiments)) + ")"
 
 
 def open_index(store: Store) -> Index | None:

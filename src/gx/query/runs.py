@@ -5,17 +5,23 @@ The verbs the CLI and the Python API share; ``search`` filters and sorts what ``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
-from gx.errors import AmbiguousRun, UnknownExperiment, UnknownRun
+from gx.errors import AmbiguousRun, BadRecord, UnknownExperiment, UnknownRun
 from gx.paths import find_repo
-from gx.records import ExperimentInfo, RunRecord, RunSummary
-from gx.store.encode import decode_files, decode_summary
+from gx.records import BadRun, ExperimentInfo, RunRecord, RunSummary
+from gx.store.decode import decode_files, decode_summary
 from gx.store.history import Entry, read_history
 from gx.store.refs import validate_experiment
 from gx.store.repo import Store
 from gx.tracking.entities import Run
+
+if TYPE_CHECKING:
+    from gx.query.index import Index
+
+T = TypeVar("T")
 
 
 def open_store(start: str | os.PathLike[str] | None = None, recover: bool = True) -> Store:
@@ -71,50 +77,84 @@ def iter_run_refs(store: Store, experiments: Iterable[str] | None = None) -> lis
     return refs
 
 
-def history_runs(store: Store, experiment: str, include_deleted: bool = False) -> list[RunSummary]:
-    """One experiment's runs in history order, newest first: the order ``EXP~N`` counts in."""
+def with_index(store: Store, read: Callable[[Index], T]) -> T | None:
+    """``read(index)``, or None when there is no usable index (the caller then reads the refs).
+    A damaged index is removed on the way, so the next command rebuilds it."""
     from gx.query.index import open_index
+    from gx.query.index_rows import IndexDamaged
 
     index = open_index(store)
-    if index is not None:
+    if index is None:
+        return None
+    try:
+        return read(index)
+    except IndexDamaged:
+        index.discard()
+        return None
+    finally:
+        index.close()
+
+
+def history_runs(store: Store, experiment: str, include_deleted: bool = False) -> list[RunSummary]:
+    """One experiment's runs in history order, newest first: the order ``EXP~N`` counts in."""
+    runs = with_index(store, lambda index: index.summaries([experiment], include_deleted, history_order=True))
+    if runs is not None:
+        return runs
+    return readable_summaries(store, [r for r in iter_run_refs(store, [experiment]) if include_deleted or not r.deleted])
+
+
+def readable_summaries(store: Store, refs: Iterable[RunRef]) -> list[RunSummary]:
+    """The summaries of ``refs`` that can be read; each one that cannot is one warning."""
+    out = []
+    for ref in refs:
         try:
-            return index.summaries([experiment], include_deleted=include_deleted, history_order=True)
-        finally:
-            index.close()
-    return [load_summary(store, r) for r in iter_run_refs(store, [experiment]) if include_deleted or not r.deleted]
+            out.append(_summary(store, ref))
+        except BadRecord as exc:
+            BadRun(ref.experiment, ref.run_id, ref.commit.decode(), str(exc)).warn()
+    return out
 
 
-def load_summary(store: Store, ref: RunRef) -> RunSummary:
-    commit = store.commit(ref.commit)
-    rec = decode_summary(lambda path: store.read_blob(commit.tree, path), ref.experiment, ref.run_id)
+def _summary(store: Store, ref: RunRef) -> RunSummary:
+    tree = store.commit(ref.commit).tree
+    rec = decode_summary(lambda path: store.read_blob(tree, path), ref.experiment, ref.run_id)
     rec.commit, rec.deleted = ref.commit.decode(), ref.deleted
     return RunSummary.from_record(rec)
 
 
+def load_summary(store: Store, ref: RunRef) -> RunSummary:
+    """One run's summary; an unreadable run is a ``BadRecord`` saying which run and why."""
+    try:
+        return _summary(store, ref)
+    except BadRecord as exc:
+        raise _unreadable(ref, exc) from None
+
+
 def load_record(store: Store, ref: RunRef) -> RunRecord:
-    commit = store.commit(ref.commit)
-    rec = decode_files(store.read_tree_files(commit.tree), ref.experiment, ref.run_id)
+    """One run's full record; an unreadable run is a ``BadRecord`` saying which run and why."""
+    try:
+        rec = decode_files(store.read_tree_files(store.commit(ref.commit).tree), ref.experiment, ref.run_id)
+    except BadRecord as exc:
+        raise _unreadable(ref, exc) from None
     rec.commit, rec.deleted = ref.commit.decode(), ref.deleted
     return rec
 
 
+def _unreadable(ref: RunRef, exc: BadRecord) -> BadRecord:
+    return BadRecord(f"run {ref.run_id[:8]} in {ref.experiment!r} cannot be read: {exc}")
+
+
 def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = False,
               deleted_only: bool = False, store: Store | None = None) -> list[RunSummary]:
-    """Summaries of runs, newest first across experiments."""
-    from gx.query.index import open_index
-
+    """Summaries of runs, newest first across experiments; each unreadable run is one warning."""
     own = store is None
     store = store or open_store()
     try:
         names = experiments_named(store, experiments) if experiments else None
-        index = open_index(store)
-        if index is not None:
-            try:
-                return index.summaries(names, include_deleted, deleted_only)
-            finally:
-                index.close()
-        runs = [load_summary(store, r) for r in iter_run_refs(store, names)
-                if (r.deleted if deleted_only else include_deleted or not r.deleted)]
+        indexed = with_index(store, lambda index: index.summaries(names, include_deleted, deleted_only))
+        if indexed is not None:
+            return indexed
+        runs = readable_summaries(store, [r for r in iter_run_refs(store, names)
+                                          if (r.deleted if deleted_only else include_deleted or not r.deleted)])
     finally:
         if own:
             store.close()
@@ -123,23 +163,19 @@ def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = 
 
 
 def list_experiments(store: Store | None = None) -> list[ExperimentInfo]:
-    from gx.query.index import open_index
-
     own = store is None
     store = store or open_store()
     try:
-        index = open_index(store)
-        if index is not None:
-            try:
-                return index.experiments(experiments_named(store, None))
-            finally:
-                index.close()
+        indexed = with_index(store, lambda index: index.experiments(experiments_named(store, None)))
+        if indexed is not None:
+            return indexed
         out = []
         for exp in experiments_named(store, None):
             history = read_history(store, exp)
             ids = {e.run_id for e in history.runs}
             newest = next((e for e in history.runs if e.run_id not in history.deleted), None)
-            last = load_summary(store, RunRef(exp, newest.run_id or "", newest.sha, False)).start_time if newest else None
+            newest_run = readable_summaries(store, [RunRef(exp, newest.run_id or "", newest.sha, False)]) if newest else []
+            last = newest_run[0].start_time if newest_run else None
             out.append(ExperimentInfo(exp, len(ids - history.deleted), len(ids & history.deleted), last))
         return out
     finally:
@@ -160,7 +196,7 @@ def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = Non
         return by_id[spec]
     matches = [r for rid, r in by_id.items() if rid.startswith(spec.lower())]
     if not matches:
-        named = [r for r in by_id.values() if load_summary(store, r).name == spec] if len(spec) else []
+        named = [by_id[s.run_id] for s in readable_summaries(store, by_id.values()) if s.name == spec]
         if len(named) == 1:
             return named[0]
         matches = named
@@ -175,19 +211,16 @@ def resolve_run(store: Store, spec: str, experiments: Iterable[str] | None = Non
 
 def _candidate_refs(store: Store, spec: str, experiments: Iterable[str] | None) -> list[RunRef]:
     """Runs that could match ``spec``: from the index when there is one, else every run."""
-    from gx.query.index import open_index
+    wanted = set(experiments) if experiments else None
 
-    index = open_index(store)
-    if index is None:
-        return iter_run_refs(store, experiments)
-    try:
+    def from_index(index: Index) -> list[RunRef]:
         rows = index.find(spec.lower()) or index.find_by_name(spec)
-        wanted = set(experiments) if experiments else None
         deleted = index.deleted(None)
         return [RunRef(exp, run_id, sha.encode(), (exp, run_id) in deleted) for exp, run_id, sha in rows
                 if wanted is None or exp in wanted]
-    finally:
-        index.close()
+
+    found = with_index(store, from_index)
+    return found if found is not None else iter_run_refs(store, experiments)
 
 
 def get_run(run_id: str) -> Run:
@@ -204,5 +237,5 @@ def get_record(run_id: str) -> RunRecord:
 __all__ = [
     "Entry", "ExperimentInfo", "RunRef", "experiment_names", "experiments_named", "get_record", "get_run",
     "history_runs", "iter_run_refs", "list_experiments", "list_runs", "load_record", "load_summary",
-    "open_store", "resolve_run",
+    "open_store", "readable_summaries", "resolve_run", "with_index",
 ]

@@ -1,6 +1,6 @@
-"""Record <-> files: the only code that knows the file names inside a run commit (format 1).
+"""Record -> files: the file names inside a run commit (format 1) and how a RunRecord becomes them.
 
-``encode_files`` turns a RunRecord into ``{path: bytes}``; ``decode_files`` reads it back.
+``encode_files`` turns a RunRecord into ``{path: bytes}``; ``gx.store.decode`` reads it back, checked.
 Building git trees from that mapping is ``tree.py``'s job, so this module stays pure Python.
 """
 
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, unquote
 
 from gx import yamlio
-from gx.records import MetricPoint, RunRecord, format_time, parse_time
+from gx.records import MetricPoint, RunRecord, format_time
 
 FORMAT_VERSION = 1
 
@@ -61,14 +60,6 @@ def encode_history(points: list[MetricPoint]) -> bytes:
     for p in points:
         lines.append(f"{p.step}\t{int(round(p.timestamp * 1000))}\t{format_number(p.value)}\n")
     return "".join(lines).encode("utf-8")
-
-
-def decode_history(data: bytes) -> list[MetricPoint]:
-    points = []
-    for line in data.decode("utf-8").splitlines()[1:]:
-        step, ts_ms, value = line.split("\t")
-        points.append(MetricPoint(int(step), int(ts_ms) / 1000.0, float(value)))
-    return points
 
 
 def run_header(rec: RunRecord) -> dict[str, Any]:
@@ -121,51 +112,3 @@ def encode_files(rec: RunRecord) -> dict[str, bytes]:
     if rec.stderr_tail:
         files[STDERR_FILE] = rec.stderr_tail
     return files
-
-
-def _mapping(data: bytes | None) -> dict[str, Any]:
-    if not data:
-        return {}
-    loaded = yamlio.load_fast(data)
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def apply_header(rec: RunRecord, header: Mapping[str, Any]) -> None:
-    rec.name = header.get("name") or ""
-    rec.status = header.get("status", rec.status)
-    rec.start_time = parse_time(header.get("start_time"))
-    rec.end_time = parse_time(header.get("end_time"))
-    for attr in ("exit_code", "signal", "error", "command", "author", "host", "python", "platform", "gx_version"):
-        setattr(rec, attr, header.get(attr))
-    rec.source = dict(header.get("source") or {})
-    rec.env = dict(header.get("env") or {})
-
-
-def decode_summary(read: Callable[[str], bytes | None], experiment: str, run_id: str) -> RunRecord:
-    """A record with header, params, tags and the last value of each metric (one point each)."""
-    header = _mapping(read(RUN_FILE))
-    rec = RunRecord(run_id=header.get("id", run_id), experiment=header.get("experiment", experiment))
-    apply_header(rec, header)
-    rec.params = _mapping(read(PARAMS_FILE))
-    rec.tags = {str(k): str(v) for k, v in _mapping(read(TAGS_FILE)).items()}
-    end = rec.end_time or 0.0
-    for key, last in _mapping(read(METRICS_FILE)).items():
-        rec.metrics[str(key)] = [MetricPoint(int(last.get("step", 0)), end, float(last["value"]))]
-    return rec
-
-
-def decode_files(files: Mapping[str, bytes], experiment: str, run_id: str) -> RunRecord:
-    """The full record, metric histories and artifacts included."""
-    rec = decode_summary(files.get, experiment, run_id)
-    prefix_hist, prefix_art = HISTORY_DIR + "/", ARTIFACTS_DIR + "/"
-    for path, content in files.items():
-        if path.startswith(prefix_hist) and path.endswith(".tsv") and "/" not in path[len(prefix_hist) :]:
-            rec.metrics[metric_key_from_file(path[len(prefix_hist) :])] = decode_history(content)
-        elif path.startswith(prefix_art):
-            rec.artifacts[path[len(prefix_art) :]] = content
-    rec.source_patch = files.get(PATCH_FILE)
-    packages = files.get(PACKAGES_FILE)
-    rec.packages = packages.decode("utf-8").splitlines() if packages else []
-    rec.stdout_tail = files.get(STDOUT_FILE)
-    rec.stderr_tail = files.get(STDERR_FILE)
-    return rec

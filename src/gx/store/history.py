@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -73,6 +73,8 @@ def walk(store: Store, tips: bytes | Iterable[bytes], stop: AbstractSet[bytes] =
                     parent_commit: Commit = repo[parent]  # type: ignore[assignment]
                 except KeyError:  # shallow or partial clone: history ends here
                     continue
+                if parent_commit.type_name != b"commit":  # a hostile object: history ends here too
+                    continue
                 counter += 1
                 heapq.heappush(heap, (-parent_commit.commit_time, counter, parent))
 
@@ -84,11 +86,36 @@ class ExperimentHistory:
     deleted: set[str]
 
 
+def generations(entries: Iterable[Entry], known: Callable[[bytes], int | None] = lambda sha: None) -> dict[bytes, int]:
+    """Each entry's generation: one more than its highest history parent's (a root is 1; a parent
+    neither walked nor ``known`` counts as 0). A descendant always has a higher generation than its
+    ancestors, whatever dates its commits claim, so ordering by generation is history order."""
+    parents = {e.sha: history_parents(e.commit, e.trailers) for e in entries}
+    out: dict[bytes, int] = {}
+    for start in parents:
+        stack = [start]
+        while stack:
+            sha = stack[-1]
+            if sha in out:
+                stack.pop()
+                continue
+            pending = [p for p in parents[sha] if p in parents and p not in out]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            out[sha] = 1 + max((out[p] if p in parents else known(p) or 0 for p in parents[sha]), default=0)
+    return out
+
+
 def deleted_runs(entries: list[Entry]) -> set[str]:
-    """Apply delete/restore events in time order: the latest event per run wins."""
+    """Apply delete/restore events in history order: the latest event per run wins. Order is by
+    generation (a restore written on top of a delete always wins, whatever date the delete claims),
+    then, for events on diverged lines, by time."""
+    gen = generations(entries)
     events = sorted(
         (e for e in entries if e.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and e.run_id),
-        key=lambda e: (e.event_time, e.time),
+        key=lambda e: (gen[e.sha], e.event_time, e.time),
     )
     state: dict[str, bool] = {}
     for e in events:

@@ -71,6 +71,21 @@ def abort_lock_files(tb: TracebackType | None) -> None:
         tb = tb.tb_next
 
 
+def check_not_stale(ref: bytes, lock: bytes) -> None:
+    """Refuse at once to wait for a ref lock left by a process that died (git asks the same)."""
+    if lock_age(lock) > STALE_LOCK_AGE:
+        raise WriteFailed(f"cannot update {ref.decode()}: {_shown(lock)} was left by a process that died; "
+                          "if no gx or git command is running, remove it and try again")
+
+
+def ref_write_failed(ref: bytes, lock: bytes, exc: OSError) -> WriteFailed:
+    """Clean up after a ref update that failed half-way (a full disk): the lock is ours, since it
+    was created with O_EXCL, and dulwich leaves it behind when its final flush fails."""
+    abort_lock_files(exc.__traceback__)
+    remove_lock(lock)
+    return write_failed(ref.decode(), exc)
+
+
 def write_loose_object(object_store: Any, obj: ShaFile) -> None:
     """Add ``obj`` as a loose object: compressed into a temporary file beside its final path, then
     renamed there, so a failed write leaves at most a ``tmp_obj_*`` file, which is removed."""

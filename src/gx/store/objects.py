@@ -1,4 +1,7 @@
-"""Git objects for gx: trees from file mappings, commits with trailers, trailer parsing."""
+"""Git objects for gx: trees from file mappings, commits with trailers, trailer parsing.
+
+Every tree and commit built here passes ``gx.store.fsck`` before anyone can point a ref at it.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,16 @@ from typing import Any
 from dulwich.objects import Blob, Commit, ShaFile, Tree
 
 from gx.errors import BadName
+from gx.records import ArtifactLink
+from gx.store.fsck import check_commit, check_tree
 
 FILE_MODE = 0o100644
+LINK_MODE = 0o120000
 DIR_MODE = 0o040000
 
 KIND_RUN, KIND_DELETE, KIND_RESTORE, KIND_MERGE, KIND_INIT = "run", "delete", "restore", "merge", "init"
+
+_CONTROL_TO_SPACE = {c: " " for c in [*range(32), 127]}
 
 _TRAILER = re.compile(rb"^(Gx-[A-Za-z-]+): (.*)$", re.MULTILINE)
 
@@ -33,19 +41,24 @@ def build_tree(files: Mapping[str, bytes], new_objects: list[ShaFile]) -> Tree:
         if isinstance(node.get(parts[-1]), dict):
             raise BadName(f"artifact path {path!r} clashes with a directory of the same name")
         node[parts[-1]] = content
-    return _tree_from_dict(root, new_objects)
+    return _tree_from_dict(root, new_objects, "")
 
 
-def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile]) -> Tree:
+def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile], where: str) -> Tree:
     tree = Tree()
     for name, value in node.items():
+        try:
+            raw = name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadName(f"refusing to write {where + name!r}: the name is not valid UTF-8") from None
         if isinstance(value, dict):
-            sub = _tree_from_dict(value, new_objects)
-            tree.add(name.encode("utf-8"), DIR_MODE, sub.id)
+            sub = _tree_from_dict(value, new_objects, f"{where}{name}/")
+            tree.add(raw, DIR_MODE, sub.id)
         else:
             blob = Blob.from_string(value)
             new_objects.append(blob)
-            tree.add(name.encode("utf-8"), FILE_MODE, blob.id)
+            tree.add(raw, LINK_MODE if isinstance(value, ArtifactLink) else FILE_MODE, blob.id)
+    check_tree(tree, where)
     new_objects.append(tree)
     return tree
 
@@ -71,7 +84,10 @@ def make_commit(
     commit.author_time = commit.commit_time = int(when)
     commit.author_timezone = commit.commit_timezone = local_timezone(when) if tz is None else tz
     body = "".join(f"{k}: {v}\n" for k, v in trailers.items() if v is not None)
-    commit.message = f"{subject}\n\n{body}".encode()
+    # the subject is for display only (the tree holds the values): control characters, NUL
+    # included (fsck: nulInCommit), become spaces
+    commit.message = f"{subject.translate(_CONTROL_TO_SPACE)}\n\n{body}".encode("utf-8", "replace")
+    check_commit(commit)
     return commit
 
 
@@ -81,6 +97,6 @@ def trailers_of(commit: Commit) -> dict[str, str]:
 
 
 def subject_line(parts: list[str], width: int = 100) -> str:
-    """Join parts into one line cut to ``width`` with an ellipsis (never mid-way into a newline)."""
-    line = " ".join(p for p in parts if p).replace("\n", " ")
+    """Join parts into one line cut to ``width`` with an ellipsis (``make_commit`` makes it one line)."""
+    line = " ".join(p for p in parts if p)
     return line if len(line) <= width else line[: width - 1] + "…"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gx.errors import BadName
+from gx.limits import MAX_EXPERIMENT_NAME_LENGTH
 
 PREFIX = "refs/experiments/"
 DEFAULT_EXPERIMENT = "default"
@@ -17,8 +18,9 @@ DEFAULT_EXPERIMENT = "default"
 _COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
 
 NAME_RULE = (
-    "an experiment name is one or more '/'-separated parts of letters, digits, '.', '_' and '-'; "
-    "no part may start with '.' or '-', end with '.lock' or '.', or contain '..'"
+    f"an experiment name is at most {MAX_EXPERIMENT_NAME_LENGTH} characters: one or more '/'-separated parts "
+    "of letters, digits, '.', '_' and '-'; no part may start with '.' or '-', end with '.lock' or '.', "
+    "or contain '..'"
 )
 
 
@@ -28,9 +30,12 @@ def tracking_prefix(remote: str) -> str:
 
 
 def validate_experiment(name: object) -> str:
-    """Return ``name`` if it is a valid experiment name, else raise BadName saying the rule."""
+    """Return ``name`` if it is a valid experiment name, else raise BadName saying the rule. The
+    name becomes a ref file on every clone, so it stays short and plain ASCII on every platform."""
     if not isinstance(name, str) or not name:
         raise BadName(f"bad experiment name {name!r}: {NAME_RULE}")
+    if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
+        raise BadName(f"bad experiment name {name[:40]!r}... ({len(name)} characters): {NAME_RULE}")
     for part in name.split("/"):
         if (
             not _COMPONENT.match(part)

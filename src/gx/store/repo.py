@@ -6,27 +6,22 @@ import functools
 import os
 import random
 import time
+import warnings
 from collections.abc import Iterable
 from typing import Callable, TypeVar
 
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
-from dulwich.objects import Commit, ShaFile
+from dulwich.objects import Blob, Commit, ShaFile, Tree
 from dulwich.repo import Repo, get_user_identity
 
-from gx.errors import BadName, NotARepository, StoreConflict
+from gx import limits
+from gx.errors import BadName, BadRecord, GxWarning, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
+from gx.records import ArtifactLink
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
-from gx.store.locks import (
-    STALE_LOCK_AGE,
-    WriteFailed,
-    abort_lock_files,
-    lock_age,
-    remove_lock,
-    write_failed,
-    write_loose_object,
-)
+from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
 T = TypeVar("T")
@@ -101,6 +96,8 @@ class Store:
         for ref, sha in self.repo.refs.as_dict().items():
             if ref.startswith(b"refs/experiments/"):
                 name = experiment_from_ref(ref)
+                if name is not None and not self._is_commit(ref, sha):
+                    continue
             elif remotes and ref.startswith(b"refs/remotes/") and b"/experiments/" in ref:
                 name = experiment_from_ref(PREFIX.encode() + ref.split(b"/experiments/", 1)[1])
                 if name is not None and not self.is_gx_commit(sha):
@@ -110,6 +107,19 @@ class Store:
             if name is not None:
                 out[ref] = (name, sha)
         return out
+
+    def _is_commit(self, ref: bytes, sha: bytes) -> bool:
+        """Whether an experiment ref points at a commit; a blob, a tree or a missing object (a
+        hostile or broken clone) is one warning, and the ref is read as if it were not there."""
+        try:
+            kind = self.repo[sha].type_name.decode()
+        except KeyError:
+            kind = "missing object"
+        if kind == "commit":
+            return True
+        warnings.warn(f"gx: skipping {ref.decode('utf-8', 'replace')}: it points at a {kind}, not a commit",
+                      GxWarning, stacklevel=3)
+        return False
 
     def is_gx_commit(self, sha: bytes) -> bool:
         """Whether ``sha`` is a commit gx wrote (it carries a ``Gx-Kind`` trailer)."""
@@ -187,18 +197,12 @@ class Store:
                 ok = refs.add_if_new(ref, new, message=message) if tip is None else \
                     refs.set_if_equals(ref, tip, new, message=message)
             except FileLocked:
-                if lock_age(lock) > STALE_LOCK_AGE:
-                    raise WriteFailed(
-                        f"cannot update {ref.decode()}: {os.fsdecode(lock)} was left by a process that "
-                        "died; if no gx or git command is running, remove it and try again"
-                    ) from None
+                check_not_stale(ref, lock)  # a lock a dead process left would make us wait forever
                 ok = False
             except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
                 raise self._clash(ref.decode()[len(PREFIX):]) from exc
             except OSError as exc:
-                abort_lock_files(exc.__traceback__)
-                remove_lock(lock)  # ours (created with O_EXCL): dulwich leaves it when a flush fails
-                raise write_failed(ref.decode(), exc) from exc
+                raise ref_write_failed(ref, lock, exc) from exc
             if ok:
                 return result
             if time.monotonic() > deadline:
@@ -226,36 +230,52 @@ class Store:
         return self.update_ref(experiment_ref(experiment), decide, message=b"gx: record on " + experiment.encode())
 
     def commit(self, sha: bytes) -> Commit:
-        return self.repo[sha]  # type: ignore[return-value]
+        """The commit ``sha``; a missing object or another kind is a ``BadRecord`` (broken or hostile clone)."""
+        obj = self._object(sha)
+        if not isinstance(obj, Commit):
+            raise BadRecord(f"{sha.decode()[:12]} is a {obj.type_name.decode()}, not a commit")
+        return obj
+
+    def _object(self, sha: bytes) -> ShaFile:
+        try:
+            return self.repo[sha]
+        except KeyError:
+            raise BadRecord(f"object {sha.decode()[:12]} is missing from this repository") from None
 
     def read_blob(self, tree_sha: bytes, path: str) -> bytes | None:
-        """Content of ``path`` in a tree, or None when absent."""
-        repo = self.repo
-        node = repo[tree_sha]
-        parts = path.encode("utf-8").split(b"/")
-        for i, part in enumerate(parts):
+        """Content of ``path`` in a tree, or None when absent (or not a file)."""
+        node = self._object(tree_sha)
+        for part in path.encode("utf-8").split(b"/"):
+            if not isinstance(node, Tree):
+                return None
             try:
-                _mode, sha = node[part]  # type: ignore[index]
+                _mode, sha = node[part]
             except KeyError:
                 return None
-            node = repo[sha]
-            if i == len(parts) - 1:
-                return node.as_raw_string() if node.type_name == b"blob" else None
-        return None
+            node = self._object(sha)
+        return node.as_raw_string() if isinstance(node, Blob) else None
 
-    def read_tree_files(self, tree_sha: bytes) -> dict[str, bytes]:
-        """Every file below a tree as ``{posix path: content}``."""
+    def read_tree_files(self, tree_sha: bytes, limit: int = limits.MAX_FILES_PER_RUN) -> dict[str, bytes]:
+        """Every file below a tree as ``{posix path: content}``; at most ``limit`` files."""
         out: dict[str, bytes] = {}
-        repo = self.repo
         stack = [("", tree_sha)]
         while stack:
             prefix, sha = stack.pop()
-            for entry in repo[sha].items():  # type: ignore[attr-defined]
+            tree = self._object(sha)
+            if not isinstance(tree, Tree):
+                raise BadRecord(f"{prefix or 'the run'} is recorded as a folder but is a {tree.type_name.decode()}")
+            for entry in tree.items():
                 name = prefix + entry.path.decode("utf-8", "surrogateescape")
                 if entry.mode & 0o170000 == 0o040000:
                     stack.append((name + "/", entry.sha))
-                elif entry.mode & 0o170000 == 0o100000:
-                    out[name] = repo[entry.sha].as_raw_string()
+                elif entry.mode & 0o170000 in (0o100000, 0o120000):
+                    blob = self._object(entry.sha)
+                    if not isinstance(blob, Blob):
+                        raise BadRecord(f"{name} is recorded as a file but is a {blob.type_name.decode()}")
+                    content = blob.as_raw_string()  # a link (120000) is an artifact logged as a symbolic link
+                    out[name] = ArtifactLink(content) if entry.mode & 0o170000 == 0o120000 else content
+                    if len(out) > limit:
+                        raise BadRecord(f"the run holds more than {limit:,} files")
         return out
 
 

@@ -2,17 +2,26 @@
 
 The snapshot is what ``git stash create`` would make of the tracked files (untracked files are
 left out): a commit whose parent is HEAD, so it travels with the run when the experiment is pushed.
+So every text file that differs from HEAD (changed in the worktree or staged) is stored with its
+secrets masked (``gx.masking``, in code mode), and the patch is the diff of those masked files: a
+secret the user has in the working tree is never written to the object store.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import stat
 import time
+from collections.abc import Iterable
 
+from dulwich.diff_tree import tree_changes
 from dulwich.index import blob_from_path_and_stat, cleanup_mode, commit_tree, get_unstaged_changes
+from dulwich.object_store import MemoryObjectStore, OverlayObjectStore
+from dulwich.objects import Blob
 from dulwich.patch import write_tree_diff
 
+from gx.masking import mask_bytes, secret_values_from_env
 from gx.store import objects as gobj
 from gx.store.repo import Store
 
@@ -36,6 +45,7 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
         return info, None
     index = repo.open_index()
     changed = set(get_unstaged_changes(index, str(root)))
+    secrets = secret_values_from_env()
     entries = []
     for path, entry in index.items():
         entry = getattr(entry, "this", None) or entry  # a conflicted entry: take our side
@@ -48,16 +58,17 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
                 st = os.lstat(fs_path)
             except FileNotFoundError:
                 continue  # deleted in the worktree
-            blob = blob_from_path_and_stat(fs_path, st)
-            repo.object_store.add_object(blob)
-            entries.append((path, blob.id, cleanup_mode(st.st_mode)))
+            mode = cleanup_mode(st.st_mode)
+            blob = _masked(blob_from_path_and_stat(fs_path, st), mode, secrets)
+            repo.object_store.add_object(blob)  # only ever the masked content
+            entries.append((path, blob.id, mode))
         else:
             entries.append((path, sha, entry.mode))
     if head is None and not entries:  # a new repository with nothing staged: nothing to snapshot
         info["dirty"] = False
         return info, None
-    tree_id = commit_tree(repo.object_store, entries)
     head_tree = repo[head].tree if head else None  # type: ignore[attr-defined]
+    tree_id = _masked_tree(repo.object_store, entries, head_tree, changed, secrets)
     info["dirty"] = tree_id != head_tree
     if not info["dirty"]:
         return info, None
@@ -74,6 +85,40 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     if len(patch) > MAX_PATCH_BYTES:
         patch = patch[:MAX_PATCH_BYTES] + b"\n# gx: patch cut at 5 MiB; see the snapshot commit\n"
     return info, patch
+
+
+def _masked(blob: Blob, mode: int, secrets: Iterable[str]) -> Blob:
+    """The blob with its secrets masked; binary files (a NUL in the first 8000 bytes, git's rule)
+    and links are kept as they are."""
+    if not stat.S_ISREG(mode):
+        return blob
+    data = blob.as_raw_string()
+    if b"\0" in data[:8000]:
+        return blob
+    masked = mask_bytes(data, secrets, code=True)
+    return blob if masked == data else Blob.from_string(masked)
+
+
+def _masked_tree(object_store: object, entries: list[tuple[bytes, bytes, int]], head_tree: bytes | None,
+                 done: set[bytes], secrets: Iterable[str]) -> bytes:
+    """The snapshot's tree, written to the store: staged files that differ from HEAD (the worktree
+    files in ``done`` are masked already) are masked too. The draft tree that finds them is built in
+    memory, so a clean tree writes nothing."""
+    draft_store = MemoryObjectStore()
+    scratch = OverlayObjectStore([object_store, draft_store], add_store=draft_store)  # type: ignore[list-item]
+    draft = commit_tree(scratch, entries)
+    if draft == head_tree:
+        return draft
+    staged = {c.new.path for c in tree_changes(scratch, head_tree, draft) if c.new.path is not None} - done
+    final = []
+    for path, sha, mode in entries:
+        if path in staged and stat.S_ISREG(mode):
+            blob = _masked(object_store[sha], mode, secrets)  # type: ignore[index]
+            if blob.id != sha:
+                object_store.add_object(blob)  # type: ignore[attr-defined]
+                sha = blob.id
+        final.append((path, sha, mode))
+    return commit_tree(object_store, final)  # type: ignore[arg-type]
 
 
 def commits_diff(store: Store, old: bytes, new: bytes) -> bytes:

@@ -12,14 +12,22 @@ import json
 import re
 from typing import Any, Callable
 
-from gx import limits
+from gx import limits, values
 from gx.errors import BadValue, GxError
 from gx.records import FAILED, FINISHED, KILLED, RunRecord
 from gx.store.refs import validate_experiment
-from gx.values import check_artifact_path, check_key, metric_value, param_value, tag_value
+from gx.values import (
+    check_artifact_path,
+    check_key,
+    metric_value,
+    param_value,
+    run_name,
+    step_value,
+    tag_value,
+)
 
-#: 9999-12-31T23:59:59Z, the last second an ISO 8601 date (run.yaml's times) can hold.
-MAX_TIME = 253402300799.0
+#: Times are seconds since 1970 and before the year 10000 (what an ISO 8601 date in run.yaml holds).
+MAX_TIME = values.MAX_TIMESTAMP
 #: Problems listed one by one; past this many only their number is kept.
 MAX_PROBLEMS = 200
 _RUN_ID = re.compile(r"[0-9a-f]{32}\Z")
@@ -52,7 +60,7 @@ def _short(value: Any) -> str:
 
 
 def _time(value: Any, what: str) -> float:
-    if type(value) not in (int, float) or not 0 <= value <= MAX_TIME:  # NaN fails the comparison too
+    if type(value) not in (int, float) or not 0 <= value < MAX_TIME:  # NaN fails the comparison too
         raise BadValue(f"{what} {_short(value)} is not a time (seconds since 1970, before year 10000)")
     return float(value)
 
@@ -72,12 +80,6 @@ def _text(value: Any, what: str) -> str:
     return _utf8(value, what)
 
 
-def _run_name(value: Any) -> str:
-    if not isinstance(value, str):
-        raise BadValue(f"run name {_short(value)} is not a string")
-    return check_key("run", value) if value else ""
-
-
 def _metric(key: Any, value: Any, step: Any, timestamp: Any) -> tuple[Any, ...]:
     key = check_key("metric", key)
     number = metric_value(key, value)
@@ -85,9 +87,7 @@ def _metric(key: Any, value: Any, step: Any, timestamp: Any) -> tuple[Any, ...]:
         number = float(number)
     except OverflowError:
         raise BadValue(f"metric {key!r} value {_short(number)} is too large for a float") from None
-    if type(step) is not int or not -(2**63) <= step < 2**63:
-        raise BadValue(f"step {_short(step)} of metric {key!r} is not a 64-bit integer")
-    return ("m", key, number, step, _time(timestamp, f"timestamp of metric {key!r}"))
+    return ("m", key, number, step_value(key, step), _time(timestamp, f"timestamp of metric {key!r}"))
 
 
 def _param(key: Any, value: Any) -> tuple[Any, ...]:
@@ -113,7 +113,7 @@ _KINDS: dict[str, tuple[Callable[..., tuple[Any, ...]], tuple[int, ...]]] = {
     "m": (_metric, (4,)),
     "p": (_param, (2,)),
     "t": (_tag, (2,)),
-    "n": (lambda name: ("n", _run_name(name)), (1,)),
+    "n": (lambda name: ("n", run_name(name)), (1,)),
     "a": (lambda path: ("a", check_artifact_path(path)), (1,)),
     "e": (_end, (2, 3)),
 }
@@ -165,7 +165,7 @@ def _exit_code(value: Any) -> int:
 
 
 _FIELDS: dict[str, Callable[[Any], Any]] = {
-    "name": _run_name,
+    "name": run_name,
     "start_time": lambda v: _time(v, "start time"),
     "command": lambda v: _strings(v, "command"),
     "host": lambda v: _text(v, "host"),

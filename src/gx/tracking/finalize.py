@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gx.errors import GxError
+from gx.errors import GxError, NotARepository, StoreConflict
 from gx.paths import RepoPaths
 from gx.records import KILLED, RunRecord
 from gx.tracking import journal, replay, setaside
@@ -116,14 +116,18 @@ def _recover(paths: RepoPaths, run_dir: Path) -> RunRecord | None:
         if not _holds_data(run_dir):
             journal.remove_run_dir(run_dir)  # a crash during start-up, before anything was logged
             return None
+    from gx.store.locks import WriteFailed
+
     try:
         return commit_run_dir(paths, run_dir)
     except replay.Unrecordable as exc:
         say(setaside.keep_unrecordable(paths, run_dir, str(exc)))
-    except (GxError, OSError) as exc:
+    except (OSError, WriteFailed, StoreConflict, NotARepository) as exc:  # the repository, not the run
         _failed_here[run_dir] = time.monotonic()
         say(f"could not record interrupted run {run} yet: {describe(exc)}; its journal stays in "
             f"{shown_path(run_dir)}, and the next gx command tries again")
+    except GxError as exc:  # the run itself: what it holds breaks a rule the store checks
+        say(setaside.keep_unrecordable(paths, run_dir, f"gx refuses to write it: {exc}"))
     except Exception as exc:  # a bug must not lock everyone out of every other run
         _failed_here[run_dir] = time.monotonic()
         say(f"could not record interrupted run {run} ({exc!r}; this is a bug in gx, please report it); "

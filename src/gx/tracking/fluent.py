@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx.errors import BadFile, GxError
+from gx.errors import GxError
 from gx.paths import find_repo
 from gx.records import FAILED, FINISHED, KILLED
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
@@ -23,15 +23,15 @@ from gx.tracking.capture import start_packages_thread
 from gx.tracking.entities import Run, RunData
 from gx.tracking.live import (  # noqa: F401 - ENV_* are part of this module's interface
     ENV_EXPERIMENT,
-    ENV_PARAMS,
     ENV_RUN_DIR,
     ENV_RUN_ID,
     ENV_RUN_NAME,
     LiveRun,
+    attached_params,
     attached_run,
     new_run,
 )
-from gx.values import check_artifact_path, flatten, tag_value
+from gx.values import flatten, tag_value
 
 _stack: list[LiveRun] = []
 _experiment: list[str | None] = [None]
@@ -58,11 +58,11 @@ def _config_experiment() -> str | None:
     config_file = paths.worktree / "gx.yaml" if paths.worktree is not None else None
     if config_file is None or not config_file.is_file():
         return None  # the common case: no YAML parser to load
-    from gx import yamlio
+    from gx import limits, yamlio
 
-    try:
-        config = yamlio.load_fast(config_file.read_bytes())
-    except (OSError, ValueError, yamlio.YAMLError):
+    try:  # bounded: a FIFO or a YAML bomb in a teammate's gx.yaml must not hang training
+        config = yamlio.load(limits.read_regular_file(config_file, limits.MAX_DOCUMENT_BYTES, "gx.yaml"))
+    except (GxError, ValueError, yamlio.YAMLError):
         return None
     name = config.get("experiment") if isinstance(config, dict) else None
     return name if isinstance(name, str) else None
@@ -206,29 +206,21 @@ def params() -> dict[str, Any]:
     """The current run's params, including those given to ``gx run -p``."""
     if _stack:
         return dict(_stack[-1].params)
-    attached = os.environ.get(ENV_PARAMS)
-    return json.loads(attached) if attached else {}
+    return attached_params()
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
-    path = Path(local_path)
-    if not path.is_file():
-        raise BadFile(f"cannot log artifact {str(local_path)!r}: no such file")
-    target = f"{artifact_path.strip('/')}/{path.name}" if artifact_path else path.name
-    _live().log_artifact_bytes(target, path.read_bytes())
+    """Log a file; a symbolic link is stored as a link, and refused if it leads out of the repository."""
+    from gx.tracking.artifacts import log_file
+
+    log_file(_live(), local_path, artifact_path)
 
 
 def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
-    root = Path(local_dir)
-    if not root.is_dir():
-        raise BadFile(f"cannot log artifacts from {str(local_dir)!r}: no such directory")
-    live = _live()
-    files = [p for p in sorted(root.rglob("*")) if p.is_file()]
-    prefix = f"{artifact_path.strip('/')}/" if artifact_path else ""
-    for p in files:  # validate every path before writing any
-        check_artifact_path(prefix + p.relative_to(root).as_posix())
-    for p in files:
-        live.log_artifact_bytes(prefix + p.relative_to(root).as_posix(), p.read_bytes())
+    """Log every file below a directory; links leading out of the repository are skipped with a warning."""
+    from gx.tracking.artifacts import log_dir
+
+    log_dir(_live(), local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str) -> None:

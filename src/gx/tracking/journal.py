@@ -131,6 +131,12 @@ def append_lines(run_dir: Path, lines: bytes) -> None:
         os.close(fd)
 
 
+def writes(lines: bytes) -> str:
+    """'3 journal writes': how many flushes ``lines`` (encoded journal lines) hold."""
+    count = lines.count(b"\n")
+    return f"{count} journal write{'s' if count != 1 else ''}"
+
+
 def remove_run_dir(run_dir: Path) -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
 

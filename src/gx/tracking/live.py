@@ -6,8 +6,6 @@ nothing here touches git until the owner records the run at the end.
 
 from __future__ import annotations
 
-import errno
-import json
 import os
 import sys
 import threading
@@ -17,24 +15,35 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx import values
-from gx.errors import GxError, ParamConflict
+from gx import limits, values
+from gx.errors import BadValue, ParamConflict
 from gx.paths import RepoPaths, find_repo
 from gx.records import RUNNING
 from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_names
 from gx.tracking import journal
 from gx.tracking.capture import system_info
 from gx.tracking.entities import Run, RunData, RunInfo
+from gx.tracking.startup import not_writable, record_source
 from gx.tracking.writer import JournalWriter
-from gx.values import check_artifact_path, check_key, metric_value, param_value, tag_value
+from gx.values import (
+    check_artifact_path,
+    check_key,
+    metric_value,
+    param_value,
+    run_name,
+    step_value,
+    tag_value,
+    timestamp_seconds,
+)
 
 ENV_RUN_ID = "GX_RUN_ID"
 ENV_RUN_DIR = "GX_RUN_DIR"
 ENV_EXPERIMENT = "GX_EXPERIMENT"
-ENV_PARAMS = "GX_PARAMS"
 ENV_RUN_NAME = "GX_RUN_NAME"
 
 _MISSING = object()
+_FLOAT_MAX = sys.float_info.max
+_STEP_RANGE = values.STEP_RANGE
 
 
 def _same_param(a: Any, b: Any) -> bool:
@@ -59,6 +68,7 @@ class LiveRun:
         self.params: dict[str, Any] = dict(params or {})
         self.tags: dict[str, str] = {}
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
+        self._artifacts: set[str] = set()
         self._lock_fd = lock_fd
         self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
@@ -68,22 +78,25 @@ class LiveRun:
     # -- logging (hot path first) ---------------------------------------------------------
     def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
         kind = type(value)
-        if kind is not float and kind is not int:
+        if kind is not float and (kind is not int or not -_FLOAT_MAX <= value <= _FLOAT_MAX):
             value = metric_value(key, value)
+        if step is not None and (type(step) is not int or not -_STEP_RANGE <= step < _STEP_RANGE):
+            step = step_value(key, step)
+        when = time.time() if timestamp is None else timestamp_seconds(key, timestamp)
         state = self._metrics.get(key)
         if state is None:
             check_key("metric", key)
+            _check_room("metric", key, self._metrics)
+            self._check_file_room(f"metric {key!r}")
             state = self._metrics[key] = [0, -1, value]
         if step is None:
             step = state[0]
-        elif type(step) is not int:
-            step = int(step)
         if step >= state[0]:
             state[0] = step + 1
         if step >= state[1]:
             state[1] = step
             state[2] = value
-        self._append(("m", key, value, step, time.time() if timestamp is None else _seconds(timestamp)))
+        self._append(("m", key, value, step, when))
 
     def log_param(self, key: str, value: Any) -> Any:
         check_key("param", key)
@@ -96,6 +109,7 @@ class LiveRun:
                     "(params are immutable: start a new run, or log it under another name)"
                 )
             return value
+        _check_room("param", key, self.params)
         self.params[key] = value
         self._append(("p", key, value))
         return value
@@ -103,27 +117,47 @@ class LiveRun:
     def set_tag(self, key: str, value: Any) -> None:
         check_key("tag", key)
         value = tag_value(key, value)
+        if key not in self.tags:
+            _check_room("tag", key, self.tags)
         self.tags[key] = value
         self._append(("t", key, value))
 
     def set_name(self, name: str) -> None:
-        self.name = name
+        self.name = name = run_name(name)
         self._append(("n", name))
 
     def log_artifact_bytes(self, artifact_path: str, content: bytes) -> None:
         check_artifact_path(artifact_path)
-        limit = values.MAX_ARTIFACT_BYTES
-        if len(content) > limit:
-            raise GxError(
-                f"artifact {artifact_path!r} is {len(content) / 1048576:.1f} MiB, over the "
-                f"{limit / 1048576:.0f} MiB limit for small artifacts; keep large files out of "
-                "the run (or raise GX_MAX_ARTIFACT_MB)"
-            )
+        if artifact_path not in self._artifacts:
+            self._check_file_room(f"artifact {artifact_path!r}")
+        if len(content) > values.MAX_ARTIFACT_BYTES:
+            raise values.artifact_too_large(artifact_path, len(content))
         target = self.run_dir / journal.ARTIFACTS / artifact_path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(content)
         os.replace(tmp, target)
+        self._append(("a", artifact_path))
+        self._artifacts.add(artifact_path)
+
+    def _check_file_room(self, what: str) -> None:
+        """Refuse a new file that would take the run's tree past ``MAX_FILES_PER_RUN`` files."""
+        if len(self._artifacts) + len(self._metrics) + values.FIXED_RUN_FILES >= limits.MAX_FILES_PER_RUN:
+            raise BadValue(
+                f"cannot log {what}: a run holds at most {limits.MAX_FILES_PER_RUN:,} files "
+                "(artifacts and metric histories)"
+            )
+
+    def log_artifact_link(self, artifact_path: str, target: str) -> None:
+        """Stage a symbolic link (recorded with mode 120000); nothing is read through it."""
+        check_artifact_path(artifact_path)
+        staged = self.run_dir / journal.ARTIFACTS / artifact_path
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        tmp = staged.with_name(f".{staged.name}.tmp")
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, staged)
         self._append(("a", artifact_path))
 
     @property
@@ -154,7 +188,7 @@ class LiveRun:
         problem = None
         if not self.owner:
             if unwritten:
-                problem = (f"{_writes(unwritten)} of run {self.run_id[:8]} could not be saved "
+                problem = (f"{journal.writes(unwritten)} of run {self.run_id[:8]} could not be saved "
                            f"({self.writer.failure}); what they held is lost")
         else:
             problem = self._record(status, end, unwritten)
@@ -181,21 +215,38 @@ class LiveRun:
                 try:
                     journal.append_lines(self.run_dir, unwritten)
                 except OSError:
-                    problem += f"; what {_writes(unwritten)} held never reached the disk and is lost"
+                    problem += f"; what {journal.writes(unwritten)} held never reached the disk and is lost"
             return problem
         finally:
             journal.close_fd(self._lock_fd)
             self._lock_fd = None
 
 
-def _writes(lines: bytes) -> str:
-    count = lines.count(b"\n")
-    return f"{count} journal write{'s' if count != 1 else ''}"
+def _check_room(kind: str, key: str, existing: Mapping[str, Any]) -> None:
+    """Refuse a new key beyond ``MAX_KEYS_PER_RUN`` of its kind: a reader would refuse the run."""
+    if len(existing) >= limits.MAX_KEYS_PER_RUN:
+        raise BadValue(f"cannot log {kind} {key!r}: a run holds at most {limits.MAX_KEYS_PER_RUN:,} {kind}s")
 
 
-def _seconds(timestamp: float) -> float:
-    """MLflow passes timestamps in milliseconds; accept both."""
-    return timestamp / 1000.0 if timestamp > 1e11 else float(timestamp)
+def check_start(name: Any, params: Mapping[str, Any], tags: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """A new run's name, params and tags as the logging calls would check them one by one."""
+    checked_params: dict[str, Any] = {}
+    for key, value in params.items():
+        _check_room("param", key, checked_params)
+        checked_params[check_key("param", key)] = param_value(key, value)
+    checked_tags: dict[str, str] = {}
+    for key, value in tags.items():
+        _check_room("tag", key, checked_tags)
+        checked_tags[check_key("tag", key)] = tag_value(key, value)
+    return run_name(name), checked_params, checked_tags
+
+
+def attached_params() -> dict[str, Any]:
+    """The params of the run ``gx run`` owns, from its meta.json (never the environment: too small)."""
+    run_dir = os.environ.get(ENV_RUN_DIR)
+    meta = journal.read_meta(Path(run_dir)) if run_dir and os.environ.get(ENV_RUN_ID) else None
+    params = (meta or {}).get("params")
+    return dict(params) if isinstance(params, dict) else {}
 
 
 def attached_run() -> LiveRun | None:
@@ -203,30 +254,13 @@ def attached_run() -> LiveRun | None:
     run_id, run_dir = os.environ.get(ENV_RUN_ID), os.environ.get(ENV_RUN_DIR)
     if not run_id or not run_dir or not Path(run_dir).is_dir():
         return None
-    params = json.loads(os.environ.get(ENV_PARAMS) or "{}")
     name = os.environ.get(ENV_RUN_NAME, "")
     meta = journal.read_meta(Path(run_dir)) or {}
     try:
         return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
-                       Path(run_dir), name, owner=False, params=params, start_time=meta.get("start_time"))
+                       Path(run_dir), name, owner=False, params=attached_params(), start_time=meta.get("start_time"))
     except OSError as exc:
         raise not_writable(exc, Path(run_dir)) from None
-
-
-def record_source(paths: RepoPaths, run_dir: Path, meta: dict[str, Any]) -> None:
-    """Capture HEAD (and a snapshot of uncommitted changes) into the run's meta; never raises."""
-    try:
-        from gx.store.repo import Store
-        from gx.store.source import capture_source
-
-        with Store(paths) as store:
-            source, patch = capture_source(store, meta["run_id"])
-        meta["source"] = source
-        if patch:
-            (run_dir / journal.PATCH).write_bytes(patch)
-        journal.write_json_atomic(run_dir / journal.META_FILE, meta)
-    except Exception as exc:  # never block a run on source capture
-        print(f"gx: could not capture the source code state ({exc})", file=sys.stderr)
 
 
 def new_run(experiment: str, name: str | None, command: list[str] | None, params: Mapping[str, Any] | None = None,
@@ -235,6 +269,7 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     which captures the source itself while its child starts (``capture_source=False``)."""
     from gx.tracking.redact import allowed_env, redact_command
 
+    name, params, tags = check_start(name, params or {}, tags or {})
     paths = find_repo()
     if command is not None:
         command = redact_command(command)[0]
@@ -261,11 +296,3 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
         record_source(paths, run_dir, meta)
     live.tags.update(tags or {})
     return live, meta
-
-
-def not_writable(exc: OSError, where: Path) -> GxError:
-    """The error for a repository gx cannot write its journals into (read-only, full, not ours)."""
-    place = journal.shown_path(Path(exc.filename) if isinstance(exc.filename, str) else where)
-    need = "free space on its disk" if exc.errno == errno.ENOSPC else "write access to it"
-    return GxError(f"cannot write to {place} ({exc.strerror or exc}): gx keeps live runs under the "
-                   f"repository's .git/gx, so recording a run needs {need}")

@@ -12,12 +12,13 @@ import stat
 from pathlib import Path
 from typing import Any, Callable
 
-from gx import limits
+from gx import limits, values
+from gx.datafiles import first_line
 from gx.errors import BadValue, GxError
-from gx.records import MetricPoint, RunRecord
+from gx.records import ArtifactLink, MetricPoint, RunRecord
 from gx.tracking import journal
 from gx.tracking.checks import MAX_TIME, Problems, Unrecordable, check_entry, check_meta
-from gx.values import check_artifact_path, first_line
+from gx.values import check_artifact_path
 
 __all__ = ["Problems", "Unrecordable", "build_record", "load_meta", "read_entries"]
 
@@ -80,7 +81,7 @@ def _known_metric(entry: Any, keys: set[str]) -> tuple[Any, ...] | None:
     _, key, value, step, ts = entry
     if type(value) is not float or type(step) is not int or type(ts) is not float:
         return None
-    if not (-(2**63) <= step < 2**63 and 0.0 <= ts <= MAX_TIME):
+    if not (-(2**63) <= step < 2**63 and 0.0 <= ts < MAX_TIME):
         return None
     return ("m", key, value, step, ts)
 
@@ -114,7 +115,9 @@ def build_record(run_dir: Path, meta: dict[str, Any], unwritten: bytes = b"") ->
     logged_artifacts = set()
     for entry in entries:
         kind = entry[0]
-        if kind == "m":
+        if kind in "mpt" and entry[1] not in _KEYS_OF[kind](rec) and len(_KEYS_OF[kind](rec)) >= limits.MAX_KEYS_PER_RUN:
+            problems.add(f"{_NAMES[kind]} {entry[1]!r} is past the {limits.MAX_KEYS_PER_RUN:,} a run may hold")
+        elif kind == "m":
             _, key, value, step, ts = entry
             rec.metrics.setdefault(key, []).append(MetricPoint(step, ts, value))
         elif kind == "p":
@@ -134,20 +137,32 @@ def build_record(run_dir: Path, meta: dict[str, Any], unwritten: bytes = b"") ->
     _read_staged(run_dir, rec, problems)
     for path in sorted(logged_artifacts - set(rec.artifacts)):
         problems.add(f"artifact {path!r} was logged but its staged file is missing")
+    room = limits.MAX_FILES_PER_RUN - values.FIXED_RUN_FILES - len(rec.metrics)
+    for path in sorted(rec.artifacts)[max(room, 0):]:
+        del rec.artifacts[path]
+        problems.add(f"artifact {path!r} is past the {limits.MAX_FILES_PER_RUN:,} files a run may hold")
     return rec, ended, problems
+
+
+_KEYS_OF: dict[str, Callable[[RunRecord], dict[str, Any]]] = {
+    "m": lambda rec: rec.metrics, "p": lambda rec: rec.params, "t": lambda rec: rec.tags,
+}
+_NAMES = {"m": "metric", "p": "param", "t": "tag"}
 
 
 def _read_staged(run_dir: Path, rec: RunRecord, problems: Problems) -> None:
     """Artifacts, source patch, packages and output tails staged beside the journal."""
     art_root = run_dir / journal.ARTIFACTS
     for path in sorted(art_root.rglob("*")):
-        if path.is_file():
-            name = path.relative_to(art_root).as_posix()
-            try:
+        name = path.relative_to(art_root).as_posix()
+        try:
+            if path.is_symlink():  # staged by log_artifact_link: record the link, never what it points to
+                rec.artifacts[check_artifact_path(name)] = ArtifactLink(os.fsencode(os.readlink(path)))
+            elif path.is_file():
                 rec.artifacts[check_artifact_path(name)] = limits.read_regular_file(
                     path, limits.MAX_ARTIFACT_BYTES, "staged artifact")
-            except GxError as exc:
-                problems.add(str(exc))
+        except (GxError, OSError) as exc:
+            problems.add(f"staged artifact {name!r}: {journal.describe(exc)}")
     try:
         patch = run_dir / journal.PATCH
         if patch.exists():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -14,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from gx.datafiles import read_structured
 from gx.errors import BadFile, BadValue, GxError
 from gx.paths import find_repo
 from gx.records import FAILED, FINISHED, KILLED
@@ -21,7 +21,6 @@ from gx.tracking import journal
 from gx.tracking.capture import start_packages_thread
 from gx.tracking.live import (
     ENV_EXPERIMENT,
-    ENV_PARAMS,
     ENV_RUN_DIR,
     ENV_RUN_ID,
     ENV_RUN_NAME,
@@ -37,32 +36,36 @@ from gx.tracking.redact import (
     secret_values_from_env,
 )
 from gx.tracking.replay import read_entries
-from gx.values import numeric_or_none, parse_structured
+from gx.values import check_key, metric_value, numeric_or_none, param_value
 
 #: How much of each output stream a run keeps (the end of it).
 TAIL_BYTES = 32 * 1024
 
 
-def read_structured(path: str, what: str) -> dict[str, Any]:
-    """A YAML or JSON mapping from a params/metrics file, flattened to dotted keys."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise BadFile(f"{what} file {path!r} not found") from None
-    except OSError as exc:
-        raise BadFile(f"cannot read {what} file {path!r}: {exc}") from None
-    return parse_structured(data, path, what)
+def params_from_file(path: str) -> dict[str, Any]:
+    """A params file's values, each checked as ``log_param`` would; a bad one names the file."""
+    params = {}
+    for key, value in read_structured(path, "params").items():
+        try:
+            params[check_key("param", key)] = param_value(key, value)
+        except GxError as exc:
+            raise BadFile(f"params file {path!r}: {exc}") from None
+    return params
 
 
 def metrics_from_file(path: str) -> tuple[dict[str, float], list[str]]:
-    """Numeric values of a metrics file; the keys of non-numeric ones are returned separately."""
+    """Values of a metrics file that are metrics (a valid name, a number); the others are returned
+    separately as messages, so the run is recorded with the good ones and the user told about the rest."""
     numbers, skipped = {}, []
     for key, value in read_structured(path, "metrics").items():
-        number = numeric_or_none(value)
+        number = value if type(value) is int else numeric_or_none(value)
         if number is None:
-            skipped.append(key)
-        else:
-            numbers[key] = number
+            skipped.append(f"metric {key!r} in {path} is not a number")
+            continue
+        try:
+            numbers[check_key("metric", key)] = float(metric_value(key, number))
+        except GxError as exc:  # a name with control characters, an integer too large for a float
+            skipped.append(f"{path}: {exc}")
     return numbers, skipped
 
 
@@ -123,7 +126,7 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
     command = resolve_command(argv)
     all_params: dict[str, Any] = {}
     for path in params_files:
-        all_params.update(read_structured(path, "params"))
+        all_params.update(params_from_file(path))
     all_params.update(params or {})
     safe_command, secrets = redact_command(command)
     secrets |= secret_values_from_env()
@@ -137,8 +140,7 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
     env.update({
         ENV_RUN_ID: live.run_id,
         ENV_RUN_DIR: str(live.run_dir),
-        ENV_EXPERIMENT: experiment,
-        ENV_PARAMS: json.dumps(all_params),
+        ENV_EXPERIMENT: experiment,  # params are in the run's meta.json: the environment is too small
         ENV_RUN_NAME: name or "",
         "PYTHONUNBUFFERED": "1",
     })
@@ -180,12 +182,15 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
         except BadFile as exc:
             print(f"gx: {exc}; its metrics are not recorded", file=sys.stderr)
             continue
-        for key in skipped:
-            print(f"gx: metric {key!r} in {path} is not a number; skipped", file=sys.stderr)
+        for problem in skipped:
+            print(f"gx: {problem}; skipped", file=sys.stderr)
         for key, value in values.items():
             step, last = last_logged.get(key, (-1, None))
             if last != value:  # the script may also have logged it: do not record it twice
-                live.log_metric(key, value, step=step + 1)
+                try:
+                    live.log_metric(key, value, step=step + 1)
+                except GxError as exc:  # e.g. past the run's key limit: the others are still recorded
+                    print(f"gx: {path}: {exc}; skipped", file=sys.stderr)
     status = _status(returncode, interrupted, logged)
     meta["exit_code"] = returncode if returncode >= 0 else None
     meta["signal"] = signal.Signals(-returncode).name if returncode < 0 else None
