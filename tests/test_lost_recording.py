@@ -176,3 +176,21 @@ with gx.start_run(run_name="r") as run:
     [(commit, recorded)] = run_commits(repo.path, "gone")
     assert recorded == run_id and metric_history(repo.path, commit, "loss") == [float(i) for i in range(20)]
     assert gx_subprocess("ls", cwd=repo.path).returncode == 0 and len(run_commits(repo.path, "gone")) == 1
+
+
+def test_run_the_store_refuses_is_set_aside_not_retried_forever(repo):
+    """A dead run whose experiment clashes with one made meanwhile ('x/y' beside 'x', as two
+    processes starting at once can do) can never be written: it is set aside with the store's
+    reason, once, instead of failing on every command."""
+    repo.write("train.py", "import gx\ngx.log_metric('loss', 1.0)\n")
+    assert gx_subprocess("run", "-e", "x", "train.py", cwd=repo.path).returncode == 0
+    run_id, run_dir = dead_run(repo.path)
+    meta = json.loads((run_dir / "meta.json").read_text())
+    (run_dir / "meta.json").write_text(json.dumps({**meta, "experiment": "x/y"}))
+    proc = gx_subprocess("ls", cwd=repo.path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and f"cannot record run {run_id[:8]}: gx refuses to write it" in err, err
+    assert "clashes" in err and f".git/gx/lost/{run_id}" in err, err
+    [kept] = lost_dirs(repo)
+    assert kept.name == run_id and not run_dir.exists()
+    assert gx_subprocess("ls", cwd=repo.path).stderr.decode() == ""
