@@ -319,9 +319,10 @@ def test_metric_goal(metric, goal):
 
 
 BEST_R2 = f"""\
-best r2 (highest of 2 runs): 0.6
+best r2 (highest of 2 FINISHED runs): 0.6
 run         {B}
 name        wide
+status      FINISHED
 experiment  lasso
 params      alpha=0.5 l1_ratio=0.5 solver=saga max_iter=200
 metrics     rmse=3 r2=0.6
@@ -331,9 +332,13 @@ metrics     rmse=3 r2=0.6
 def test_best_exact_text_and_directions(cli, fixed):
     assert cli("best", "r2").output == BEST_R2
     assert cli("best", "metrics.rmse", "lasso").output.splitlines()[:2] == [
-        "best rmse (lowest of 3 runs): 3", f"run         {B}"]
+        "best rmse (lowest of 2 FINISHED runs): 3", f"run         {B}"]
     assert cli("best", "rmse", "--max").output.splitlines()[:2] == [
-        "best rmse (highest of 3 runs): 4.4", f"run         {C}"]
+        "best rmse (highest of 2 FINISHED runs): 4", f"run         {A}"]
+    assert cli("best", "rmse", "--max").output.splitlines()[-1] == \
+        "left out 1 FAILED run with a value for rmse (--all-statuses includes it)"
+    assert cli("best", "rmse", "--max", "--all-statuses").output.splitlines()[:4] == [
+        "best rmse (highest of 3 runs): 4.4", f"run         {C}", "name        -", "status      FAILED"]
     assert cli("best", "r2", "--min").output.splitlines()[1] == f"run         {A}"
 
 
@@ -349,7 +354,7 @@ def test_best_ignores_nan_and_missing(cli, repo):
     with gx.start_run(experiment="e", run_name="none"):
         gx.log_param("alpha", 0.3)
     res = cli("best", "rmse", "e")
-    assert res.output.splitlines()[:3] == ["best rmse (lowest of 1 run): 7", f"run         {good}", "name        good"]
+    assert res.output.splitlines()[:3] == ["best rmse (lowest of 1 FINISHED run): 7", f"run         {good}", "name        good"]
 
 
 def test_best_errors_are_one_line(cli, fixed):

@@ -70,7 +70,14 @@ def test_nothing_to_do_for_urls_refspecs_mirrors_and_experiment_pushes(repo, wit
     repo.git("config", "--add", "remote.origin.push", "refs/heads/*:refs/heads/*")
     assert push_experiments("origin", "x") is not None  # would push (here: a stand-in that sends nothing)
     repo.git("config", "--add", "remote.origin.push", "refs/experiments/*:refs/experiments/*")
-    assert push_experiments("origin", "x") is None
+    # configured refspecs do not decide: `git push origin main` replaces them (the push's own refs,
+    # on stdin, do); the remote-tracking refs saying the remote has every tip do
+    assert push_experiments("origin", "x", "refs/heads/main abc refs/heads/main 000\n") is not None
+    repo.git("update-ref", "refs/remotes/origin/experiments/lasso", "refs/experiments/lasso")
+    assert push_experiments("origin", "x", "refs/heads/main abc refs/heads/main 000\n") is None
+    with gx.start_run(experiment="lasso"):
+        gx.log_metric("rmse", 0.5)
+    assert push_experiments("origin", "x") is not None
     repo.git("config", "--unset-all", "remote.origin.push")
     repo.git("config", "remote.origin.mirror", "true")
     assert push_experiments("origin", "x") is None

@@ -63,6 +63,8 @@ def test_plain_git_push_and_fetch_carry_experiments_only_after_setup(team):
 def test_teammates_runs_are_visible_after_a_plain_fetch_before_any_merge(team):
     setup(team.alice)
     setup(team.bob)
+    # the refspecs alone, as when the hook cannot be installed (the hook's side: test below)
+    assert gx_subprocess("hooks", "uninstall", "--hook", "pre-push", cwd=team.bob.path).returncode == 0
     record(team.alice, "lasso", "a1")
     team.alice.git("push", "-q")
     record(team.bob, "lasso", "b1")
@@ -162,3 +164,79 @@ def test_plan_follows_push_default(team, value, expected):
         plan = remote_setup.plan_setup(store, "origin")
     branch = [line.value for line in plan if line.key == "push" and "experiments" not in line.value]
     assert branch == ([expected] if expected else [])
+
+
+def hook(repo):
+    return repo.path / ".git" / "hooks" / "pre-push"
+
+
+def test_setup_installs_the_pre_push_hook_for_explicit_refspecs(team):
+    """`git push origin main` names its refspecs, so the configured ones do not apply: the hook that
+    setup installs carries the experiments; a diverged one is merged on the way."""
+    out = setup(team.alice)
+    assert "remote.origin.gxhook = pre-push" in out and "installed gx's pre-push hook (.git/hooks/pre-push)" in out
+    assert out.splitlines()[-1] == "undo with: gx remote setup --undo origin"
+    record(team.alice, "lasso", "a1")
+    team.alice.git("push", "-q", "origin", "main")
+    assert remote_refs(team, "refs/experiments") == ["refs/experiments/lasso"]
+    setup(team.bob)
+    record(team.bob, "lasso", "b1")
+    team.bob.git("fetch", "-q")
+    pushed = subprocess.run(["git", "push", "origin", "main"], cwd=team.bob.path, capture_output=True, text=True)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "gx: pushed experiments to origin (1 new run; lasso merged with origin's first" in pushed.stderr
+    team.alice.git("fetch", "-q")
+    assert gx_subprocess("pull", "--no-fetch", cwd=team.alice.path).returncode == 0
+    assert names(team.alice) == ["a1", "b1"]
+    quiet = subprocess.run(["git", "push", "origin", "main"], cwd=team.alice.path, capture_output=True, text=True)
+    assert quiet.returncode == 0 and "gx:" not in quiet.stderr  # tracking refs say the remote has it all
+    team.alice.fsck()
+
+
+def test_setup_chains_an_existing_pre_push_hook_and_undo_puts_it_back(team):
+    hooks = team.alice.path / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    mine = '#!/bin/sh\necho "my hook ran" >&2\n'
+    hook(team.alice).write_text(mine)
+    hook(team.alice).chmod(0o755)
+    out = setup(team.alice)
+    assert "the previous hook, now .git/hooks/pre-push.legacy, runs first" in out
+    record(team.alice, "lasso", "a1")
+    pushed = subprocess.run(["git", "push", "origin", "main"], cwd=team.alice.path, capture_output=True, text=True)
+    assert pushed.returncode == 0 and "my hook ran" in pushed.stderr and "gx: pushed experiments" in pushed.stderr
+    out = setup(team.alice, "--undo")
+    assert "remote.origin.gxhook = pre-push" in out
+    assert "removed gx's pre-push hook; the previous one is back at .git/hooks/pre-push" in out
+    assert hook(team.alice).read_text() == mine and not (hooks / "pre-push.legacy").exists()
+
+
+def test_undo_leaves_a_hook_setup_did_not_install(team):
+    assert gx_subprocess("hooks", "install", "--hook", "pre-push", cwd=team.alice.path).returncode == 0
+    out = setup(team.alice)
+    assert "gxhook" not in out and "gx's pre-push hook is installed (.git/hooks/pre-push)" in out
+    out = setup(team.alice, "--undo")
+    assert "pre-push" not in out and hook(team.alice).exists()
+
+
+def test_undo_keeps_the_hook_while_another_remote_is_set_up(team):
+    team.alice.git("remote", "add", "backup", str(team.remote))
+    assert "remote.origin.gxhook" in setup(team.alice)
+    assert "gxhook" not in setup(team.alice, "backup")
+    out = setup(team.alice, "--undo", "origin")
+    assert "kept gx's pre-push hook: remote 'backup' is still set up" in out and hook(team.alice).exists()
+    out = setup(team.alice, "--undo", "backup")
+    assert "remote.backup.gxhook = pre-push" in out and "removed gx's pre-push hook" in out
+    assert not hook(team.alice).exists()
+
+
+def test_setup_says_which_pushes_miss_experiments_when_the_hook_cannot_go_in(team):
+    hooks = team.alice.path / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    for name in ("pre-push", "pre-push.legacy"):
+        (hooks / name).write_text("#!/bin/sh\nexit 0\n")
+    proc = gx_subprocess("remote", "setup", cwd=team.alice.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    err = proc.stderr.decode()
+    assert "gx's pre-push hook was not installed" in err
+    assert "'git push origin BRANCH' (refspecs on the command line) does not" in err
+    assert "gxhook" not in proc.stdout.decode()

@@ -58,6 +58,8 @@ def test_index_with_garbage_payloads_is_rebuilt(repo, garbage):
     for name, run_id in ids.items():
         line = next((line for line in out.splitlines() if line.startswith(run_id[:8])), None)
         assert line is not None and name in line, f"run {run_id[:8]} ({name}) not listed right:\n{out}"
+    assert hostile.gx("ls", cwd=repo.path).returncode == 0  # builds the index again
+    assert corrupt_payloads(index, GARBAGE[garbage])  # and damage it again, now for gx best to meet first
     best = hostile.gx("best", "rmse", cwd=repo.path)
     assert best.returncode == 0, f"gx best exit {best.returncode}: {best.stderr.decode().strip()}"
     assert ids["second"] in best.stdout.decode(), best.stdout.decode()

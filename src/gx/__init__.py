@@ -24,10 +24,18 @@ _LAZY = {
     **dict.fromkeys(["get_run", "list_runs", "list_experiments"], "gx.query.runs"),
     **dict.fromkeys(["delete_run", "restore_run"], "gx.query.deletion"),
     **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.query.frame"),
+    "register_model": "gx.models.client",
+    "MlflowClient": "gx.tracking.client",
 }
+#: Flavor modules, reached as attributes (``gx.sklearn.log_model``), imported on first use.
+_SUBMODULES = {"sklearn", "xgboost", "lightgbm", "pyfunc"}
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"gx.models.{name}")
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'gx' has no attribute {name!r}")
@@ -37,7 +45,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted([*globals(), *_LAZY, *_SUBMODULES])
 
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY, *sorted(_SUBMODULES)]

@@ -8,7 +8,7 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from gx.records import RunSummary, format_time
@@ -85,15 +85,20 @@ def grid(rows: Sequence[Sequence[str]], max_cell: int = MAX_CELL) -> str:
 
 
 def fitted_grid(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None,
-                keep: int = 1) -> tuple[str, int]:
-    """A grid fitted to the terminal: trailing columns beyond ``keep`` are dropped until it fits.
+                keep: int = 1, pinned: Collection[int] = ()) -> tuple[str, int]:
+    """A grid fitted to the terminal: columns are dropped from the right until it fits, except the
+    first ``keep`` and those in ``pinned`` (a sort key the reader asked for must not vanish).
     Returns the text and how many columns were dropped."""
     width = width or shutil.get_terminal_size((120, 24)).columns
     widths = [min(MAX_CELL, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
-    n = len(headers)
-    while n > keep and sum(widths[:n]) + 2 * (n - 1) > width:
-        n -= 1
-    return grid([list(headers[:n])] + [list(r[:n]) for r in rows]), len(headers) - n
+    shown = list(range(len(headers)))
+    for i in reversed(range(keep, len(headers))):
+        if sum(widths[j] for j in shown) + 2 * (len(shown) - 1) <= width:
+            break
+        if i not in pinned:
+            shown.remove(i)
+    text = grid([[headers[i] for i in shown]] + [[r[i] for i in shown] for r in rows])
+    return text, len(headers) - len(shown)
 
 
 def markdown(rows: Sequence[Sequence[str]]) -> str:

@@ -59,6 +59,6 @@ def demo_cmd(directory: str | None) -> None:
         best = min(list_runs(["demo"]), key=lambda r: r.metrics.get("rmse", float("inf")))
         click.echo(f"\nbest: {best.name} ({best.run_id[:8]}) rmse={best.metrics['rmse']:.4f} with "
                    + ", ".join(f"{k}={v}" for k, v in best.params.items()))
-        click.echo(f"\nTry:  cd {where} && gx show {best.run_id[:8]} && git log --first-parent --oneline refs/experiments/demo")
+        click.echo(f"\nTry:  cd {where} && gx show {best.name} && git log --first-parent --oneline refs/experiments/demo")
     finally:
         os.chdir(previous)

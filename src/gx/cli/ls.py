@@ -24,8 +24,27 @@ _ATTRIBUTE_COLUMNS = {
 }
 
 
+#: Attribute names as filters and sort keys spell them -> the column showing them.
+_ATTRIBUTE_COLUMN_OF = {"run_name": "name", "start_time": "start", "run_id": "id"}
+_ENTITY_COLUMNS = ("params", "metrics", "tags")
+
+
+def requested_column(pattern: str) -> str | None:
+    """The column a plain (non-glob) ``--columns`` entry names, or None when it names none:
+    an attribute, or ``params.X``/``metrics.X``/``tags.X`` (aliases like ``metric.X`` allowed),
+    whether or not the listed runs have it."""
+    from gx.query.access import normalize_entity
+
+    if pattern in _ATTRIBUTE_COLUMNS:
+        return pattern
+    entity, dot, name = pattern.partition(".")
+    canonical = normalize_entity(entity)
+    return f"{canonical}.{name}" if dot and name and canonical in _ENTITY_COLUMNS else None
+
+
 def columns_for(runs: list[RunSummary], patterns: list[str] | None, changed_only: bool) -> list[str]:
-    """Column keys: attributes, then params.*, metrics.*, tags.* (only with --columns)."""
+    """Column keys: attributes, then params.*, metrics.*, tags.* (only with --columns). A plain
+    column asked for by name is shown even when no listed run has it (its cells are empty)."""
     params = sorted({f"params.{k}" for r in runs for k in r.params})
     metrics = sorted({f"metrics.{k}" for r in runs for k in r.metrics})
     tags = sorted({f"tags.{k}" for r in runs for k in r.tags})
@@ -35,16 +54,33 @@ def columns_for(runs: list[RunSummary], patterns: list[str] | None, changed_only
         universe = [*_ATTRIBUTE_COLUMNS, *params, *metrics, *tags]
         chosen = ["id"]
         for pattern in patterns:
-            matched = [c for c in universe if fnmatch.fnmatchcase(c, pattern) and c not in chosen]
-            if not matched and not any(ch in pattern for ch in "*?["):
-                raise click.BadParameter(f"no column {pattern!r}; columns look like params.alpha, metrics.rmse, tags.x, status")
-            chosen.extend(matched)
+            if not any(ch in pattern for ch in "*?["):
+                column = requested_column(pattern)
+                if column is None:
+                    raise click.BadParameter(
+                        f"no column {pattern!r}: name an attribute ({', '.join(_ATTRIBUTE_COLUMNS)}) or "
+                        "params.NAME, metrics.NAME, tags.NAME; globs like 'params.*' pick several")
+                chosen.extend([column] if column not in chosen else [])
+                continue
+            chosen.extend(c for c in universe if fnmatch.fnmatchcase(c, pattern) and c not in chosen)
         keys = chosen
     else:
         keys = base + params + metrics
     if changed_only and len(runs) > 1:
         keys = [k for k in keys if k in ("id", "name") or len({cell(r, k) for r in runs}) > 1]
     return keys
+
+
+def asked_for(filter_string: str, sort_keys: tuple[str, ...]) -> set[str]:
+    """The columns a filter reads or a sort key orders by: a fitted table keeps them."""
+    from gx.query.filter import parse_filter
+    from gx.query.sort import parse_sort_key
+
+    fields = {(k.entity, k.key) for k in map(parse_sort_key, sort_keys)}
+    if filter_string.strip():
+        fields |= parse_filter(filter_string).referenced_keys()
+    return {_ATTRIBUTE_COLUMN_OF.get(key, key) if entity == "attributes" else f"{entity}.{key}"
+            for entity, key in fields}
 
 
 def cell(run: RunSummary, key: str, precise: bool = False) -> str:
@@ -62,7 +98,9 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 @click.option("-s", "--sort", "sort_keys", multiple=True, metavar="KEY",
               help="Sort by KEY (metrics.rmse; -metrics.rmse or 'metrics.rmse DESC' descending). Repeatable.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="At most N runs.")
-@click.option("-c", "--columns", help="Comma-separated column globs, e.g. 'params.*,metrics.rmse'.")
+@click.option("-c", "--columns",
+              help="Comma-separated columns or globs, e.g. 'name,params.*,metrics.rmse'; a named column "
+                   "no listed run has shows empty.")
 @click.option("--changed-only", is_flag=True, help="Fold away columns whose value is the same for every run.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "md"]), default="table",
               show_default=True)
@@ -72,7 +110,11 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[str, ...], limit: int | None,
            columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
            show_all: bool) -> None:
-    """List runs of EXPERIMENTS (default: all), newest first."""
+    """List runs of EXPERIMENTS (default: all), newest first.
+
+    The table is fitted to the terminal by dropping columns from the right, never the first ones
+    or those the sort keys and the filter name.
+    """
     from gx.query.search import search
 
     runs = search(experiments or None, filter_string, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
@@ -88,8 +130,14 @@ def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[st
     keys = columns_for(runs, patterns, changed_only)
     headers = [k.split(".", 1)[1] if k.startswith(("params.", "metrics.")) and not patterns else k for k in keys]
     rows = [[cell(r, k, precise=output_format == "csv") for k in keys] for r in runs]
+    for key in keys if patterns else ():
+        entity, _, name = key.partition(".")
+        if entity in _ENTITY_COLUMNS and all(name not in getattr(r, entity) for r in runs):
+            click.echo(f"note: no run listed has {key}", err=True)
     if output_format == "table":
-        text, dropped = fmt.fitted_grid(headers, rows, keep=min(6, len(headers)))
+        pinned = asked_for(filter_string, sort_keys)
+        text, dropped = fmt.fitted_grid(headers, rows, keep=min(6, len(headers)),
+                                        pinned={i for i, k in enumerate(keys) if k in pinned})
         click.echo(text)
         if dropped:
             click.echo(f"({dropped} more columns; widen the terminal, pick with --columns or use --format csv)", err=True)

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "push": ("gx.cli.share", "push_cmd", "Push experiments to a remote."),
     "pull": ("gx.cli.share", "pull_cmd", "Fetch and merge experiments from a remote."),
     "sync": ("gx.cli.share", "sync_cmd", "Pull, then push experiments."),
+    "models": ("gx.cli.models", "models_group", "Registered models: ls, show, register, alias, rollback, history."),
     "hooks": ("gx.cli.hooks", "hooks_group", "Install git hooks that auto-log commits."),
     "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
 }

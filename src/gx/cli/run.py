@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gx.errors import BadName
 from gx.store.refs import validate_experiment
 from gx.values import parse_assignment
 
@@ -12,7 +13,8 @@ from gx.values import parse_assignment
     "run",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option("-e", "--experiment", help="Experiment to record into (default: GX_EXPERIMENT or 'default').")
+@click.option("-e", "--experiment",
+              help="Experiment to record into (default: GX_EXPERIMENT, else gx.yaml's experiment:, else 'default').")
 @click.option("-n", "--name", help="A name for the run.")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A param; the value keeps its YAML type (0.1 is a float). Repeatable.")
@@ -32,6 +34,8 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     """
     from gx.tracking import fluent, runner
 
+    if experiment == "":
+        raise BadName("-e/--experiment is empty: name an experiment, or leave the option out for the default")
     exp = validate_experiment(fluent._current_experiment(experiment))
     parsed = dict(parse_assignment(p) for p in params)
     tag_map = dict(parse_assignment(t, kind="tag") for t in tags)

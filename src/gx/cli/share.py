@@ -97,7 +97,12 @@ def sync_cmd(remote: str | None, progress: bool | None, quiet: bool) -> None:
     _report(results, quiet, "no experiments here or on the remote")
 
 
-def _show_setup(result: Any) -> None:
+def _config_key(result: Any, line: Any) -> str:
+    """``remote.<r>.push``, or a key of another section as is (``push.followTags``, issue 11)."""
+    return line.key if "." in line.key else f"remote.{result.remote}.{line.key}"
+
+
+def _show_setup(result: Any, hook: Any) -> None:
     config = os.path.relpath(result.config_path)
     if result.undone:
         if not result.lines:
@@ -105,20 +110,47 @@ def _show_setup(result: Any) -> None:
         else:
             click.echo(f"removed from {config}:")
             for line in result.lines:
-                click.echo(f"  remote.{result.remote}.{line.key} = {line.value}")
+                click.echo(f"  {_config_key(result, line)} = {line.value}")
         if result.tracking_refs_removed:
             click.echo(f"deleted {result.tracking_refs_removed} refs under refs/remotes/{result.remote}/experiments/ "
                        f"(the runs are still on '{result.remote}')")
+        _show_hook_removal(hook)
         return
     if not result.lines:
         click.echo(f"remote '{result.remote}' is already set up: git push and git fetch carry experiments")
+    else:
+        click.echo(f"added to {config}:")
+        rows = [(f"{_config_key(result, line)} = {line.value}", line.why) for line in result.lines]
+        width = max(len(left) for left, _ in rows)
+        for left, why in rows:
+            click.echo(f"  {left.ljust(width)}  # {why}")
+    _show_hook_install(result.remote, hook)
+    if result.lines:
+        click.echo(f"undo with: gx remote setup --undo {result.remote}")
+
+
+def _show_hook_install(remote: str, hook: Any) -> None:
+    explicit = f"'git push {remote} BRANCH' (refspecs on the command line)"
+    if hook.action == "failed":
+        click.echo(f"gx: warning: gx's pre-push hook was not installed: {hook.reason}", err=True)
+        click.echo(f"gx: warning: plain 'git push' carries experiments, but {explicit} does not: "
+                   f"run 'gx push {remote}' after such a push", err=True)
         return
-    click.echo(f"added to {config}:")
-    rows = [(f"remote.{result.remote}.{line.key} = {line.value}", line.why) for line in result.lines]
-    width = max(len(left) for left, _ in rows)
-    for left, why in rows:
-        click.echo(f"  {left.ljust(width)}  # {why}")
-    click.echo(f"undo with: gx remote setup --undo {result.remote}")
+    where = os.path.relpath(hook.path)
+    chained = f"; the previous hook, now {os.path.relpath(hook.legacy)}, runs first" if hook.legacy else ""
+    done = "installed gx's pre-push hook" if hook.action == "installed" else "gx's pre-push hook is installed"
+    click.echo(f"{done} ({where}{chained}): {explicit} carries experiments too")
+
+
+def _show_hook_removal(hook: Any) -> None:
+    if hook.action == "kept":
+        click.echo(f"kept gx's pre-push hook: remote '{hook.reason}' is still set up (its undo removes the hook)")
+    elif hook.action == "restored":
+        click.echo(f"removed gx's pre-push hook; the previous one is back at {os.path.relpath(hook.path)}")
+    elif hook.action == "removed":
+        click.echo(f"removed gx's pre-push hook ({os.path.relpath(hook.path)})")
+    elif hook.action == "not gx's":
+        click.echo(f"left {os.path.relpath(hook.path)} alone: it is no longer gx's pre-push hook")
 
 
 @click.group("remote")
@@ -132,11 +164,13 @@ def remote_group() -> None:
 def remote_setup_cmd(remote: str | None, undo: bool) -> None:
     """Configure REMOTE (default: origin) so that plain git push/fetch/pull also carry experiments.
 
-    Your branch pushing stays as it was; every change is printed, and --undo removes it.
+    Also installs gx's pre-push hook (chaining any hook already there), so that git push REMOTE
+    BRANCH carries them too. Your branch pushing stays as it was; every change is printed, and
+    --undo removes it (the hook only if setup installed it).
     """
-    from gx.share.remote_setup import setup_remote
+    from gx.hooks.remote_hook import setup_remote
 
-    _show_setup(setup_remote(remote, undo=undo))
+    _show_setup(*setup_remote(remote, undo=undo))
 
 
 @click.command("init")
@@ -147,20 +181,20 @@ def remote_setup_cmd(remote: str | None, undo: bool) -> None:
 def init_cmd(remote: str, no_share: bool, with_hooks: bool) -> None:
     """Set up gx in this repository: let plain git push/fetch share experiments with REMOTE,
     and with --hooks install the git hooks."""
+    from gx.hooks.remote_hook import setup_remote
     from gx.query.runs import open_store
-    from gx.share.remote_setup import setup_remote
     from gx.store.gitconfig import remote_names
 
     with open_store() as store:
         click.echo(f"gx stores runs in {store.paths.open_path} under refs/experiments/")
+        if with_hooks:  # first, so that a later 'gx remote setup --undo' leaves the asked-for hooks alone
+            from gx.cli.hooks import install_cmd
+
+            click.get_current_context().invoke(install_cmd, hooks=(), portable=False)
         if not no_share:
             if remote in remote_names(store):
-                _show_setup(setup_remote(remote, store=store))
+                _show_setup(*setup_remote(remote, store=store))
             else:
                 click.echo(f"no remote '{remote}' yet: after 'git remote add {remote} URL', run 'gx remote setup {remote}'")
-    if with_hooks:
-        from gx.cli.hooks import install_cmd
-
-        click.get_current_context().invoke(install_cmd, hooks=(), portable=False)
-    else:
+    if not with_hooks:
         click.echo("to auto-log commits, run 'gx hooks install' (or 'gx init --hooks')")

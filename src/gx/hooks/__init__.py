@@ -1,5 +1,6 @@
 """Git hooks: installing gx's shims beside the user's own hooks, what each hook does when git runs
-it, and the runs recorded from commits through gx.yaml's ``autolog`` section (``commit_*``).
+it, and the runs recorded from commits through gx.yaml's ``autolog`` section (``commit_*``);
+``remote_hook`` is ``gx remote setup`` with the pre-push hook it installs.
 
 Kept import-free: ``python -m gx.hooks`` runs on every commit.
 """

@@ -82,8 +82,9 @@ def _post_commit() -> list[str]:
 def push_experiments(remote: str | None, url: str | None = None, pushed: str = "") -> str | None:
     """Push every experiment to ``remote`` along with the user's push; returns what to say, if anything.
 
-    Nothing happens for a URL that is not a configured remote, when the remote's refspecs or the
-    push itself already carry ``refs/experiments/``, or when there are no experiments.
+    Nothing happens for a URL that is not a configured remote, when the push itself carries
+    ``refs/experiments/``, when the remote-tracking refs (``gx remote setup``) show the remote has
+    every experiment's tip, or when there are no experiments.
     """
     remote = remote or os.environ.get("PRE_COMMIT_REMOTE_NAME")  # the pre-commit framework's way
     if not remote or os.environ.get(_PUSHING):
@@ -91,10 +92,12 @@ def push_experiments(remote: str | None, url: str | None = None, pushed: str = "
     lines = [*pushed.splitlines(), os.environ.get("PRE_COMMIT_LOCAL_BRANCH", ""), os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "")]
     if any("refs/experiments/" in line for line in lines):
         return None
+    from gx.store.refs import tracking_prefix
     from gx.store.repo import Store
 
     with Store(hook_repo()) as store:
-        if not store.experiments():
+        local = store.experiments()
+        if not local:
             return None
         config = store.repo.get_config_stack()
         section = (b"remote", remote.encode("utf-8", "surrogateescape"))
@@ -102,8 +105,11 @@ def push_experiments(remote: str | None, url: str | None = None, pushed: str = "
             return None  # a plain URL, not a configured remote
         if config.get_boolean(section, b"mirror", False):
             return None
-        if any(b"refs/experiments/" in spec for spec in config.get_multivar(section, b"push")):
-            return None  # git's own push already carries them
+        # git pushing experiments itself lists them on stdin (checked above); with refspecs on the
+        # command line it does not, so only skip when the remote-tracking refs show nothing to send
+        tracked = store.repo.refs.as_dict(tracking_prefix(remote).rstrip("/").encode())
+        if all(tracked.get(name.encode()) == tip for name, tip in local.items()):
+            return None
         from gx.share.sync import push
 
         os.environ[_PUSHING] = "1"
@@ -112,7 +118,10 @@ def push_experiments(remote: str | None, url: str | None = None, pushed: str = "
         finally:
             os.environ.pop(_PUSHING, None)
     sent = sum(getattr(r, "sent", 0) or 0 for r in results)
-    return f"gx: pushed experiments to {remote} ({sent} new run{'s' if sent != 1 else ''})"
+    merged = [r.experiment for r in results if getattr(r, "merged", False)]
+    joined = (f"; {', '.join(merged)} merged with {remote}'s first, so a '[rejected]' git shows for "
+              "them was decided before this hook ran") if merged else ""
+    return f"gx: pushed experiments to {remote} ({sent} new run{'s' if sent != 1 else ''}{joined})"
 
 
 def pushed_refs() -> str:

@@ -30,7 +30,7 @@ from gx.store.history import generations, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"6-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"7-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
@@ -44,9 +44,10 @@ CREATE TABLE bad_runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT N
 CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
                     time REAL NOT NULL, commit_time INTEGER NOT NULL, generation INTEGER NOT NULL);
 CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-                           PRIMARY KEY(key, run_id, experiment));
+                           status TEXT, PRIMARY KEY(key, run_id, experiment));
 CREATE INDEX commits_by_experiment ON commits(experiment);
 CREATE INDEX metric_by_value ON metric_values(key, value);
+CREATE INDEX metric_by_status ON metric_values(key, status, value);
 """
 
 
@@ -166,8 +167,8 @@ class Index:
                     bad.append((entry.run_id, experiment, sha, str(exc)))
                     continue
                 runs.append(packed_row(row, experiment, sha, entry.time))
-                # SQLite stores NaN as NULL, which is what "no usable value" should be
-                values.extend((entry.run_id, experiment, k, v) for k, v in row[6].items())
+                # SQLite stores NaN as NULL, which is what "no usable value" should be; the status is for gx best
+                values.extend((entry.run_id, experiment, k, v, row[2]) for k, v in row[6].items())
             elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
                 events.append((sha, experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha]))
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
@@ -179,7 +180,7 @@ class Index:
         self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO bad_runs VALUES(?,?,?,?)", bad)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?,?)", events)
-        self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?)", values)
+        self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?,?)", values)
         return seen
 
     # -- queries -------------------------------------------------------------------------
@@ -222,44 +223,6 @@ class Index:
                 run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
                 out.append(run)
         return out
-
-    def best(self, metric: str, goal: str, experiments: list[str] | None = None) -> tuple[RunSummary | None, int]:
-        """The non-deleted run with the lowest (``goal="min"``) or highest last value of ``metric``,
-        newest first among ties, and how many non-deleted runs have a value: one indexed query."""
-        self.warn_bad_runs(experiments)
-        deleted = self.deleted(experiments)
-        scope = "" if not experiments else " AND m.experiment IN (" + ",".join("?" * len(experiments)) + ")"
-        order = "DESC" if goal == "max" else "ASC"
-        sql = ("SELECT m.experiment, m.run_id FROM metric_values m JOIN runs r USING(run_id, experiment) "
-               f"WHERE m.key = ? AND m.value IS NOT NULL{scope} ORDER BY m.value {order}, r.start_time DESC")
-        winner = None
-        for exp, run_id in self.conn.execute(sql, (metric, *(experiments or ()))):
-            if (exp, run_id) not in deleted:
-                winner = (exp, run_id)
-                break
-        counted = self.conn.execute(
-            f"SELECT m.experiment, m.run_id FROM metric_values m WHERE m.key = ? AND m.value IS NOT NULL{scope}",
-            (metric, *(experiments or ())),
-        ) if deleted else None
-        if counted is not None:
-            considered = sum(1 for pair in counted if pair not in deleted)
-        else:
-            considered = self.conn.execute(
-                f"SELECT count(*) FROM metric_values m WHERE m.key = ? AND m.value IS NOT NULL{scope}",
-                (metric, *(experiments or ())),
-            ).fetchone()[0]
-        if winner is None:
-            return None, considered
-        return self._summary(*winner), considered
-
-    def _summary(self, experiment: str, run_id: str) -> RunSummary:
-        row = self.conn.execute("SELECT sha, head, params, metrics, tags, crc FROM runs WHERE experiment=? AND run_id=?",
-                                (experiment, run_id)).fetchone()
-        sha, head, params, metrics, tags, crc = row
-        check_crc(crc, head, params, metrics, tags)
-        run_id, name, status, start, end, source = marshal.loads(head)
-        return RunSummary(run_id, experiment, name, status, start, end, marshal.loads(params),
-                          marshal.loads(metrics), marshal.loads(tags), sha, False, source)
 
     def experiments(self, names: list[str]) -> list[Any]:
         """Per experiment: live runs, deleted runs, and when its newest live run started."""

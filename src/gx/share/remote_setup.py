@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from gx.share.registry import setup_follow_tags, undo_follow_tags
 from gx.share.sync import EXPERIMENTS_PUSH, opened_store, tracking_refspec
 from gx.store.gitconfig import (
     add_config_lines,
@@ -18,6 +19,10 @@ from gx.store.remote import unknown_remote
 from gx.store.repo import Store
 
 SETUP_MARK = "gx remote setup"
+#: ``gxhook = pre-push # gx remote setup`` in the remote's section: setup installed gx's pre-push
+#: hook (for ``git push REMOTE BRANCH``, whose refspecs replace the configured ones), so --undo
+#: removes it; a hook that was there before setup is never removed by its undo.
+HOOK_KEY, HOOK_VALUE = "gxhook", "pre-push"
 
 
 @dataclass
@@ -36,6 +41,11 @@ class SetupResult:
     lines: list[ConfigLine]  # added (setup) or removed (undo)
     undone: bool = False
     tracking_refs_removed: int = 0
+
+    @property
+    def hook_was_ours(self) -> bool:
+        """Whether an undo removed the record that setup installed gx's pre-push hook."""
+        return self.undone and any(line.key == HOOK_KEY for line in self.lines)
 
 
 def plan_setup(store: Store, remote: str) -> list[ConfigLine]:
@@ -72,15 +82,36 @@ def setup_remote(remote: str | None = None, undo: bool = False, store: Store | N
     """Add (or with ``undo`` remove) the refspecs that let plain git push/fetch carry experiments."""
     with opened_store(store) as st:
         name = _configured_remote(st, remote)
-        path = os.path.join(str(st.paths.common_dir), "config")
+        path = _config_path(st)
         if undo:
             removed = [ConfigLine(k, v) for k, v in remove_config_lines(path, name, SETUP_MARK)]
             prefix = tracking_prefix(name).encode()
             tracking = list(st.repo.refs.as_dict(prefix.rstrip(b"/")))
             for sub in tracking:
                 st.repo.refs.remove_if_equals(prefix + sub, None)
+            removed += [ConfigLine(k, v, w) for k, v, w in undo_follow_tags(path)]  # registry (issue 11)
             return SetupResult(name, path, removed, undone=True, tracking_refs_removed=len(tracking))
         plan = plan_setup(st, name)
         if plan:
             add_config_lines(path, name, [(line.key, line.value) for line in plan], SETUP_MARK)
+        plan += [ConfigLine(k, v, w) for k, v, w in setup_follow_tags(st, path)]  # registry (issue 11)
         return SetupResult(name, path, plan)
+
+
+def _config_path(store: Store) -> str:
+    return os.path.join(str(store.paths.common_dir), "config")
+
+
+def record_hook(store: Store, remote: str) -> ConfigLine | None:
+    """Note in the remote's section that setup installed gx's pre-push hook (None: already noted)."""
+    if HOOK_VALUE in config_values(store, ("remote", remote), HOOK_KEY):
+        return None
+    add_config_lines(_config_path(store), remote, [(HOOK_KEY, HOOK_VALUE)], SETUP_MARK)
+    return ConfigLine(HOOK_KEY, HOOK_VALUE, "gx installed its pre-push hook; --undo removes it")
+
+
+def remotes_set_up(store: Store) -> list[str]:
+    """Remotes whose plain git push or fetch carries experiments (set up by gx or by hand)."""
+    return [name for name in remote_names(store)
+            if tracking_refspec(name) in config_values(store, ("remote", name), "fetch")
+            or any(p.lstrip("+") == EXPERIMENTS_PUSH for p in config_values(store, ("remote", name), "push"))]

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gx.errors import BadName, RemoteError, UnknownExperiment
+from gx.share.registry import sync_registry
 from gx.store.gitconfig import (
     config_values,
 )
@@ -141,7 +142,10 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
                 name = experiment_from_ref(b"refs/experiments/" + sub)
                 if name is not None and (wanted is None or name in wanted):
                     tips[name] = sha
-        return _integrate_all(st, rem, tips, wanted, fetched=fetch)
+        results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
+        if fetch:  # the model registry's tags (issue 11): gx/share/registry.py
+            sync_registry(st, rem, send=False, progress=progress)
+        return results
 
 
 # -- push ------------------------------------------------------------------------------------
@@ -192,6 +196,7 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
         else:
             raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
                               "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
+        sync_registry(st, rem, send=True, progress=progress)  # the model registry's tags (issue 11)
         return sorted(results.values(), key=lambda r: r.experiment)
 
 

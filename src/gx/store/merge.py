@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from dulwich.object_store import BaseObjectStore
+from dulwich.objects import Commit, Tag
 from dulwich.pack import UnpackedObject, full_unpacked_object
 
 from gx.store import objects as gobj
@@ -119,6 +120,21 @@ def relate(store: Store, local: bytes | None, remote: bytes | None) -> Relation:
     )
 
 
+def _peeled_commits(objects: BaseObjectStore, shas: list[bytes]) -> list[bytes]:
+    """The commits among ``shas`` that this side has, annotated tags peeled (a remote advertises tags too)."""
+    out = []
+    for sha in shas:
+        try:
+            obj = objects[sha]
+        except KeyError:
+            continue
+        while isinstance(obj, Tag) and obj.object[1] in objects:
+            obj = objects[obj.object[1]]
+        if isinstance(obj, Commit):
+            out.append(obj.id)
+    return out
+
+
 def objects_to_send(objects: BaseObjectStore, wants: list[bytes], haves: list[bytes],
                     shallow: AbstractSet[bytes] = frozenset()) -> list[bytes]:
     """Every object reachable from ``wants`` (code included) that a side holding ``haves`` lacks.
@@ -126,7 +142,7 @@ def objects_to_send(objects: BaseObjectStore, wants: list[bytes], haves: list[by
     dulwich's own planner walks the whole history behind every have and scans whole packs for
     reusable deltas; this walks only the new commits and the trees of their known parents.
     """
-    flags, nodes = _paint(objects, wants, [h for h in haves if h in objects], code=True, cut=shallow)
+    flags, nodes = _paint(objects, wants, _peeled_commits(objects, haves), code=True, cut=shallow)
     commits = [sha for sha, bits in flags.items() if bits == _LOCAL and nodes[sha].tree is not None]
     known: set[bytes] = set()
     for sha in commits:  # the receiver has everything below the trees of the commits it has

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gx.errors import GxError, NotARepository, StoreConflict
-from gx.paths import RepoPaths
+from gx.paths import RepoPaths, find_repo
 from gx.records import KILLED, RunRecord
 from gx.tracking import journal, replay, setaside
 from gx.tracking.journal import describe, say, shown_path
@@ -62,6 +62,34 @@ def commit_run_dir(
     else:
         journal.remove_run_dir(run_dir)
     return rec
+
+
+def record_live(live: Any, status: str, end: float, unwritten: bytes) -> str | None:
+    """Record the run a process owns (a ``LiveRun``, holding its lock) at its end, from its meta and
+    the journal lines the disk would not take; then run its ``on_recorded`` callbacks. Never
+    raises: returns None once the run is a commit, else what went wrong."""
+    run = live.run_id[:8]
+    if not live.run_dir.is_dir():  # removed, and the writer could not put it back
+        return (f"the journal of run {run} was removed while the run was live and could not be written "
+                "back; the run is not recorded")
+    try:
+        rec = commit_run_dir(live.paths or find_repo(), live.run_dir, status=status, end_time=end,
+                             meta=live.meta, unwritten=unwritten)
+    except Exception as exc:  # a git problem must never crash a training run
+        problem = (f"could not record run {run}: {describe(exc)}; its journal is kept in "
+                   f"{shown_path(live.run_dir)}, and the next gx command records it")
+        if unwritten:
+            try:
+                journal.append_lines(live.run_dir, unwritten)
+            except OSError:
+                problem += f"; what {journal.writes(unwritten)} held never reached the disk and is lost"
+        return problem
+    for callback in live.on_recorded if rec.commit else ():
+        try:
+            callback(rec.commit, rec.experiment)
+        except Exception as exc:  # the run is a commit; what was to follow must not crash training
+            say(f"run {run} is recorded, but a step after it failed: {describe(exc)}")
+    return None
 
 
 def recover_dead_runs(paths: RepoPaths) -> list[RunRecord]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gx.errors import GxError
+from gx.errors import BadName, GxError
 from gx.paths import find_repo
 from gx.records import FAILED, FINISHED, KILLED
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
@@ -45,8 +45,11 @@ def set_experiment(experiment_name: str) -> str:
 
 
 def _current_experiment(explicit: str | None) -> str:
-    name = explicit or _experiment[0] or os.environ.get(ENV_EXPERIMENT) or _config_experiment() or DEFAULT_EXPERIMENT
-    return validate_experiment(name)
+    """The first name given (an empty one is refused, never taken as 'not given'), else the default."""
+    name = next((n for n in (explicit, _experiment[0], os.environ.get(ENV_EXPERIMENT)) if n is not None), None)
+    if name == "" and explicit is None:
+        raise BadName(f"{ENV_EXPERIMENT} is set but empty: unset it, or set it to an experiment name")
+    return validate_experiment(name if name is not None else _config_experiment() or DEFAULT_EXPERIMENT)
 
 
 def _config_experiment() -> str | None:
@@ -98,7 +101,7 @@ def start_run(run_id: str | None = None, experiment_id: str | None = None, run_n
         for k, v in tags.items():
             live.set_tag(k, v)
     else:
-        exp = _current_experiment(experiment or experiment_id)
+        exp = _current_experiment(experiment if experiment is not None else experiment_id)
         if nested and _stack:
             tags["gx.parent_run_id"] = _stack[-1].run_id
         live, _ = new_run(exp, run_name, [sys.executable, *sys.argv], tags=tags)

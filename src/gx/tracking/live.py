@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gx import limits, values
 from gx.errors import BadValue, ParamConflict
@@ -72,7 +72,8 @@ class LiveRun:
         self._lock_fd = lock_fd
         self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
-        self.writer = JournalWriter(run_dir, on_restore=self._restore_meta if owner else None)
+        self.on_recorded: list[Callable[[str, str], None]] = []  # (commit, experiment) once it is a commit
+        self.writer = JournalWriter(run_dir, on_restore=self._restore_meta if owner and meta is not None else None)
         self._append = self.writer.append
 
     # -- logging (hot path first) ---------------------------------------------------------
@@ -173,8 +174,7 @@ class LiveRun:
         """The run's directory was removed and written back: hold its new lock, put meta back."""
         old, self._lock_fd = self._lock_fd, journal.hold_lock(self.run_dir)
         journal.close_fd(old)
-        if self.meta is not None:
-            journal.write_json_atomic(self.run_dir / journal.META_FILE, self.meta)
+        journal.write_json_atomic(self.run_dir / journal.META_FILE, self.meta)
 
     def finish(self, status: str, error: str | None = None, report: bool = True) -> str | None:
         """Close the journal; the owner then records the run as a commit. Never raises: returns
@@ -185,13 +185,11 @@ class LiveRun:
         self._append(("e", status, end, error))
         # the owner records from memory what the disk would not take; a child has to wait for it
         unwritten = self.writer.close(retry_for=0.0 if self.owner else 2.0)
-        problem = None
-        if not self.owner:
-            if unwritten:
-                problem = (f"{journal.writes(unwritten)} of run {self.run_id[:8]} could not be saved "
-                           f"({self.writer.failure}); what they held is lost")
-        else:
+        if self.owner:
             problem = self._record(status, end, unwritten)
+        else:  # a child: what the disk would not take is gone with it
+            problem = (f"{journal.writes(unwritten)} of run {self.run_id[:8]} could not be saved "
+                       f"({self.writer.failure}); what they held is lost") if unwritten else None
         if problem and report:
             journal.say(problem)
         return problem
@@ -199,24 +197,10 @@ class LiveRun:
     def _record(self, status: str, end: float, unwritten: bytes) -> str | None:
         for thread in self.background:
             thread.join(timeout=10)
-        if not self.run_dir.is_dir():  # removed, and the writer could not put it back
-            return (f"the journal of run {self.run_id[:8]} was removed while the run was live "
-                    f"({journal.shown_path(self.run_dir)}) and could not be written back; the run is not recorded")
-        try:
-            from gx.tracking.finalize import commit_run_dir
+        from gx.tracking.finalize import record_live
 
-            commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end,
-                           meta=self.meta, unwritten=unwritten)
-            return None
-        except Exception as exc:  # a git problem must never crash a training run
-            problem = (f"could not record run {self.run_id[:8]}: {journal.describe(exc)}; its journal is "
-                       f"kept in {journal.shown_path(self.run_dir)}, and the next gx command records it")
-            if unwritten:
-                try:
-                    journal.append_lines(self.run_dir, unwritten)
-                except OSError:
-                    problem += f"; what {journal.writes(unwritten)} held never reached the disk and is lost"
-            return problem
+        try:
+            return record_live(self, status, end, unwritten)
         finally:
             journal.close_fd(self._lock_fd)
             self._lock_fd = None

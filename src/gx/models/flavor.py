@@ -1,0 +1,198 @@
+"""What every flavor shares: logging a model into the active run, and loading one back by URI.
+
+A flavor module gives ``save(model) -> (files, serialization, model_class)`` and
+``load(read, descriptor) -> native model``. Logging writes the files, ``model.yaml``, the input
+example and ``requirements.txt`` through the run's ordinary artifact path; loading reads only the
+model's own files from the run commit. Loading unpickles, which runs code: only ever on request.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+from gx import limits
+from gx.errors import ArtifactTooLarge, BadRecord, GxError, GxWarning
+from gx.models import signature as sig
+from gx.models.descriptor import DESCRIPTOR_FILE, Descriptor, parse_descriptor
+from gx.records import format_time
+
+EXAMPLE_FILE = "input_example.json"
+REQUIREMENTS_FILE = "requirements.txt"
+_warned: set[tuple[str, str, str]] = set()
+
+
+@dataclass
+class ModelInfo:
+    """What ``log_model`` returns (MLflow's names): where the model is, how to load it."""
+
+    artifact_path: str
+    flavors: dict[str, Any]
+    model_uri: str
+    run_id: str
+    signature: dict[str, Any] | None = None
+    utc_time_created: str = ""
+    registered_model_version: int | None = None
+    files: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.artifact_path
+
+
+#: Distributions that install the same module under another name.
+_SAME_MODULE = {"xgboost": ("xgboost", "xgboost-cpu", "xgboost-cu12", "xgboost-cu13")}
+
+
+def installed_version(distribution: str) -> str | None:
+    for name in _SAME_MODULE.get(distribution, (distribution,)):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def requirements(*distributions: str) -> list[str]:
+    out = []
+    for dist in distributions:
+        version = installed_version(dist)
+        if version is not None:
+            out.append(f"{dist}=={version}")
+    return out
+
+
+def log_model(flavor: str, library: str, files: dict[str, bytes], model_file: str, serialization: str,
+              model_class: str, name: str | None, artifact_path: str | None, input_example: Any,
+              signature: dict[str, Any] | None, predict: Callable[[Any], Any] | None,
+              extra_requirements: tuple[str, ...] = (), pip_requirements: list[str] | None = None,
+              registered_model_name: str | None = None) -> ModelInfo:
+    """Write one model into the active run (starting one, as MLflow does, if none is active)."""
+    from gx.tracking import fluent
+
+    path = (name or artifact_path or "model").strip("/")
+    if signature is None and input_example is not None:
+        signature = sig.infer_signature(input_example)
+        if signature is not None and predict is not None:
+            try:
+                signature.update(sig.output_signature(predict(input_example)) or {})
+            except Exception as exc:  # the user's model decides what it accepts; the signature is optional
+                warnings.warn(f"gx: could not infer the model's output signature ({exc})", GxWarning, stacklevel=3)
+    example = sig.example_json(input_example)
+    desc = Descriptor(flavor=flavor, model_file=model_file, serialization=serialization, library=library,
+                      library_version=installed_version(library), model_class=model_class,
+                      created=format_time(time.time()) or "", signature=signature,
+                      input_example=EXAMPLE_FILE if example is not None else None,
+                      requirements=pip_requirements or requirements(library, *extra_requirements))
+    all_files = dict(files)
+    if example is not None:
+        all_files[EXAMPLE_FILE] = example
+    all_files[REQUIREMENTS_FILE] = ("\n".join(desc.requirements) + "\n").encode()
+    _check_sizes(path, all_files)
+    run = fluent.active_run() or fluent.start_run()
+    desc.run_id = run.info.run_id
+    all_files[DESCRIPTOR_FILE] = desc.to_yaml().encode()
+    with tempfile.TemporaryDirectory(prefix="gx-model-") as tmp:
+        for file, content in all_files.items():
+            Path(tmp, file).write_bytes(content)
+        fluent.log_artifacts(tmp, artifact_path=path)
+    info = ModelInfo(path, {flavor: {"model_file": model_file, "serialization": serialization}},
+                     f"runs:/{run.info.run_id}/{path}", run.info.run_id, signature, desc.created,
+                     files={k: len(v) for k, v in all_files.items()})
+    if registered_model_name is not None:
+        from gx.models.client import register_when_recorded
+
+        register_when_recorded(info, registered_model_name)
+    return info
+
+
+def _check_sizes(path: str, files: dict[str, bytes]) -> None:
+    limit = limits.MAX_ARTIFACT_BYTES
+    for file, content in files.items():
+        if len(content) > limit:
+            raise ArtifactTooLarge(
+                f"model {path!r} is {len(content) / 1048576:.1f} MiB ({file}), over the {limit / 1048576:.0f} MiB "
+                "limit for files in a run; large files will go through Git LFS (issue 14) — until then "
+                "set GX_MAX_ARTIFACT_MB higher, or keep the model out of the run"
+            )
+
+
+# -- loading ------------------------------------------------------------------------------
+def open_model(uri: str) -> tuple[Descriptor, Callable[[str], bytes | None], Any]:
+    """The descriptor and a file reader for ``uri``'s model (nothing unpickled yet)."""
+    from gx.models.uri import resolve_model_uri
+
+    location_store = None
+    if str(uri).startswith(("runs:/", "models:/")):
+        from gx.query.runs import open_store
+
+        location_store = open_store()
+    try:
+        location = resolve_model_uri(location_store, str(os.fspath(uri)))
+        raw = location.read(DESCRIPTOR_FILE)
+        if raw is None:
+            raise GxError(f"{uri} holds no model: there is no {location.path}/{DESCRIPTOR_FILE} in that run "
+                          "(log one with gx.sklearn.log_model(...))")
+        try:
+            desc = parse_descriptor(raw)
+        except BadRecord as exc:
+            raise BadRecord(f"cannot load {uri}: {exc}") from None
+        files: dict[str, bytes | None] = {}
+
+        def read(name: str) -> bytes | None:
+            if name not in files:
+                files[name] = location.read(name)
+            return files[name]
+
+        read(desc.model_file)  # read now: the store closes below
+        if desc.input_example:
+            read(desc.input_example)
+        return desc, read, location
+    finally:
+        if location_store is not None:
+            location_store.close()
+
+
+def model_bytes(read: Callable[[str], bytes | None], desc: Descriptor) -> bytes:
+    data = read(desc.model_file)
+    if data is None:
+        raise BadRecord(f"the model's file {desc.model_file!r} is missing beside {DESCRIPTOR_FILE}")
+    return data
+
+
+def check_library(desc: Descriptor) -> None:
+    """Warn once when the installed library differs from the one the model was saved with."""
+    have = installed_version(desc.library)
+    key = (desc.library, str(desc.library_version), str(have))
+    if have is None:
+        raise GxError(f"this model needs {desc.library}=={desc.library_version}; install it (pip install "
+                      f"{desc.library})")
+    if desc.library_version and have != desc.library_version and key not in _warned:
+        _warned.add(key)
+        warnings.warn(f"gx: the model was saved with {desc.library} {desc.library_version}; {have} is installed "
+                      "(predictions may differ)", GxWarning, stacklevel=3)
+    if desc.python_version and desc.python_version.split(".")[:2] != platform.python_version().split(".")[:2]:
+        key = ("python", desc.python_version, platform.python_version())
+        if key not in _warned:
+            _warned.add(key)
+            warnings.warn(f"gx: the model was saved with Python {desc.python_version}; this is "
+                          f"{platform.python_version()}", GxWarning, stacklevel=3)
+
+
+def load_native(uri: str, expected: str | None = None) -> tuple[Any, Descriptor]:
+    """The flavor's own object for ``uri`` (``expected`` flavor, when given, must match)."""
+    desc, read, _ = open_model(uri)
+    if expected is not None and desc.flavor != expected:
+        raise GxError(f"{uri} is a {desc.flavor} model; load it with gx.{desc.flavor}.load_model or "
+                      "gx.pyfunc.load_model")
+    check_library(desc)
+    module = importlib.import_module(f"gx.models.{desc.flavor}")
+    return module.load(read, desc), desc

@@ -1,0 +1,44 @@
+"""The LightGBM flavor: a Booster is saved as LightGBM's text model (no pickle); the scikit-learn
+classes (LGBMClassifier, ...) are pickled, since LightGBM has no other way to restore them."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any, Callable
+
+from gx.models.descriptor import Descriptor
+from gx.models.flavor import ModelInfo, load_native, model_bytes
+from gx.models.flavor import log_model as _log_model
+
+FLAVOR = "lightgbm"
+
+
+def log_model(lgb_model: Any, artifact_path: str | None = None, *, name: str | None = None,
+              input_example: Any = None, signature: dict[str, Any] | None = None,
+              registered_model_name: str | None = None, pip_requirements: list[str] | None = None,
+              **_: Any) -> ModelInfo:
+    """Save a LightGBM Booster or scikit-learn model into the active run under ``artifacts/<name>/``."""
+    kind = type(lgb_model)
+    if kind.__name__ == "Booster":
+        files, model_file, serialization = {"model.txt": lgb_model.model_to_string().encode()}, "model.txt", "lightgbm-text"
+    else:
+        files, model_file, serialization = {"model.pkl": pickle.dumps(lgb_model, protocol=4)}, "model.pkl", "pickle"
+    return _log_model(FLAVOR, "lightgbm", files, model_file, serialization, f"{kind.__module__}.{kind.__qualname__}",
+                      name, artifact_path, input_example, signature, getattr(lgb_model, "predict", None),
+                      ("numpy", "scikit-learn") if serialization == "pickle" else ("numpy",), pip_requirements,
+                      registered_model_name)
+
+
+def load(read: Callable[[str], bytes | None], desc: Descriptor) -> Any:
+    """A Booster from its text model, or the unpickled scikit-learn model (runs code from the file)."""
+    data = model_bytes(read, desc)
+    if desc.serialization == "lightgbm-text":
+        import lightgbm
+
+        return lightgbm.Booster(model_str=data.decode("utf-8"))
+    return pickle.loads(data)
+
+
+def load_model(model_uri: str, dst_path: str | None = None) -> Any:
+    """The LightGBM object itself."""
+    return load_native(model_uri, FLAVOR)[0]
