@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -20,6 +21,7 @@ from gx.paths import RepoPaths, find_repo
 from gx.records import ArtifactLink
 from gx.store import objects as gobj
 from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
+from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
 T = TypeVar("T")
@@ -44,6 +46,9 @@ class Store:
         except NotGitRepository as exc:
             raise NotARepository(f"{paths.open_path} is not a git repository; run 'git init'") from exc
         self._identity: bytes | None = None
+        # every loose object written through this repository (runs, source snapshots, merges)
+        objects = self.repo.object_store
+        objects.add_object = functools.partial(write_loose_object, objects)
 
     @classmethod
     def open(cls, start: str | os.PathLike[str] | None = None) -> Store:
@@ -152,9 +157,9 @@ class Store:
         )
 
     def add_objects(self, objs: Iterable[ShaFile]) -> None:
-        store = self.repo.object_store
+        add = self.repo.object_store.add_object
         for obj in objs:
-            store.add_object(obj)
+            add(obj)
 
     def init_commit(self, experiment: str) -> Commit:
         """The experiment's root: the same object on every machine, so clones share a base."""
@@ -187,13 +192,17 @@ class Store:
             new, result = decide(tip)
             if new is None or new == tip:
                 return result
+            lock = refs.refpath(ref) + b".lock"
             try:
                 ok = refs.add_if_new(ref, new, message=message) if tip is None else \
                     refs.set_if_equals(ref, tip, new, message=message)
             except FileLocked:
+                check_not_stale(ref, lock)  # a lock a dead process left would make us wait forever
                 ok = False
             except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
                 raise self._clash(ref.decode()[len(PREFIX):]) from exc
+            except OSError as exc:
+                raise ref_write_failed(ref, lock, exc) from exc
             if ok:
                 return result
             if time.monotonic() > deadline:

@@ -23,6 +23,8 @@ from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_n
 from gx.tracking import journal
 from gx.tracking.capture import system_info
 from gx.tracking.entities import Run, RunData, RunInfo
+from gx.tracking.startup import not_writable, record_source
+from gx.tracking.writer import JournalWriter
 from gx.values import (
     check_artifact_path,
     check_key,
@@ -53,7 +55,8 @@ class LiveRun:
 
     def __init__(self, run_id: str, experiment: str, run_dir: Path, name: str, owner: bool,
                  params: Mapping[str, Any] | None = None, start_time: float | None = None,
-                 lock_fd: int | None = None, paths: RepoPaths | None = None) -> None:
+                 lock_fd: int | None = None, paths: RepoPaths | None = None,
+                 meta: dict[str, Any] | None = None) -> None:
         self.paths = paths
         self.run_id = run_id
         self.experiment = experiment
@@ -67,9 +70,10 @@ class LiveRun:
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._artifacts: set[str] = set()
         self._lock_fd = lock_fd
+        self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
         self.on_recorded: list[Callable[[str, str], None]] = []  # (commit, experiment) once it is a commit
-        self.writer = journal.JournalWriter(run_dir)
+        self.writer = JournalWriter(run_dir, on_restore=self._restore_meta if owner and meta is not None else None)
         self._append = self.writer.append
 
     # -- logging (hot path first) ---------------------------------------------------------
@@ -166,32 +170,40 @@ class LiveRun:
         return Run(info, RunData(dict(self.params), self.metrics, dict(self.tags)))
 
     # -- ending -----------------------------------------------------------------------
-    def finish(self, status: str, error: str | None = None) -> None:
-        """Close the journal; the owner then records the run as a commit (never raising)."""
+    def _restore_meta(self) -> None:
+        """The run's directory was removed and written back: hold its new lock, put meta back."""
+        old, self._lock_fd = self._lock_fd, journal.hold_lock(self.run_dir)
+        journal.close_fd(old)
+        journal.write_json_atomic(self.run_dir / journal.META_FILE, self.meta)
+
+    def finish(self, status: str, error: str | None = None, report: bool = True) -> str | None:
+        """Close the journal; the owner then records the run as a commit. Never raises: returns
+        None once the run is recorded (or handed to its owner), else what went wrong, which is
+        also printed unless ``report`` is false."""
         self.status = status
         end = time.time()
         self._append(("e", status, end, error))
-        self.writer.close()
-        if not self.owner:
-            return
+        # the owner records from memory what the disk would not take; a child has to wait for it
+        unwritten = self.writer.close(retry_for=0.0 if self.owner else 2.0)
+        if self.owner:
+            problem = self._record(status, end, unwritten)
+        else:  # a child: what the disk would not take is gone with it
+            problem = (f"{journal.writes(unwritten)} of run {self.run_id[:8]} could not be saved "
+                       f"({self.writer.failure}); what they held is lost") if unwritten else None
+        if problem and report:
+            journal.say(problem)
+        return problem
+
+    def _record(self, status: str, end: float, unwritten: bytes) -> str | None:
         for thread in self.background:
             thread.join(timeout=10)
-        try:
-            from gx.tracking.finalize import commit_run_dir
+        from gx.tracking.finalize import record_live
 
-            rec = commit_run_dir(self.paths or find_repo(), self.run_dir, status=status, end_time=end)
-            for callback in self.on_recorded if rec is not None and rec.commit else ():
-                callback(rec.commit, rec.experiment)  # type: ignore[arg-type]
-        except Exception as exc:  # a git problem must never crash a training run
-            print(
-                f"gx: could not record run {self.run_id[:8]} yet ({exc}); its journal is kept "
-                "under .git/gx/runs and the next gx command records it",
-                file=sys.stderr,
-            )
+        try:
+            return record_live(self, status, end, unwritten)
         finally:
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+            journal.close_fd(self._lock_fd)
+            self._lock_fd = None
 
 
 def _check_room(kind: str, key: str, existing: Mapping[str, Any]) -> None:
@@ -228,24 +240,11 @@ def attached_run() -> LiveRun | None:
         return None
     name = os.environ.get(ENV_RUN_NAME, "")
     meta = journal.read_meta(Path(run_dir)) or {}
-    return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
-                   Path(run_dir), name, owner=False, params=attached_params(), start_time=meta.get("start_time"))
-
-
-def record_source(paths: RepoPaths, run_dir: Path, meta: dict[str, Any]) -> None:
-    """Capture HEAD (and a snapshot of uncommitted changes) into the run's meta; never raises."""
     try:
-        from gx.store.repo import Store
-        from gx.store.source import capture_source
-
-        with Store(paths) as store:
-            source, patch = capture_source(store, meta["run_id"])
-        meta["source"] = source
-        if patch:
-            (run_dir / journal.PATCH).write_bytes(patch)
-        journal.write_json_atomic(run_dir / journal.META_FILE, meta)
-    except Exception as exc:  # never block a run on source capture
-        print(f"gx: could not capture the source code state ({exc})", file=sys.stderr)
+        return LiveRun(run_id, meta.get("experiment") or os.environ.get(ENV_EXPERIMENT, DEFAULT_EXPERIMENT),
+                       Path(run_dir), name, owner=False, params=attached_params(), start_time=meta.get("start_time"))
+    except OSError as exc:
+        raise not_writable(exc, Path(run_dir)) from None
 
 
 def new_run(experiment: str, name: str | None, command: list[str] | None, params: Mapping[str, Any] | None = None,
@@ -267,11 +266,17 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     }
     # refuse 'a/b' beside 'a' before writing anything (pure Python: no git code loaded yet)
     check_no_clash(experiment, local_experiment_names(paths.common_dir))
-    paths.runs_dir.mkdir(parents=True, exist_ok=True)
-    run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
+    lock_fd = None
+    try:
+        paths.runs_dir.mkdir(parents=True, exist_ok=True)
+        run_dir, lock_fd = journal.create_run_dir(paths.runs_dir, run_id, meta)
+        live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
+                       start_time=start, lock_fd=lock_fd, paths=paths, meta=meta)
+    except OSError as exc:
+        journal.close_fd(lock_fd)
+        journal.remove_run_dir(paths.runs_dir / run_id)  # nothing was logged into it yet
+        raise not_writable(exc, paths.runs_dir) from None
     if capture_source:
         record_source(paths, run_dir, meta)
-    live = LiveRun(run_id, experiment, run_dir, name or "", owner=True, params=params,
-                   start_time=start, lock_fd=lock_fd, paths=paths)
     live.tags.update(tags or {})
     return live, meta

@@ -35,6 +35,7 @@ from gx.tracking.redact import (
     scrub_bytes,
     secret_values_from_env,
 )
+from gx.tracking.replay import read_entries
 from gx.values import check_key, metric_value, numeric_or_none, param_value
 
 #: How much of each output stream a run keeps (the end of it).
@@ -169,11 +170,10 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    (live.run_dir / journal.OUTPUT).mkdir(exist_ok=True)
-    (live.run_dir / journal.OUTPUT / "stdout.txt").write_bytes(scrub_bytes(stdout_tail, secrets))
-    (live.run_dir / journal.OUTPUT / "stderr.txt").write_bytes(scrub_bytes(stderr_tail, secrets))
+    _save_output(live, scrub_bytes(stdout_tail, secrets), scrub_bytes(stderr_tail, secrets))
+    logged, _ = read_entries(live.run_dir)  # the child's journal; recording reports what is wrong in it
     last_logged: dict[str, tuple[int, float]] = {}
-    for entry in journal.iter_entries(live.run_dir):
+    for entry in logged:
         if entry[0] == "m" and entry[3] >= last_logged.get(entry[1], (-1, 0.0))[0]:
             last_logged[entry[1]] = (entry[3], entry[2])
     for path in metrics_files:
@@ -191,24 +191,47 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
                     live.log_metric(key, value, step=step + 1)
                 except GxError as exc:  # e.g. past the run's key limit: the others are still recorded
                     print(f"gx: {path}: {exc}; skipped", file=sys.stderr)
-    status = _status(returncode, interrupted, live.run_dir)
+    status = _status(returncode, interrupted, logged)
     meta["exit_code"] = returncode if returncode >= 0 else None
     meta["signal"] = signal.Signals(-returncode).name if returncode < 0 else None
     if interrupted and meta["signal"] is None:
         meta["signal"] = signal.Signals(interrupted[0]).name
-    journal.write_json_atomic(live.run_dir / journal.META_FILE, {**journal.read_meta(live.run_dir), **meta})
-    live.finish(status)
+    with contextlib.suppress(OSError):  # the run is recorded from the meta in memory; this is for a crash
+        journal.write_json_atomic(live.run_dir / journal.META_FILE, meta)
+    problem = live.finish(status, report=False)
     live.status = status
     exit_code = returncode if returncode >= 0 else 128 - returncode
     if interrupted and exit_code == 0:
         exit_code = 128 + interrupted[0]
+    if problem:
+        raise RunNotRecorded(problem, exit_code or 1)
     return exit_code, live
 
 
-def _status(returncode: int, interrupted: list[int], run_dir: Path) -> str:
+class RunNotRecorded(GxError):
+    """The command ran but its run could not be recorded; exits with the child's status, or 1."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _save_output(live: LiveRun, stdout: bytes, stderr: bytes) -> None:
+    """Stage the output tails beside the journal (written back first if it was removed)."""
+    live.writer.ensure_present()
+    try:
+        (live.run_dir / journal.OUTPUT).mkdir(exist_ok=True)
+        (live.run_dir / journal.OUTPUT / "stdout.txt").write_bytes(stdout)
+        (live.run_dir / journal.OUTPUT / "stderr.txt").write_bytes(stderr)
+    except OSError as exc:
+        journal.say(f"the output of run {live.run_id[:8]} cannot be saved ({journal.describe(exc)}); "
+                    "the run goes on without its stdout.txt and stderr.txt")
+
+
+def _status(returncode: int, interrupted: list[int], logged: list[tuple[Any, ...]]) -> str:
     if interrupted or returncode < 0:
         return KILLED
     if returncode != 0:
         return FAILED
-    ended = [e for e in journal.iter_entries(run_dir) if e[0] == "e"]
+    ended = [e for e in logged if e[0] == "e"]
     return ended[-1][1] if ended else FINISHED
