@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -125,12 +126,19 @@ gx.log_metric('progress', 1.0)
 print('ready', flush=True)
 time.sleep(60)
 """)
+    # gx starts with the default SIGINT handler whatever pytest was started with (nohup, &), and
+    # the whole group is killed if the interrupt goes unheard: the test fails instead of hanging
     proc = subprocess.Popen([sys.executable, "-m", "gx", "run", "slow.py"], cwd=repo.path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout.readline() == b"ready\n"
-    time.sleep(0.7)  # let the journal flush
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        time.sleep(0.7)  # let the journal flush
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, err.decode()
     rec = only_run()
     assert rec.status == "KILLED"

@@ -145,17 +145,25 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
         "PYTHONUNBUFFERED": "1",
     })
     interrupted: list[int] = []
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started: list[subprocess.Popen[bytes]] = []
 
     def forward(signum: int, frame: Any) -> None:
         interrupted.append(signum)
-        if signum != signal.SIGINT or not _child_in_terminal_foreground(proc.pid):
+        if started and (signum != signal.SIGINT or not _child_in_terminal_foreground(started[0].pid)):
             with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signum)
+                started[0].send_signal(signum)
 
+    # Handlers go in before the child starts: a caught signal is reset to its default in the child at
+    # exec, while an ignored one stays ignored (``nohup``, a shell's ``&``): the script must still
+    # stop on Ctrl-C whatever gx inherited.
     handled = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     previous = {s: signal.signal(s, forward) for s in handled}
     try:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.append(proc)
+        if interrupted:  # a signal came while the child was starting
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(interrupted[0])
         out = _Tail(proc.stdout, sys.stdout.buffer)  # type: ignore[arg-type]
         err = _Tail(proc.stderr, sys.stderr.buffer)  # type: ignore[arg-type]
         # git work (loading dulwich, snapshotting a dirty tree) overlaps the child's start-up
