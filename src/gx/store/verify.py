@@ -13,10 +13,7 @@ import re
 
 from dulwich.objects import ShaFile
 
-from gx.store.fsck_types import BLOB, BROKEN, COMMIT, TAG, TREE, TYPE_NAMES, Checked, Problem  # noqa: F401 - the checks' vocabulary, re-exported
-from gx.store.gitpaths import (
-    check_gitattributes,
-    check_gitmodules,
+from gx.gitnames import (
     is_dotgit,
     is_dotgitattributes,
     is_dotgitmodules,
@@ -24,6 +21,8 @@ from gx.store.gitpaths import (
     is_ntfs_dotgitmodules,
     is_symlink_to_special,
 )
+from gx.store.fsck_types import BLOB, BROKEN, COMMIT, TAG, TREE, TYPE_NAMES, Checked, Problem  # noqa: F401 - the checks' vocabulary, re-exported
+from gx.store.gitpaths import check_gitattributes, check_gitmodules
 from gx.store.verify_headers import check_commit, check_tag
 
 _S_IFMT, _S_IFDIR, _S_IFREG, _S_IFLNK, _S_IFGITLINK = 0o170000, 0o040000, 0o100000, 0o120000, 0o160000
