@@ -38,12 +38,23 @@ case "$0" in
            gx_stdin | "$HERE/$GX_HOOK.legacy" "$@" || exit $?
        fi ;;
 esac
+if [ ! -x "$GX_PYTHON" ] && ! command -v gx >/dev/null 2>&1; then
+    echo "gx: warning: gx not found; its $GX_HOOK hook did nothing (reinstall gx, or run: gx hooks uninstall)" >&2
+    exit 0
+fi
+# Nothing for gx to do? Answer before starting Python: every commit pays for this hook. (What is
+# committed is the truth: the staged or committed gx.yaml, not the working tree's.)
+case "$GX_HOOK" in
+    pre-commit) git cat-file blob :gx.yaml 2>/dev/null | grep -q autolog || exit 0 ;;
+    post-commit) git cat-file blob HEAD:gx.yaml 2>/dev/null | grep -q autolog || exit 0 ;;
+    pre-push) if [ -n "${{GX_HOOK_PUSHING:-}}" ] || [ -z "$(git for-each-ref --count=1 --format=x refs/experiments/)" ]; then
+                  exit 0
+              fi ;;
+esac
 if [ -x "$GX_PYTHON" ]; then
     gx_stdin | "$GX_PYTHON" -m gx.hooks run "$GX_HOOK" -- "$@"
-elif command -v gx >/dev/null 2>&1; then
-    gx_stdin | gx hooks run "$GX_HOOK" -- "$@"
 else
-    echo "gx: warning: gx not found; its $GX_HOOK hook did nothing (reinstall gx, or run: gx hooks uninstall)" >&2
+    gx_stdin | gx hooks run "$GX_HOOK" -- "$@"
 fi
 status=$?
 # Only gx's pre-commit check may stop git: a broken gx never blocks a push.
