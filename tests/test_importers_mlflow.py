@@ -109,3 +109,31 @@ def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
             (want["params"], want["status"], want["lifecycle_stage"])
         assert {k: [m.value for m in MlflowClient().get_metric_history(run_id, k)] for k in want["history"]}.keys() \
             == want["history"].keys()
+
+
+def test_oversized_artifacts_and_unreadable_runs_are_listed_not_fatal(repo, mlflow_stores, tmp_path):
+    """A copy of the file store with one artifact over the limit and one run's meta.yaml broken."""
+    import shutil
+
+    uri, expected = mlflow_stores["files"]
+    store_root = Path(uri).parent
+    copy = tmp_path / "copy"
+    shutil.copytree(store_root / "mlruns", copy / "mlruns")
+    shutil.copytree(store_root / "art-files", copy / "art-files")
+    for meta in (copy / "mlruns").glob("*/*/meta.yaml"):
+        meta.write_text(meta.read_text().replace(str(store_root), str(copy)))
+    parent = next(rid for rid, run in expected.items() if run["artifacts"])
+    [artifacts] = [p for p in (copy / "art-files").rglob("artifacts") if p.parent.name == parent]
+    (artifacts / "big.bin").write_bytes(b"x" * 4096)
+    broken = next(rid for rid, run in expected.items() if run["run_name"] == "failed")
+    [broken_meta] = (copy / "mlruns").glob(f"*/{broken}/meta.yaml")
+    broken_meta.write_text("run_id: [unclosed\n")
+    proc = subprocess.run([sys.executable, "-m", "gx", "import", "mlflow", "--tracking-uri", str(copy / "mlruns")],
+                          cwd=repo.path, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, GX_MAX_ARTIFACT_MB="0.002"))
+    assert proc.returncode == 0, proc.stderr
+    assert "imported 5 run(s)" in proc.stdout
+    assert f"skipped run {broken[:12]} (second): cannot be read" in proc.stdout
+    assert f"skipped in run {parent[:12]}: artifact big.bin skipped: 4,096 bytes, over the" in proc.stdout
+    assert [a.path for a in MlflowClient().list_artifacts(parent)] == expected[parent]["artifacts"]
+    repo.fsck()

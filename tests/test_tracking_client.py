@@ -43,6 +43,7 @@ def test_course_client_code(repo):
     ids = _train((0.1, 0.3, 1.0))
     client = MlflowClient()
     assert [e.name for e in client.search_experiments()] == ["nyc-taxi-experiment"]
+    assert [e.experiment_id for e in client.list_experiments()] == [exp.experiment_id]  # MLflow 1.x
     runs = client.search_runs(
         experiment_ids=[exp.experiment_id],
         filter_string="metrics.rmse < 7",

@@ -71,6 +71,11 @@ class MlflowClient:
                            page_token: str | None = None) -> list[Experiment]:
         return _experiments().search_experiments(view_type, max_results, filter_string, order_by)
 
+    def list_experiments(self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
+                         page_token: str | None = None) -> list[Experiment]:
+        """MLflow 1.x's name for ``search_experiments`` (the course's videos use it)."""
+        return _experiments().search_experiments(view_type, max_results)
+
     def get_experiment(self, experiment_id: str) -> Experiment:
         return _experiments().get_experiment(experiment_id)
 
