@@ -158,7 +158,8 @@ def test_log_figure(repo):
 
 
 def test_bad_experiment_names_never_write(repo):
-    for bad in ["", "a..b", "../x", ".hidden", "-x", "a/", "/a", "a//b", "x.lock", "sp ace", "a/../b", "a:b", "ü"]:
+    # any text MLflow takes is a name (stored encoded, tests/test_store_experiment_names.py); not these
+    for bad in ["", "tab\there", "line\nbreak", "nul\x00", "x" * 101, None, 3]:
         with pytest.raises(BadName, match="experiment name"):
             gx.set_experiment(bad)
     assert repo.git("for-each-ref") .count("refs/experiments") == 0

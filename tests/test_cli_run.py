@@ -83,7 +83,7 @@ def test_bad_input_is_one_line_and_writes_nothing(repo):
         (["run", "missing.py"], "script 'missing.py' not found"),
         (["run", "--params-file", "nope.yaml", "--", "true"], "params file 'nope.yaml' not found"),
         (["run", "--params-file", "bad.yaml", "--", "true"], "is not valid YAML"),
-        (["run", "-e", "../escape", "--", "true"], "bad experiment name"),
+        (["run", "-e", "bell\x07", "--", "true"], "bad experiment name"),
         (["run", "-p", "novalue", "--", "true"], "write it as KEY=VALUE"),
         (["run", "--", "no-such-command-xyz"], "not found on PATH"),
     ]

@@ -45,7 +45,7 @@ def test_parse_config_accepts_the_short_forms():
     ("autolog: [a", "gx.yaml is not valid YAML: "),
     ("- a\n", "gx.yaml must hold a mapping"),
     ("autolog: metrics.json", "gx.yaml: 'autolog' must be a mapping"),
-    ("autolog: {experiment: ../x}", "gx.yaml: autolog.experiment: bad experiment name '../x'"),
+    ('autolog: {experiment: "a\\x01b"}', "gx.yaml: autolog.experiment: bad experiment name 'a\\x01b'"),
     ("autolog: {params: ../p.yaml}", "gx.yaml: autolog.params: bad path '../p.yaml'"),
     ("autolog: {metrics: [/etc/m.json]}", "gx.yaml: autolog.metrics: bad path '/etc/m.json'"),
     ("autolog: {artifacts: [.git/config]}", "gx.yaml: autolog.artifacts: bad artifact path"),

@@ -26,14 +26,18 @@ _LAZY = {
     **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.query.frame"),
     "register_model": "gx.models.client",
     "MlflowClient": "gx.tracking.client",
+    **dict.fromkeys(["create_experiment", "get_experiment", "get_experiment_by_name", "search_experiments"],
+                    "gx.query.experiments"),
+    **dict.fromkeys(["get_tracking_uri", "set_tracking_uri"], "gx.tracking.session"),
+    "last_active_run": "gx.tracking.client",
 }
 #: Flavor modules, reached as attributes (``gx.sklearn.log_model``), imported on first use.
 _SUBMODULES = {"sklearn", "xgboost", "lightgbm", "pyfunc"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        value = importlib.import_module(f"gx.models.{name}")
+    if name in _SUBMODULES or name == "entities":
+        value = importlib.import_module(f"gx.models.{name}" if name in _SUBMODULES else "gx.entities")
         globals()[name] = value
         return value
     module = _LAZY.get(name)
@@ -45,7 +49,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY, *_SUBMODULES])
+    return sorted([*globals(), *_LAZY, *_SUBMODULES, "entities"])
 
 
 __all__ = ["__version__", *_LAZY, *sorted(_SUBMODULES)]

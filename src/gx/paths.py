@@ -66,8 +66,14 @@ def _worktree_of(git_dir: Path) -> Path | None:
     return None  # bare
 
 
+#: The repository ``gx.set_tracking_uri(path)`` chose for this process (None: the working directory's).
+tracking_root: list[Path | None] = [None]
+
+
 def find_repo(start: str | os.PathLike[str] | None = None) -> RepoPaths:
     """Locate the enclosing repository (worktree, linked worktree or bare); else NotARepository."""
+    if start is None and tracking_root[0] is not None:
+        start = tracking_root[0]
     env_dir = os.environ.get("GIT_DIR")
     if env_dir and start is None:
         git_dir = Path(env_dir).resolve()

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": ("gx.cli.models", "models_group", "Registered models: ls, show, register, alias, rollback, history."),
     "hooks": ("gx.cli.hooks", "hooks_group", "Install git hooks that auto-log commits."),
     "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
+    "reproduce": ("gx.cli.reproduce", "reproduce_cmd", "Re-run a run on its exact source and compare metrics."),
+    "checkout": ("gx.cli.reproduce", "checkout_cmd", "Put a run's exact source in a new worktree or branch."),
+    "import": ("gx.cli.importers", "import_group", "Import runs from MLflow (SQLite or mlruns folder)."),
+    "export": ("gx.cli.importers", "export_group", "Export runs to an MLflow store."),
 }
 
 #: Commands that must not trigger recovery of dead runs first.

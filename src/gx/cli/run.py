@@ -30,8 +30,11 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     """Run SCRIPT.py [ARGS]... with this Python, or -- COMMAND [ARGS]..., as one recorded run.
 
     The script can `import gx` and log into the same run; `gx.params()` returns the -p values.
-    Exit status is the child's.
+    ENTRY [-P KEY=VALUE]... runs an entry point declared in gx.yaml (entry_points:) or an MLproject
+    file, its parameters typed and defaulted as declared. Exit status is the child's.
     """
+    from gx.paths import find_repo
+    from gx.reproduce.projects import entry_point_command
     from gx.tracking import fluent, runner
 
     if experiment == "":
@@ -39,7 +42,14 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     exp = validate_experiment(fluent._current_experiment(experiment))
     parsed = dict(parse_assignment(p) for p in params)
     tag_map = dict(parse_assignment(t, kind="tag") for t in tags)
-    code, live = runner.run(list(command), exp, name, parsed, tag_map, params_files, metrics_files)
+    argv = list(command)
+    entry = entry_point_command(argv, find_repo().worktree)
+    if entry is not None:  # gx run ENTRY -P key=value: an entry point of gx.yaml or MLproject
+        argv, entry_params, note = entry
+        parsed = {**entry_params, **parsed}
+        if note:
+            click.echo(f"gx: {note}", err=True)
+    code, live = runner.run(argv, exp, name, parsed, tag_map, params_files, metrics_files)
     if not quiet:
         label = f" ({live.name})" if live.name else ""
         click.echo(f"gx: recorded run {live.run_id[:8]}{label} in '{exp}' [{live.status}]", err=True)

@@ -6,27 +6,17 @@ pandas is imported inside the functions, so ``import gx`` stays light.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gx.errors import BadValue
 from gx.records import RunSummary
+from gx.tracking.entities import Metric
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Leading columns, before ``params.*``, ``metrics.*`` and ``tags.*`` (each group sorted by key).
 BASE_COLUMNS = ("run_id", "experiment", "run_name", "status", "start_time", "end_time", "duration")
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One logged value, with MLflow's attribute names (timestamp in epoch milliseconds)."""
-
-    key: str
-    value: float
-    timestamp: int
-    step: int
 
 
 def _names(value: str | Iterable[str] | None) -> list[str] | None:
@@ -38,21 +28,37 @@ def _names(value: str | Iterable[str] | None) -> list[str] | None:
 def search_runs(experiment_names: str | Sequence[str] | None = None, filter_string: str = "",
                 order_by: str | Sequence[str] | None = None, max_results: int | None = None,
                 include_deleted: bool = False, *,
-                experiment_ids: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Runs matching a search filter as a DataFrame, newest first unless ``order_by`` says otherwise.
+                experiment_ids: str | Sequence[str] | None = None, run_view_type: int | None = None,
+                search_all_experiments: bool = False, output_format: str = "pandas") -> Any:
+    """Runs matching a search filter as a DataFrame (or, with ``output_format="list"``, a list of
+    ``Run`` objects as MLflow's client gives them), newest first unless ``order_by`` says otherwise.
 
-    ``experiment_ids`` is MLflow's spelling of ``experiment_names`` (gx identifies experiments by name).
-    With ``include_deleted`` a boolean ``deleted`` column follows ``duration``.
+    ``experiment_ids`` takes stable ids or names; without either every experiment is searched
+    (``search_all_experiments`` is accepted for MLflow's signature). ``run_view_type`` is a
+    ``ViewType``; with deleted runs a boolean ``deleted`` column follows ``duration``.
     """
+    from gx.query.client import run_from_summary
+    from gx.query.experiments import resolve_experiments
+    from gx.query.runs import open_store
     from gx.query.search import search
+    from gx.tracking.entities import ViewType
 
     if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
                                     or max_results < 0):
         raise BadValue(f"max_results must be a whole number >= 0, not {max_results!r}")
-    names = _names(experiment_names) or _names(experiment_ids)
-    # the one query engine of gx ls / gx best; bad filters and sort keys fail before any read
-    runs = search(names, filter_string or "", _names(order_by) or [], max_results, include_deleted=include_deleted)
-    return runs_frame(runs, deleted_column=include_deleted)
+    if output_format not in ("pandas", "list"):
+        raise BadValue(f"output_format must be 'pandas' or 'list', not {output_format!r}")
+    view = run_view_type or (ViewType.ALL if include_deleted else ViewType.ACTIVE_ONLY)
+    if view not in (ViewType.ACTIVE_ONLY, ViewType.DELETED_ONLY, ViewType.ALL):
+        raise BadValue(f"run_view_type must be a ViewType (ACTIVE_ONLY, DELETED_ONLY or ALL), not {view!r}")
+    with open_store() as store:
+        names = _names(experiment_names) or resolve_experiments(store, _names(experiment_ids))
+        # the one query engine of gx ls / gx best; bad filters and sort keys fail before any read
+        runs = search(names, filter_string or "", _names(order_by) or [], max_results,
+                      include_deleted=view == ViewType.ALL, deleted_only=view == ViewType.DELETED_ONLY, store=store)
+    if output_format == "list":
+        return [run_from_summary(r) for r in runs]
+    return runs_frame(runs, deleted_column=view != ViewType.ACTIVE_ONLY)
 
 
 runs = search_runs

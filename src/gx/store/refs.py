@@ -6,8 +6,11 @@ Pure Python (no dulwich) so the fluent API can validate names without loading gi
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote
 
 from gx.errors import BadName
 from gx.limits import MAX_EXPERIMENT_NAME_LENGTH
@@ -16,11 +19,13 @@ PREFIX = "refs/experiments/"
 DEFAULT_EXPERIMENT = "default"
 
 _COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+_KEPT = frozenset(string.ascii_letters + string.digits + "_-")
+#: An encoded name is one ref component, hence one file name: well below 255 bytes everywhere.
+MAX_ENCODED_LENGTH = 240
 
 NAME_RULE = (
-    f"an experiment name is at most {MAX_EXPERIMENT_NAME_LENGTH} characters: one or more '/'-separated parts "
-    "of letters, digits, '.', '_' and '-'; no part may start with '.' or '-', end with '.lock' or '.', "
-    "or contain '..'"
+    f"an experiment name is at most {MAX_EXPERIMENT_NAME_LENGTH} characters, none of them a control character "
+    "(tab, newline, ...); any other text works"
 )
 
 
@@ -29,31 +34,55 @@ def tracking_prefix(remote: str) -> str:
     return f"refs/remotes/{remote}/{PREFIX[len('refs/'):]}"
 
 
+def _plain(name: str) -> bool:
+    """Whether ``name`` is its own ref path: '/'-separated parts of ASCII letters, digits, '.', '_'
+    and '-', none starting with '.' or '-', ending with '.lock' or '.', or holding '..'."""
+    return all(
+        _COMPONENT.match(part) and not part.endswith(".lock") and not part.endswith(".") and ".." not in part
+        for part in name.split("/")
+    )
+
+
 def validate_experiment(name: object) -> str:
-    """Return ``name`` if it is a valid experiment name, else raise BadName saying the rule. The
-    name becomes a ref file on every clone, so it stays short and plain ASCII on every platform."""
+    """Return ``name`` if it can name an experiment, else raise BadName saying the rule. Any text
+    MLflow accepts works (spaces, accents, punctuation): names that are not plain ref paths are
+    stored percent-encoded (``ref_path``), and every name stays short enough for a ref file."""
     if not isinstance(name, str) or not name:
         raise BadName(f"bad experiment name {name!r}: {NAME_RULE}")
     if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
         raise BadName(f"bad experiment name {name[:40]!r}... ({len(name)} characters): {NAME_RULE}")
-    for part in name.split("/"):
-        if (
-            not _COMPONENT.match(part)
-            or part.endswith(".lock")
-            or part.endswith(".")
-            or ".." in part
-        ):
-            raise BadName(f"bad experiment name {name!r}: {NAME_RULE}")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        raise BadName(f"bad experiment name {name!r}: control characters cannot be shown; {NAME_RULE}")
+    if not _plain(name) and len(_encode(name)) > MAX_ENCODED_LENGTH:
+        raise BadName(f"bad experiment name {name[:40]!r}: too long once encoded for a ref "
+                      f"(each character that is not an ASCII letter, digit, '_' or '-' takes 3 to 12); {NAME_RULE}")
     return name
+
+
+def _encode(name: str) -> str:
+    # '%' marks an encoded name: a plain name never holds it, so decoding is unambiguous
+    return "".join(
+        chr(b) if chr(b) in _KEPT and not (i == 0 and chr(b) == "-") else f"%{b:02X}"
+        for i, b in enumerate(name.encode("utf-8"))
+    )
+
+
+def ref_path(name: str) -> str:
+    """The experiment's path under refs/experiments/: a plain name as it is, any other name
+    percent-encoded in one component (UTF-8 bytes other than ASCII letters, digits, '_' and a
+    non-leading '-' become ``%XX``), which passes ``git check-ref-format`` and decodes back."""
+    validate_experiment(name)
+    return name if _plain(name) else _encode(name)
 
 
 def experiment_ref(name: str) -> bytes:
     """The ref that holds an experiment's history."""
-    return (PREFIX + validate_experiment(name)).encode("ascii")
+    return (PREFIX + ref_path(name)).encode("ascii")
 
 
 def experiment_from_ref(ref: bytes | str) -> str | None:
-    """The experiment named by a ref under refs/experiments/, or None for any other ref."""
+    """The experiment named by a ref under refs/experiments/, or None for any other ref (or one
+    that is not the canonical encoding of a name: one name, one ref)."""
     if isinstance(ref, bytes):
         try:
             ref = ref.decode("ascii")
@@ -61,10 +90,13 @@ def experiment_from_ref(ref: bytes | str) -> str | None:
             return None
     if not ref.startswith(PREFIX):
         return None
-    name = ref[len(PREFIX) :]
+    path = ref[len(PREFIX) :]
+    if "%" not in path:
+        return path if path and len(path) <= MAX_EXPERIMENT_NAME_LENGTH and _plain(path) else None
     try:
-        return validate_experiment(name)
-    except BadName:
+        name = unquote(path, errors="strict")
+        return name if ref_path(name) == path else None
+    except (BadName, UnicodeDecodeError):
         return None
 
 
@@ -91,8 +123,10 @@ def local_experiment_names(common_dir: Path) -> set[str]:
 
 def check_no_clash(experiment: str, existing: Iterable[str]) -> None:
     """Refuse a new experiment whose ref would clash with an existing one ('a' vs 'a/b')."""
+    mine = ref_path(experiment)
     for other in existing:
-        if other != experiment and (other.startswith(experiment + "/") or experiment.startswith(other + "/")):
+        theirs = ref_path(other)
+        if theirs != mine and (theirs.startswith(mine + "/") or mine.startswith(theirs + "/")):
             raise BadName(
                 f"experiment {experiment!r} clashes with existing experiment {other!r}: one name cannot be "
                 "both an experiment and a folder of experiments (like 'a' and 'a/b'); choose another name"

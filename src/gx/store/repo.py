@@ -19,8 +19,7 @@ from gx import limits
 from gx.errors import BadName, BadRecord, GxWarning, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
 from gx.records import ArtifactLink
-from gx.store import objects as gobj
-from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
+from gx.store.experiments import init_commit_objects
 from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
@@ -28,7 +27,6 @@ T = TypeVar("T")
 
 #: How long a writer keeps retrying a contended ref before giving up.
 CAS_TIMEOUT = 60.0
-_GX_IDENTITY = b"gx <gx@localhost>"
 
 
 def _clean_identity_part(text: str) -> str:
@@ -163,13 +161,7 @@ class Store:
 
     def init_commit(self, experiment: str) -> Commit:
         """The experiment's root: the same object on every machine, so clones share a base."""
-        new: list[ShaFile] = []
-        text = f"experiment: {experiment}\nformat: {FORMAT_VERSION}\n".encode()
-        tree = gobj.build_tree({EXPERIMENT_FILE: text}, new)
-        commit = gobj.make_commit(
-            tree, [], f"experiment {experiment}", {"Gx-Kind": gobj.KIND_INIT, "Gx-Experiment": experiment},
-            _GX_IDENTITY, 946684800, tz=0,  # 2000-01-01T00:00:00Z
-        )
+        new, commit = init_commit_objects(experiment)
         self.add_objects([*new, commit])
         return commit
 

@@ -1,16 +1,60 @@
-"""``MlflowClient``: MLflow's client object. The registry methods are here (issue 11); each imports
-``gx.models.client`` only when called, so a training process that never touches the registry loads
-none of it. Tracking methods (issue 10) belong in this class too."""
+"""``MlflowClient``: MLflow's client object. Reading calls (runs, experiments, artifacts) import
+``gx.query`` and registry calls ``gx.models.client`` only when called — the declared upward imports
+of gx.tracking (pyproject.toml) —, so a training process that only logs loads neither. Runs made
+with ``create_run`` are live runs of this process until ``set_terminated`` records them."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Any
+
+from gx.errors import GxError
+from gx.records import FINISHED
+from gx.tracking.entities import Experiment, Metric, Run, ViewType
+from gx.tracking.live import LiveRun, new_run
+from gx.tracking.names import generate_run_name
 
 
 def _registry() -> Any:
-    from gx.models import client  # the one declared upward import of gx.tracking (pyproject.toml)
+    from gx.models import client  # declared upward import (pyproject.toml)
 
     return client
+
+
+def _runs() -> Any:
+    from gx.query import client  # declared upward import (pyproject.toml)
+
+    return client
+
+
+def _experiments() -> Any:
+    from gx.query import experiments  # declared upward import (pyproject.toml)
+
+    return experiments
+
+
+def last_active_run() -> Run | None:
+    """The active run, else the last run this process started (read back once recorded), else None."""
+    from gx.tracking import fluent, session
+
+    active = fluent.active_run()
+    if active is not None:
+        return active
+    run_id = session.last_run_id()
+    return MlflowClient().get_run(run_id) if run_id else None
+
+
+#: Runs created by ``MlflowClient.create_run`` in this process and not yet terminated, by id.
+_open_runs: dict[str, LiveRun] = {}
+
+
+def _open_run(run_id: str) -> LiveRun:
+    live = _open_runs.get(str(run_id))
+    if live is None:
+        raise GxError(f"run {str(run_id)[:8]} is not open in this process: a recorded gx run is an immutable "
+                      "commit; log to a run from client.create_run(...) before client.set_terminated(...)")
+    return live
 
 
 class MlflowClient:
@@ -20,6 +64,103 @@ class MlflowClient:
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
         self.tracking_uri = tracking_uri
         self._registry_uri = registry_uri
+
+    # -- experiments ----------------------------------------------------------------------
+    def search_experiments(self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
+                           filter_string: str | None = None, order_by: list[str] | None = None,
+                           page_token: str | None = None) -> list[Experiment]:
+        return _experiments().search_experiments(view_type, max_results, filter_string, order_by)
+
+    def list_experiments(self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
+                         page_token: str | None = None) -> list[Experiment]:
+        """MLflow 1.x's name for ``search_experiments`` (the course's videos use it)."""
+        return _experiments().search_experiments(view_type, max_results)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return _experiments().get_experiment(experiment_id)
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        return _experiments().get_experiment_by_name(name)
+
+    def create_experiment(self, name: str, artifact_location: str | None = None,
+                          tags: dict[str, Any] | None = None) -> str:
+        if tags:
+            raise GxError("gx experiments hold no tags yet: tag the runs instead (tags= of create_run)")
+        return _experiments().create_experiment(name)
+
+    # -- runs: reading ----------------------------------------------------------------------
+    def search_runs(self, experiment_ids: str | Sequence[str] | None = None, filter_string: str = "",
+                    run_view_type: int = ViewType.ACTIVE_ONLY, max_results: int = 1000,
+                    order_by: Sequence[str] | None = None, page_token: str | None = None) -> list[Run]:
+        return _runs().search_runs(experiment_ids, filter_string, run_view_type, max_results, order_by, page_token)
+
+    def get_run(self, run_id: str) -> Run:
+        live = _open_runs.get(str(run_id))
+        return live.to_run() if live is not None else _runs().get_run(run_id)
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        return _runs().get_metric_history(run_id, key)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[Any]:
+        return _runs().list_artifacts(run_id, path)
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: str | None = None) -> str:
+        return _runs().download_artifacts(run_id, path, dst_path)
+
+    def delete_run(self, run_id: str) -> None:
+        from gx.query.deletion import delete_run  # declared upward import (pyproject.toml)
+
+        delete_run(run_id)
+
+    def restore_run(self, run_id: str) -> None:
+        from gx.query.deletion import restore_run  # declared upward import (pyproject.toml)
+
+        restore_run(run_id)
+
+    # -- runs: writing ----------------------------------------------------------------------
+    def create_run(self, experiment_id: str, start_time: int | None = None, tags: dict[str, Any] | None = None,
+                   run_name: str | None = None) -> Run:
+        """Start a run in this process (recorded as a commit by ``set_terminated``). Its start time
+        is the moment of the call (``start_time`` is accepted for MLflow's signature)."""
+        from gx.paths import find_repo
+        from gx.store.refs import local_experiment_names
+
+        name = str(experiment_id)
+        if name not in local_experiment_names(find_repo().common_dir):
+            name = self.get_experiment(name).name
+        tag_values = {k: str(v) for k, v in (tags or {}).items()}
+        live, _ = new_run(name, run_name or tag_values.get("mlflow.runName") or generate_run_name(),
+                          [sys.executable, *sys.argv], tags=tag_values)
+        _open_runs[live.run_id] = live
+        return live.to_run()
+
+    def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
+        return _open_run(run_id).log_param(key, value)
+
+    def log_metric(self, run_id: str, key: str, value: float, timestamp: int | None = None,
+                   step: int | None = None, synchronous: bool | None = None, **_: Any) -> None:
+        _open_run(run_id).log_metric(key, value, step, None if timestamp is None else timestamp / 1000)
+
+    def log_batch(self, run_id: str, metrics: Sequence[Any] = (), params: Sequence[Any] = (),
+                  tags: Sequence[Any] = (), synchronous: bool | None = None) -> None:
+        """MLflow's ``Metric``/``Param``/``RunTag`` objects, or anything with the same attributes."""
+        live = _open_run(run_id)
+        for p in params:
+            live.log_param(p.key, p.value)
+        for m in metrics:
+            live.log_metric(m.key, m.value, getattr(m, "step", None),
+                            None if getattr(m, "timestamp", None) is None else m.timestamp / 1000)
+        for t in tags:
+            live.set_tag(t.key, t.value)
+
+    def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
+        _open_run(run_id).set_tag(key, value)
+
+    def set_terminated(self, run_id: str, status: str | None = None, end_time: int | None = None) -> None:
+        """End a run from ``create_run``: it becomes a commit on its experiment, ended now."""
+        live = _open_run(run_id)
+        live.finish((status or FINISHED).upper())
+        _open_runs.pop(live.run_id, None)
 
     # -- registered models ----------------------------------------------------------------
     def create_registered_model(self, name: str, tags: dict[str, Any] | None = None,

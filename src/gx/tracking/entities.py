@@ -1,4 +1,5 @@
-"""The Run object the API hands out, shaped like MLflow's (``run.info.run_id``, ``run.data.params``)."""
+"""The objects the API hands out, shaped like MLflow's: ``Run`` (``run.info.run_id``,
+``run.data.params``), ``Experiment``, ``Metric`` and ``ViewType``."""
 
 from __future__ import annotations
 
@@ -8,30 +9,96 @@ from typing import Any
 from gx.records import RunRecord
 
 
+def experiment_id(name: str) -> str:
+    """The experiment's stable id (docs/format.md); dulwich loads only when an id is asked for."""
+    from gx.store.experiments import experiment_id as from_init_commit
+
+    return from_init_commit(name)
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(round(seconds * 1000))
+
+
+class ViewType:
+    """Which runs or experiments a search returns, by lifecycle stage (MLflow's constants)."""
+
+    ACTIVE_ONLY, DELETED_ONLY, ALL = 1, 2, 3
+
+    @classmethod
+    def from_string(cls, text: str) -> int:
+        return {"active_only": 1, "deleted_only": 2, "all": 3}[text.strip().lower()]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One logged value, with MLflow's attribute names (timestamp in epoch milliseconds)."""
+
+    key: str
+    value: float
+    timestamp: int
+    step: int
+
+
 @dataclass
-class RunInfo:
-    run_id: str
-    experiment: str
-    run_name: str
-    status: str
-    start_time: float | None  # seconds since the epoch
-    end_time: float | None
-    commit: str | None = None
-    deleted: bool = False
+class Experiment:
+    """An experiment as MLflow shows it; ``experiment_id`` is stable across clones."""
+
+    name: str
+    tags: dict[str, str] = field(default_factory=dict)
+    lifecycle_stage: str = "active"
+    creation_time: int | None = None  # ms
+    last_update_time: int | None = None  # ms
 
     @property
     def experiment_id(self) -> str:
-        """MLflow's name for it; in gx an experiment is identified by its name."""
-        return self.experiment
+        return experiment_id(self.name)
+
+    @property
+    def artifact_location(self) -> str:
+        return f"gx:/{self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Experiment: experiment_id={self.experiment_id!r}, name={self.name!r}>"
+
+
+class RunInfo:
+    """MLflow's run info. Built from seconds (gx's unit); ``start_time``/``end_time`` are epoch ms."""
+
+    def __init__(self, run_id: str, experiment: str, run_name: str, status: str, start_time: float | None,
+                 end_time: float | None, commit: str | None = None, deleted: bool = False,
+                 user_id: str = "") -> None:
+        self.run_id = self.run_uuid = run_id
+        self.experiment = experiment
+        self.run_name = run_name
+        self.status = status
+        self.start_time = _ms(start_time)
+        self.end_time = _ms(end_time)
+        self.commit = commit
+        self.deleted = deleted
+        self.user_id = user_id
+
+    @property
+    def experiment_id(self) -> str:
+        """The experiment's stable id; gx also accepts its name wherever MLflow takes an id."""
+        return experiment_id(self.experiment)
 
     @property
     def lifecycle_stage(self) -> str:
         return "deleted" if self.deleted else "active"
 
+    @property
+    def artifact_uri(self) -> str:
+        """Where the run's artifacts are: a ``runs:/`` URI gx resolves (``.../model`` for a model)."""
+        return f"runs:/{self.run_id}"
+
+    def __repr__(self) -> str:
+        return f"<RunInfo: run_id={self.run_id!r}, run_name={self.run_name!r}, status={self.status!r}>"
+
 
 @dataclass
 class RunData:
-    params: dict[str, Any] = field(default_factory=dict)  # typed values (MLflow gives strings)
+    params: dict[str, Any] = field(default_factory=dict)  # typed values; MlflowClient gives strings
     metrics: dict[str, float] = field(default_factory=dict)  # last value per key
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -43,10 +110,12 @@ class Run:
         self.record = record
 
     @classmethod
-    def from_record(cls, rec: RunRecord) -> Run:
+    def from_record(cls, rec: RunRecord, string_params: bool = False) -> Run:
+        """The run of a record; ``string_params`` gives params as MLflow's client does (``str(value)``)."""
         info = RunInfo(rec.run_id, rec.experiment, rec.name, rec.status, rec.start_time, rec.end_time,
-                       rec.commit, rec.deleted)
-        return cls(info, RunData(dict(rec.params), rec.latest_metrics(), dict(rec.tags)), rec)
+                       rec.commit, rec.deleted, rec.author or "")
+        params = {k: str(v) for k, v in rec.params.items()} if string_params else dict(rec.params)
+        return cls(info, RunData(params, rec.latest_metrics(), dict(rec.tags)), rec)
 
     def __repr__(self) -> str:
         return f"<Run {self.info.run_id[:8]} {self.info.run_name!r} {self.info.status}>"

@@ -20,7 +20,7 @@ from gx.paths import find_repo
 from gx.records import FAILED, FINISHED, KILLED
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
 from gx.tracking.capture import start_packages_thread
-from gx.tracking.entities import Run, RunData
+from gx.tracking.entities import Experiment, Run, RunData
 from gx.tracking.live import (  # noqa: F401 - ENV_* are part of this module's interface
     ENV_EXPERIMENT,
     ENV_RUN_DIR,
@@ -31,6 +31,8 @@ from gx.tracking.live import (  # noqa: F401 - ENV_* are part of this module's i
     attached_run,
     new_run,
 )
+from gx.tracking.names import generate_run_name
+from gx.tracking.session import experiment_name_for, local_experiment, remember_run
 from gx.values import flatten, tag_value
 
 _stack: list[LiveRun] = []
@@ -38,10 +40,14 @@ _experiment: list[str | None] = [None]
 _hooks_installed = [False]
 
 
-def set_experiment(experiment_name: str) -> str:
-    """Runs started after this go to ``experiment_name`` (validated now, created on first run)."""
+def set_experiment(experiment_name: str | None = None, experiment_id: str | None = None) -> Experiment:
+    """Runs started after this go to the experiment (validated now, created on its first run)."""
+    if experiment_name is None and experiment_id is not None:
+        experiment_name = local_experiment(str(experiment_id))
+        if experiment_name is None:
+            raise BadName(f"no experiment with id {experiment_id!r} here; pass experiment_name= to create one")
     _experiment[0] = validate_experiment(experiment_name)
-    return experiment_name
+    return Experiment(_experiment[0])
 
 
 def _current_experiment(explicit: str | None) -> str:
@@ -101,12 +107,13 @@ def start_run(run_id: str | None = None, experiment_id: str | None = None, run_n
         for k, v in tags.items():
             live.set_tag(k, v)
     else:
-        exp = _current_experiment(experiment if experiment is not None else experiment_id)
+        exp = _current_experiment(experiment if experiment is not None else experiment_name_for(experiment_id))
         if nested and _stack:
             tags["gx.parent_run_id"] = _stack[-1].run_id
-        live, _ = new_run(exp, run_name, [sys.executable, *sys.argv], tags=tags)
+        live, _ = new_run(exp, run_name or generate_run_name(), [sys.executable, *sys.argv], tags=tags)
         live.background.append(start_packages_thread(live.run_dir))
     _stack.append(live)
+    remember_run(live.run_id)
     _install_exit_hooks()
     return ActiveRun(live)
 

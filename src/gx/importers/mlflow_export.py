@@ -1,0 +1,90 @@
+"""``gx export mlflow``: gx runs written into an MLflow store through the ``mlflow`` package, so
+MLflow's own code decides the store's format. Each exported run carries the tag ``gx.run_id``;
+exporting again skips runs already there."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gx.errors import GxError
+from gx.importers.convert import GX_RUN_TAG
+from gx.query.runs import experiments_named, iter_run_refs, load_record, open_store
+from gx.records import ArtifactLink, RunRecord
+
+#: MLflow's limits per log_batch call.
+_METRICS_PER_BATCH, _PARAMS_PER_BATCH = 1000, 100
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(round(seconds * 1000))
+
+
+def _client() -> Any:
+    try:
+        from mlflow.tracking import MlflowClient
+    except ImportError:
+        raise GxError("gx export mlflow writes through the mlflow package: pip install mlflow") from None
+    return MlflowClient
+
+
+def export_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None) -> tuple[int, int]:
+    """Write every run of ``experiments`` (all by default) into the MLflow store; (exported, already there)."""
+    _client_class = _client()
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return _export(_client_class(tracking_uri=tracking_uri), experiments)
+    except MlflowException as exc:
+        raise GxError(f"MLflow refused the export: {str(exc).splitlines()[0][:300]}") from None
+
+
+def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int]:
+    from mlflow.entities import ViewType
+
+    exported = already = 0
+    with open_store() as store:
+        for name in experiments_named(store, experiments):
+            experiment = client.get_experiment_by_name(name)
+            exp_id = experiment.experiment_id if experiment else client.create_experiment(name)
+            there = {r.data.tags.get(GX_RUN_TAG) for r in client.search_runs(
+                [exp_id], run_view_type=ViewType.ALL, max_results=50000)}
+            for ref in reversed(iter_run_refs(store, [name])):  # oldest first, as they were made
+                if ref.run_id in there:
+                    already += 1
+                    continue
+                _export_run(client, exp_id, load_record(store, ref))
+                there.add(ref.run_id)
+                exported += 1
+    return exported, already
+
+
+def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
+    from mlflow.entities import Metric, Param
+
+    tags = {**rec.tags, GX_RUN_TAG: rec.run_id, "mlflow.runName": rec.name or rec.run_id[:8]}
+    if rec.author:
+        tags.setdefault("mlflow.user", rec.author)
+    if rec.source.get("commit"):
+        tags.setdefault("mlflow.source.git.commit", str(rec.source["commit"]))
+    run = client.create_run(exp_id, start_time=_ms(rec.start_time), tags=tags, run_name=rec.name or None)
+    run_id = run.info.run_id
+    params = [Param(k, "None" if v is None else str(v)) for k, v in rec.params.items()]
+    for i in range(0, len(params), _PARAMS_PER_BATCH):
+        client.log_batch(run_id, params=params[i:i + _PARAMS_PER_BATCH])
+    metrics = [Metric(k, float(p.value), _ms(p.timestamp) or 0, p.step) for k, points in rec.metrics.items() for p in points]
+    for i in range(0, len(metrics), _METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=metrics[i:i + _METRICS_PER_BATCH])
+    files = {k: v for k, v in rec.artifacts.items() if not isinstance(v, ArtifactLink)}
+    if files:
+        with tempfile.TemporaryDirectory(prefix="gx-export-") as tmp:
+            for path, content in files.items():
+                target = Path(tmp, path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            client.log_artifacts(run_id, tmp)
+    client.set_terminated(run_id, rec.status if rec.status != "RUNNING" else "KILLED", end_time=_ms(rec.end_time))
+    if rec.deleted:
+        client.delete_run(run_id)
