@@ -27,6 +27,8 @@ _LAZY = {
     "register_model": "gx.models.client",
     "MlflowClient": "gx.tracking.client",
 }
+#: Integrations reached as ``gx.<name>`` that are not model flavors (``gx.optuna.Callback``).
+_INTEGRATIONS = {"optuna": "gx.autolog.optuna"}
 #: Flavor modules, reached as attributes (``gx.sklearn.log_model``), imported on first use.
 _SUBMODULES = {"sklearn", "xgboost", "lightgbm", "pyfunc"}
 #: Flavors with an autolog integration: ``gx.sklearn.autolog`` is ``gx.autolog.sklearn.autolog``, attached
@@ -41,6 +43,10 @@ def __getattr__(name: str) -> Any:
             value.autolog = importlib.import_module(f"gx.autolog.{name}").autolog
         globals()[name] = value
         return value
+    if name in _INTEGRATIONS:
+        value = importlib.import_module(_INTEGRATIONS[name])
+        globals()[name] = value
+        return value
     if name == "autolog":  # the package is callable: gx.autolog() as in MLflow
         return importlib.import_module("gx.autolog")
     module = _LAZY.get(name)
@@ -52,7 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY, *_SUBMODULES, "autolog"])
+    return sorted([*globals(), *_LAZY, *_SUBMODULES, *_INTEGRATIONS, "autolog"])
 
 
-__all__ = ["__version__", "autolog", *_LAZY, *sorted(_SUBMODULES)]
+__all__ = ["__version__", "autolog", *_LAZY, *sorted(_SUBMODULES), *_INTEGRATIONS]

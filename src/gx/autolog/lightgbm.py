@@ -42,12 +42,11 @@ def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), lightgbm.record_evaluation(results)]
 
     def before() -> None:
-        from gx.tracking import fluent
 
         params = dict(given.get("params", kwargs.get("params")) or {})
         if "num_boost_round" in given or "num_boost_round" in kwargs:
             params["num_boost_round"] = given.get("num_boost_round", kwargs.get("num_boost_round"))
-        fluent.log_params(boosting.split_params(params))
+        patch.log_params(NAME, boosting.split_params(params))
 
     return patch.call_in_run(NAME, original, args, kwargs, before,
                              lambda booster: _log_results(results, booster, booster))
@@ -57,9 +56,8 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     model = args[0]
 
     def before() -> None:
-        from gx.tracking import fluent
 
-        fluent.log_params(boosting.split_params(model.get_params()))
+        patch.log_params(NAME, boosting.split_params(model.get_params()))
 
     return patch.call_in_run(NAME, original, args, kwargs, before,
                              lambda _: _log_results(getattr(model, "evals_result_", {}), model.booster_, model))

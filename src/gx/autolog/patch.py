@@ -55,6 +55,22 @@ def safely(integration: str, what: str, fn: Callable[..., Any], *args: Any, **kw
         return None
 
 
+def log_params(integration: str, params: dict[str, Any]) -> None:
+    """Each param on its own: one the user already logged with another value keeps the user's value
+    (one warning naming them), and does not stop the others."""
+    from gx.errors import ParamConflict
+    from gx.tracking import fluent
+
+    kept = []
+    for key, value in params.items():
+        try:
+            fluent.log_param(key, value)
+        except ParamConflict:
+            kept.append(key)
+    if kept:
+        warn(integration, "log params the run already has with other values", ValueError(", ".join(kept[:10])))
+
+
 def enabled(integration: str) -> bool:
     return integration in _originals
 

@@ -50,8 +50,7 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
 def log_params_and_tags(estimator: Any) -> None:
     from gx.tracking import fluent
 
-    params = {key: _param(value) for key, value in estimator.get_params(deep=True).items()}
-    fluent.log_params(params)
+    patch.log_params(NAME, {key: _param(value) for key, value in estimator.get_params(deep=True).items()})
     kind = type(estimator)
     fluent.set_tags({"estimator_name": kind.__name__, "estimator_class": f"{kind.__module__}.{kind.__qualname__}"})
 

@@ -42,13 +42,12 @@ def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         results = kwargs["evals_result"] = {}  # filled by train(); what train returns is unchanged
 
     def before() -> None:
-        from gx.tracking import fluent
 
         params = dict(given.get("params", kwargs.get("params")) or {})
         for key in ("num_boost_round", "early_stopping_rounds", "maximize", "verbose_eval"):
             if key in kwargs or key in given:
                 params[key] = given.get(key, kwargs.get(key))
-        fluent.log_params(boosting.split_params(params))
+        patch.log_params(NAME, boosting.split_params(params))
 
     def after(booster: Any) -> None:
         _log_results(results, booster, booster)
@@ -60,9 +59,8 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     model = args[0]
 
     def before() -> None:
-        from gx.tracking import fluent
 
-        fluent.log_params(boosting.split_params(model.get_params()))
+        patch.log_params(NAME, boosting.split_params(model.get_params()))
 
     def after(_: Any) -> None:
         results = patch.safely(NAME, "read the evaluation results", model.evals_result) if hasattr(
