@@ -1,0 +1,139 @@
+"""gx sweep on a real repository: every trial a gx run child run, isolated in its own scratch copy;
+failures recorded and the sweep goes on; -j loses nothing; Ctrl-C and --resume; TPE; gx.yaml."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import gx
+from conftest import gx_subprocess
+
+TRAIN = """import gx, os, sys, time
+p = gx.params()
+assert not os.path.exists("scratch.txt"), "another trial's file is visible"
+open("scratch.txt", "w").write(str(p))
+time.sleep(float(os.environ.get("TRIAL_SLEEP", "0")))
+if p.get("fail") == p.get("alpha"):
+    sys.exit(3)
+gx.log_metric("rmse", abs(p["alpha"] - 0.3) + p.get("depth", 0) * 0.01)
+"""
+
+
+def project(repo):
+    repo.write("train.py", TRAIN)
+    repo.git("add", "train.py")
+    repo.git("commit", "-qm", "train")
+    return repo
+
+
+def children(parent: str) -> list:
+    return [r for r in gx.list_runs() if r.parent_run_id == parent]
+
+
+def the_sweep() -> str:
+    return next(r.run_id for r in gx.list_runs() if r.tags.get("gx.sweep") == "1")
+
+
+def test_grid_sweep_records_each_trial_as_a_child_with_its_params(repo, cli):
+    project(repo)
+    result = cli("sweep", "train.py", "-p", "alpha=0.1,0.3", "-p", "depth=int(1,2)", "--method", "grid",
+                 "--metric", "rmse", "-j", "2")
+    assert result.exit_code == 0, result.output
+    parent = the_sweep()
+    trials = children(parent)
+    assert sorted((r.params["alpha"], r.params["depth"]) for r in trials) == [(0.1, 1), (0.1, 2), (0.3, 1), (0.3, 2)]
+    assert all(r.status == "FINISHED" and r.tags["mlflow.parentRunId"] == parent for r in trials)
+    assert gx.get_run(parent).data.metrics["best_rmse"] == pytest.approx(0.01)
+    assert not (repo.path / "scratch.txt").exists(), "trials write in their scratch copies, not the worktree"
+    best = cli("best", "rmse", "--parent", parent[:8]).output
+    assert "0.01" in best
+    repo.fsck()
+
+
+def test_parallel_trials_are_all_recorded_and_a_failure_does_not_stop_the_sweep(repo):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=uniform(0,1)", "-p", "fail=choice(9)", "--trials", "9",
+                         "-j", "3", "--metric", "rmse", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(children(the_sweep())) == 9
+    failing = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2,3", "-p", "fail=2", "--method", "grid",
+                            "-n", "with-failure", cwd=repo.path)
+    assert failing.returncode == 0, failing.stderr.decode()
+    parent = next(r.run_id for r in gx.list_runs() if r.name == "with-failure")
+    statuses = sorted((r.params["alpha"], r.status) for r in children(parent))
+    assert statuses == [(1, "FINISHED"), (2, "FAILED"), (3, "FINISHED")]
+    assert b"1 failed" in failing.stderr
+    repo.fsck()
+
+
+def test_fail_fast_stops_launching(repo):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2,3,4", "-p", "fail=1", "--method", "grid",
+                         "--fail-fast", cwd=repo.path)
+    assert proc.returncode == 0
+    assert len(children(the_sweep())) == 1
+
+
+def test_ctrl_c_records_running_trials_killed_and_resume_runs_only_what_is_missing(repo):
+    project(repo)
+    env = dict(os.environ, TRIAL_SLEEP="1.5", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "gx", "sweep", "train.py", "-p", "alpha=uniform(0,1)",
+                             "--trials", "6", "-j", "2", "--metric", "rmse"], cwd=repo.path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until the first two trials are recorded and two more run
+        finished = [r for r in gx.list_runs() if r.status == "FINISHED" and "gx.sweep.trial" in r.tags]
+        if len(finished) >= 2:
+            break
+        time.sleep(0.2)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    parent = the_sweep()
+    first = children(parent)
+    assert "KILLED" in {r.status for r in first}, [(r.name, r.status) for r in first]
+    assert gx.get_run(parent).info.status == "KILLED"
+    done_before = {r.tags["gx.sweep.trial"] for r in first if r.status == "FINISHED"}
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], "-j", "2", cwd=repo.path)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    after = children(parent)
+    finished = [r for r in after if r.status == "FINISHED"]
+    assert sorted(int(r.tags["gx.sweep.trial"]) for r in finished) == list(range(6))
+    rerun = {r.tags["gx.sweep.trial"] for r in after if r.status == "FINISHED"} - done_before
+    assert len(finished) - len(done_before) == len(rerun), "finished trials are not run again"
+    assert b"nothing to run" in gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path).stderr
+    repo.fsck()
+
+
+def test_tpe_through_optuna_and_the_gx_yaml_section(repo):
+    pytest.importorskip("optuna")
+    project(repo)
+    repo.write("gx.yaml", "sweep:\n  script: train.py\n  params:\n    alpha: uniform(0, 1)\n  method: tpe\n"
+                          "  trials: 4\n  metric: rmse\n")
+    proc = gx_subprocess("sweep", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    parent = the_sweep()
+    assert gx.get_run(parent).data.tags["gx.sweep.method"] == "tpe"
+    assert len(children(parent)) == 4
+
+
+@pytest.mark.parametrize("param", ["alpha", "alpha=uniform(1,0)", "alpha=loguniform(0,1)", "alpha=int(a,b)"])
+def test_a_bad_space_is_one_line(repo, param):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", param, cwd=repo.path)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("gx: error:") and len(proc.stderr.decode().splitlines()) == 1
+    assert gx.list_runs() == []
+
+
+def test_grid_refuses_a_continuous_dimension(repo):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=uniform(0,1)", "--method", "grid", cwd=repo.path)
+    assert proc.returncode == 1 and b"use --method random" in proc.stderr
