@@ -137,3 +137,49 @@ def test_grid_refuses_a_continuous_dimension(repo):
     project(repo)
     proc = gx_subprocess("sweep", "train.py", "-p", "alpha=uniform(0,1)", "--method", "grid", cwd=repo.path)
     assert proc.returncode == 1 and b"use --method random" in proc.stderr
+
+
+def test_two_clones_share_one_optuna_journal_and_join_by_push_and_pull(tmp_path, monkeypatch):
+    optuna = pytest.importorskip("optuna")
+    from conftest import Repo, make_repo, run_git
+
+    remote = tmp_path / "remote.git"
+    run_git("init", "-q", "--bare", "-b", "main", str(remote))
+    alice = project(make_repo(tmp_path / "alice"))
+    alice.git("remote", "add", "origin", str(remote))
+    alice.git("push", "-q", "-u", "origin", "main")
+    run_git("clone", "-q", str(remote), str(tmp_path / "bob"))
+    bob = Repo(tmp_path / "bob")
+    journal = tmp_path / "shared-study.log"
+    args = ["sweep", "train.py", "-p", "alpha=uniform(0,1)", "--method", "tpe", "--trials", "3", "--metric", "rmse",
+            "--storage", f"journal:{journal}", "--study", "team", "-e", "shared"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    workers = [subprocess.Popen([sys.executable, "-m", "gx", *args], cwd=clone.path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for clone in (alice, bob)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    for clone in (alice, bob):
+        push = gx_subprocess("push", cwd=clone.path)
+        assert push.returncode == 0, push.stderr.decode()
+    assert gx_subprocess("pull", cwd=alice.path).returncode == 0
+    monkeypatch.chdir(alice.path)
+    runs = gx.list_runs(["shared"])
+    trials = [r for r in runs if "gx.sweep.trial" in r.tags]
+    assert len([r for r in runs if r.tags.get("gx.sweep") == "1"]) == 2 and len(trials) == 6
+    assert sorted(int(r.tags["gx.sweep.trial"]) for r in trials) == list(range(6)), "numbers come from the shared study"
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="team", storage=optuna.storages.JournalStorage(JournalFileBackend(str(journal))))
+    assert sorted(t.number for t in study.trials if t.state.name == "COMPLETE") == list(range(6))
+    assert {t.number: t.value for t in study.trials} == pytest.approx(
+        {int(r.tags["gx.sweep.trial"]): r.metrics["rmse"] for r in trials})
+    alice.fsck()
+
+
+@pytest.mark.parametrize("extra", [["--storage", "journal:s.log"], ["--storage", "journal:s.log", "--study", "x",
+                                                                    "--method", "grid"]])
+def test_storage_needs_a_study_name_and_a_sampler(repo, extra):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2", *extra, cwd=repo.path)
+    assert proc.returncode == 1 and proc.stderr.decode().startswith("gx: error: --storage")

@@ -55,6 +55,9 @@ def resume(sweep_spec: str, jobs: int | None, echo: Echo) -> tuple[str, bool]:
     record = get_spec_record(sweep_spec)
     if record.tags.get("gx.sweep") != "1":
         raise GxError(f"run {record.run_id[:8]} is not a sweep (gx sweep records its run with a gx.sweep tag)")
+    if "gx.sweep.study" in record.tags:
+        raise GxError("this sweep shares an Optuna study: start another worker with the same --storage and "
+                      "--study instead of --resume")
     spec = SweepSpec.from_tags(record.tags, record.experiment)
     spec.jobs = jobs or spec.jobs
     done = recorded_trials(record.run_id, record.experiment)
@@ -101,6 +104,11 @@ def spec_from(options: dict[str, Any], section: dict[str, Any], command: list[st
     trials, jobs = pick("trials"), pick("jobs", 1)
     if not (trials is None or (isinstance(trials, int) and trials > 0)) or not (isinstance(jobs, int) and jobs > 0):
         raise BadValue("sweep: trials and jobs must be positive integers")
+    storage, study = pick("storage"), pick("study")
+    if storage is not None and method == "grid":
+        raise BadValue("--storage shares an Optuna study: use --method tpe or random with it")
+    if storage is not None and not study:
+        raise BadValue("--storage needs --study NAME (the same name on every machine)")
     return SweepSpec(command=list(command), space=space, method=method, trials=trials, metric=pick("metric"),
                      goal=goal, jobs=jobs, seed=int(pick("seed", 0)), experiment=experiment,
-                     fail_fast=bool(options.get("fail_fast")))
+                     fail_fast=bool(options.get("fail_fast")), storage=storage, study=study)

@@ -24,13 +24,24 @@ def grid_size(space: dict[str, Dimension]) -> int:
 class Planner:
     """``params(n)`` for trial ``n``; ``tell(n, value)`` when a trial's metric is known (TPE learns)."""
 
-    def __init__(self, space: dict[str, Dimension], method: str, seed: int, goal: str) -> None:
+    def __init__(self, space: dict[str, Dimension], method: str, seed: int, goal: str,
+                 storage: str | None = None, study_name: str | None = None) -> None:
         self.space, self.method, self.seed, self.goal = space, method, seed, goal
         self._grid = list(itertools.product(*(grid_values(n, d) for n, d in space.items()))) if method == "grid" else []
         self._study: Any = None
         self._asked: dict[int, Any] = {}
-        if method == "tpe":
-            self._study = _optuna_study(seed, goal)
+        self.shared = storage is not None
+        if method == "tpe" or self.shared:
+            self._study = _optuna_study(seed, goal, method, storage, study_name)
+
+    def take(self, n: int) -> tuple[int, dict[str, Any]]:
+        """The next trial's number and params: ``n`` itself, or with a shared study the number the
+        study gives (unique across every machine working on it)."""
+        if not self.shared:
+            return n, self.params(n)
+        trial = self._study.ask(_distributions(self.space))
+        self._asked[trial.number] = trial
+        return trial.number, dict(trial.params)
 
     def params(self, n: int) -> dict[str, Any]:
         if self.method == "grid":
@@ -59,14 +70,34 @@ class Planner:
                     params=params, distributions=_distributions(self.space), value=value))
 
 
-def _optuna_study(seed: int, goal: str) -> Any:
+def _optuna_study(seed: int, goal: str, method: str, storage: str | None, study_name: str | None) -> Any:
     try:
         import optuna
     except ImportError:
-        raise GxError("--method tpe needs Optuna: pip install optuna (grid and random need nothing)") from None
+        raise GxError("--method tpe and --storage need Optuna: pip install optuna (grid and random need nothing)") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.create_study(direction="minimize" if goal == "min" else "maximize",
-                               sampler=optuna.samplers.TPESampler(seed=seed))
+    sampler = optuna.samplers.TPESampler(seed=seed) if method == "tpe" else optuna.samplers.RandomSampler(seed=seed)
+    direction = "minimize" if goal == "min" else "maximize"
+    if storage is None:
+        return optuna.create_study(direction=direction, sampler=sampler)
+    try:
+        return optuna.create_study(study_name=study_name, storage=open_storage(storage), load_if_exists=True,
+                                   direction=direction, sampler=sampler)
+    except ValueError as exc:  # e.g. the study exists with another direction
+        raise GxError(f"--storage: {exc}") from None
+
+
+def open_storage(url: str) -> Any:
+    """``journal:PATH`` (or a path ending in ``.log``) is Optuna's journal file, shared through a
+    common file system; anything else is an RDB URL Optuna opens (``sqlite:///...``, ``postgresql://...``)."""
+    import optuna
+
+    path = url[len("journal:"):] if url.startswith("journal:") else url if url.endswith(".log") else None
+    if path is None:
+        return url
+    from optuna.storages.journal import JournalFileBackend
+
+    return optuna.storages.JournalStorage(JournalFileBackend(path))
 
 
 def _distributions(space: dict[str, Dimension]) -> dict[str, Any]:

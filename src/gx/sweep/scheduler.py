@@ -41,11 +41,14 @@ class SweepSpec:
     seed: int = 0
     experiment: str = "default"
     fail_fast: bool = False
+    storage: str | None = None  # never recorded: an RDB URL may hold a password
+    study: str | None = None
 
     def tags(self) -> dict[str, str]:
         return {"gx.sweep": "1", "gx.sweep.method": self.method, "gx.sweep.trials": str(self.trials),
                 "gx.sweep.metric": self.metric or "", "gx.sweep.goal": self.goal, "gx.sweep.seed": str(self.seed),
-                "gx.sweep.command": json.dumps(self.command), "gx.sweep.space": json.dumps(self.space)}
+                "gx.sweep.command": json.dumps(self.command), "gx.sweep.space": json.dumps(self.space),
+                **({"gx.sweep.study": self.study or ""} if self.storage else {})}
 
     @classmethod
     def from_tags(cls, tags: dict[str, str], experiment: str) -> SweepSpec:
@@ -88,7 +91,7 @@ class Sweep:
         self.space = parse_space(spec.space)
         if spec.trials is None:
             spec.trials = grid_size(self.space) if spec.method == "grid" else 10
-        self.planner = Planner(self.space, spec.method, spec.seed, spec.goal)
+        self.planner = Planner(self.space, spec.method, spec.seed, spec.goal, spec.storage, spec.study)
         self.paths = find_repo()
         self.done = done or {}
         self.progress = Progress(spec.trials, done=len(self.done))
@@ -151,10 +154,10 @@ class Sweep:
         try:
             while True:
                 while not self.stopping and len(running) < self.spec.jobs:
-                    n = next(queue, None)
-                    if n is None:
+                    slot = next(queue, None)
+                    if slot is None:
                         break
-                    params = self.planner.params(n)
+                    n, params = self.planner.take(slot)
                     running[pool.submit(self._trial, copies, n, params)] = (n, params)
                 self.progress.running = len(running)
                 self.echo(self.progress.line(self.spec.metric, self.spec.jobs), False)
