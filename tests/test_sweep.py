@@ -183,3 +183,28 @@ def test_storage_needs_a_study_name_and_a_sampler(repo, extra):
     project(repo)
     proc = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2", *extra, cwd=repo.path)
     assert proc.returncode == 1 and proc.stderr.decode().startswith("gx: error: --storage")
+
+
+def test_sigkill_of_the_sweep_loses_no_trial(repo):
+    project(repo)
+    env = dict(os.environ, TRIAL_SLEEP="1", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "gx", "sweep", "train.py", "-p", "alpha=uniform(0,1)",
+                             "--trials", "4", "-j", "2"], cwd=repo.path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("gx.sweep.trial" in r.tags for r in gx.list_runs()):
+        time.sleep(0.1)
+    time.sleep(0.3)  # on an idle machine two more trials are running now
+    proc.kill()
+    proc.wait()
+    time.sleep(2.5)  # trials run in their own sessions: those running finish and record on their own
+    assert gx_subprocess("ls", cwd=repo.path).returncode == 0  # any command records the dead sweep run
+    parent = the_sweep()
+    recorded = children(parent)
+    assert len(recorded) >= 2 and all(r.status == "FINISHED" for r in recorded), [(r.name, r.status) for r in recorded]
+    assert gx.get_run(parent).info.status == "KILLED"
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path, env={"TRIAL_SLEEP": "0"})
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    numbers = sorted(int(r.tags["gx.sweep.trial"]) for r in children(parent))
+    assert numbers == [0, 1, 2, 3], "every trial exactly once: none lost, none run twice"
+    repo.fsck()
