@@ -165,3 +165,14 @@ def test_flavor_module_does_not_import_autolog_and_import_gx_stays_light():
             "assert 'sklearn' not in sys.modules, 'autolog machinery must not import the library'\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_search_on_joblibs_threading_backend_logs_no_inner_fit(repo, autologged):
+    from joblib import parallel_backend
+
+    X, y = data()
+    with warnings.catch_warnings(record=True) as caught, parallel_backend("threading", n_jobs=2):
+        warnings.simplefilter("always")
+        GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, n_jobs=2).fit(X, y)
+    assert len(gx.list_runs()) == 3, "the search and its two candidates; worker threads' fits log nothing"
+    assert not [w for w in caught if "gx:" in str(w.message)], [str(w.message) for w in caught]

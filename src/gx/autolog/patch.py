@@ -3,7 +3,8 @@
 A wrapper never changes what the library returns or raises: logging runs around the original call,
 and a logging failure is a warning (or nothing, with ``silent=True``), never an exception in the
 user's fit. Fits nested inside an autologged fit (a search's candidates, a pipeline's steps, a
-subclass calling ``super().fit``) are not logged again.
+subclass calling ``super().fit``, a library's worker threads) are not logged again; so a fit in one
+thread while another thread's fit is being logged is not logged either.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class Settings:
 _originals: dict[str, list[tuple[Any, str, Any]]] = {}
 _INHERITED = object()  # the owner had no attribute of its own: restoring deletes the wrapper
 settings: dict[str, Settings] = {}
-_depth = threading.local()
+#: Autologged calls in progress in this process, in any thread: a library's worker threads fitting
+#: inside a logged fit (joblib's threading backend) must not log into the fit's run.
+_active = [0]
+_active_lock = threading.Lock()
 
 
 def warn(integration: str, what: str, exc: BaseException) -> None:
@@ -97,13 +101,17 @@ def patch(integration: str, owner: Any, name: str,
 
     @functools.wraps(call)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if getattr(_depth, "value", 0) or not enabled(integration):
+        with _active_lock:
+            outermost = not _active[0] and enabled(integration)
+            if outermost:
+                _active[0] += 1
+        if not outermost:
             return call(*args, **kwargs)
-        _depth.value = 1
         try:
             return around(call, args, kwargs)
         finally:
-            _depth.value = 0
+            with _active_lock:
+                _active[0] -= 1
 
     wrapper.__gx_autolog__ = integration  # type: ignore[attr-defined]
     replacement: Any = wrapper
