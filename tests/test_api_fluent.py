@@ -141,7 +141,7 @@ def test_nested_runs_and_double_start(repo):
             gx.start_run()
         with gx.start_run(run_name="child", nested=True) as child:
             gx.log_metric("m", 1)
-    assert gx.get_run(child.info.run_id).data.tags["gx.parent_run_id"] == parent.info.run_id
+    assert gx.get_run(child.info.run_id).data.tags["mlflow.parentRunId"] == parent.info.run_id
 
 
 def test_log_figure(repo):

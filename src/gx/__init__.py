@@ -31,15 +31,28 @@ _LAZY = {
     **dict.fromkeys(["get_tracking_uri", "set_tracking_uri"], "gx.tracking.session"),
     "last_active_run": "gx.tracking.client",
 }
+#: Integrations reached as ``gx.<name>`` that are not model flavors (``gx.optuna.Callback``).
+_INTEGRATIONS = {"optuna": "gx.autolog.optuna"}
 #: Flavor modules, reached as attributes (``gx.sklearn.log_model``), imported on first use.
 _SUBMODULES = {"sklearn", "xgboost", "lightgbm", "pyfunc"}
+#: Flavors with an autolog integration: ``gx.sklearn.autolog`` is ``gx.autolog.sklearn.autolog``, attached
+#: here so the flavor module itself never imports the autolog package.
+_AUTOLOGGED = {"sklearn", "xgboost", "lightgbm"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES or name == "entities":
         value = importlib.import_module(f"gx.models.{name}" if name in _SUBMODULES else "gx.entities")
+        if name in _AUTOLOGGED and not hasattr(value, "autolog"):
+            value.autolog = importlib.import_module(f"gx.autolog.{name}").autolog
         globals()[name] = value
         return value
+    if name in _INTEGRATIONS:
+        value = importlib.import_module(_INTEGRATIONS[name])
+        globals()[name] = value
+        return value
+    if name == "autolog":  # the package is callable: gx.autolog() as in MLflow
+        return importlib.import_module("gx.autolog")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'gx' has no attribute {name!r}")
@@ -49,7 +62,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY, *_SUBMODULES, "entities"])
+    return sorted([*globals(), *_LAZY, *_SUBMODULES, *_INTEGRATIONS, "autolog", "entities"])
 
 
-__all__ = ["__version__", *_LAZY, *sorted(_SUBMODULES)]
+__all__ = ["__version__", "autolog", *_LAZY, *sorted(_SUBMODULES), *_INTEGRATIONS]

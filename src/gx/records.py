@@ -13,6 +13,9 @@ ParamValue = Union[int, float, bool, str, None]
 #: Statuses a run can end with (MLflow's names).
 FINISHED, FAILED, KILLED, RUNNING = "FINISHED", "FAILED", "KILLED", "RUNNING"
 STATUSES = (FINISHED, FAILED, KILLED, RUNNING)
+#: The tag naming a nested run's parent (MLflow's name); gx wrote the second one before.
+PARENT_TAG = "mlflow.parentRunId"
+LEGACY_PARENT_TAG = "gx.parent_run_id"
 
 
 class ArtifactLink(bytes):
@@ -77,6 +80,12 @@ class RunRecord:
         return {k: pts[-1].step for k, pts in self.metrics.items() if pts}
 
 
+def parent_run_id(tags: dict[str, str]) -> str | None:
+    """A nested run's parent: MLflow's tag, or the one gx wrote before it used MLflow's name."""
+    value = tags.get(PARENT_TAG) or tags.get(LEGACY_PARENT_TAG)
+    return value if isinstance(value, str) and value else None
+
+
 @dataclass
 class RunSummary:
     """The light view of a run used for listing, search and sorting (no history, no blobs)."""
@@ -99,6 +108,10 @@ class RunSummary:
         if self.start_time is None or self.end_time is None:
             return None
         return max(0.0, self.end_time - self.start_time)
+
+    @property
+    def parent_run_id(self) -> str | None:
+        return parent_run_id(self.tags)
 
     @classmethod
     def from_record(cls, rec: RunRecord) -> RunSummary:

@@ -57,9 +57,10 @@ def left_out_text(left_out: dict[str, int]) -> str:
               help="Only runs matching a search filter, e.g. \"params.alpha < 0.5\".")
 @click.option("--all-statuses", is_flag=True,
               help="Let runs of any status compete (default: FINISHED runs only).")
+@click.option("--parent", "parent_spec", metavar="RUN", help="Only the children of RUN (a sweep's trials).")
 @click.option("--json", "as_json", is_flag=True, help="The winner as JSON.")
 def best_cmd(metric: str, experiment: str | None, goal: str | None, filter_string: str, all_statuses: bool,
-             as_json: bool) -> None:
+             parent_spec: str | None, as_json: bool) -> None:
     """Print the FINISHED run of EXPERIMENT (default: all) with the best last value of METRIC.
 
     Without --min/--max, names with a word like acc, accuracy, auc, f1, precision, recall, r2,
@@ -70,6 +71,10 @@ def best_cmd(metric: str, experiment: str | None, goal: str | None, filter_strin
     """
     from gx.query import search as api
 
+    if parent_spec is not None:
+        from gx.query.nesting import children_filter, resolve_run_id
+
+        filter_string = children_filter(resolve_run_id(parent_spec), filter_string)
     metric = re.sub(r"^metrics?\.", "", metric)
     goal = goal or metric_goal(metric)
     statuses = None if all_statuses else api.DEFAULT_STATUSES

@@ -107,29 +107,41 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--deleted", is_flag=True, help="Show deleted runs instead.")
 @click.option("--all", "show_all", is_flag=True, help="Show deleted runs too.")
+@click.option("--flat", is_flag=True, help="Do not indent nested runs under their parent.")
+@click.option("--parent", "parent_spec", metavar="RUN", help="Only the children of RUN (a sweep's trials, a search's candidates).")
 def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[str, ...], limit: int | None,
            columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
-           show_all: bool) -> None:
-    """List runs of EXPERIMENTS (default: all), newest first.
+           show_all: bool, flat: bool, parent_spec: str | None) -> None:
+    """List runs of EXPERIMENTS (default: all), newest first; a nested run is indented under its
+    parent when both are listed.
 
     The table is fitted to the terminal by dropping columns from the right, never the first ones
     or those the sort keys and the filter name.
     """
+    from gx.query.nesting import as_tree, children_filter, resolve_run_id
     from gx.query.search import search
 
-    runs = search(experiments or None, filter_string, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
+    query = filter_string if parent_spec is None else children_filter(resolve_run_id(parent_spec), filter_string)
+    runs = search(experiments or None, query, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
     if as_json or output_format == "json":
         click.echo(fmt.dumps([fmt.summary_json(r) for r in runs]))
         return
     if not runs:
         if output_format == "table":
-            click.echo("no runs match" if filter_string else "no runs yet; record one with: gx run train.py -p alpha=0.1",
+            click.echo("no runs match" if query else "no runs yet; record one with: gx run train.py -p alpha=0.1",
                        err=True)
         return
     patterns = [p.strip() for p in columns.split(",") if p.strip()] if columns else None
     keys = columns_for(runs, patterns, changed_only)
     headers = [k.split(".", 1)[1] if k.startswith(("params.", "metrics.")) and not patterns else k for k in keys]
+    nested = output_format == "table" and not flat and parent_spec is None
+    depths = [0] * len(runs)
+    if nested:
+        runs, depths = map(list, zip(*as_tree(runs)))  # type: ignore[assignment]
     rows = [[cell(r, k, precise=output_format == "csv") for k in keys] for r in runs]
+    for row, depth in zip(rows, depths):
+        if depth:
+            row[0] = "  " * (depth - 1) + "└ " + row[0]
     for key in keys if patterns else ():
         entity, _, name = key.partition(".")
         if entity in _ENTITY_COLUMNS and all(name not in getattr(r, entity) for r in runs):

@@ -22,6 +22,7 @@ from gx.errors import GxError, GxWarning
 #: name -> (module, attribute, one-line help). Help lives here so ``gx --help`` imports nothing else.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("gx.cli.run", "run_cmd", "Run a script or command and record it as a run."),
+    "sweep": ("gx.cli.sweep", "sweep_cmd", "Search hyperparameters, each trial a child run."),
     "ls": ("gx.cli.ls", "ls_cmd", "List runs, newest first."),
     "show": ("gx.cli.show", "show_cmd", "Show everything about one run."),
     "experiments": ("gx.cli.experiments", "experiments_cmd", "List experiments with run counts."),

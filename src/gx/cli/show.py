@@ -39,6 +39,34 @@ def record_json(rec: RunRecord) -> dict:
     }
 
 
+#: Metrics a parent's summary shows the best child for (the parent's ``gx.sweep.metric`` first).
+MAX_SUMMARY_METRICS = 5
+
+
+def children_lines(run_id: str, tags: dict[str, str]) -> list[str]:
+    """For a parent run: how many children, by status, and the best child by a few metrics."""
+    from gx.cli.best import metric_goal
+    from gx.query.nesting import children_filter, summarize_children
+    from gx.query.search import search
+
+    children = search(None, children_filter(run_id))
+    if not children:
+        return []
+    summary = summarize_children(children, metric_goal)
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items()))
+    lines = [f"\nchildren: {summary.count} ({statuses})   list them: gx ls --parent {run_id[:8]}"]
+    chosen = tags.get("gx.sweep.metric")
+    metrics = sorted(summary.best, key=lambda m: (m != chosen, m))[:MAX_SUMMARY_METRICS]
+    width = max((len(m) for m in metrics), default=0)
+    for metric in metrics:
+        goal, winner = summary.best[metric]
+        lines.append(f"  best {metric.ljust(width)} ({goal})  {fmt.value(winner.metrics[metric])}  "
+                     f"{winner.run_id[:8]} {winner.name or ''}".rstrip())
+    if len(summary.best) > len(metrics):
+        lines.append(f"  ({len(summary.best) - len(metrics)} more metrics: gx best METRIC --parent {run_id[:8]})")
+    return lines
+
+
 @click.command("show")
 @click.argument("run")
 @click.option("--json", "as_json", is_flag=True, help="Everything as JSON, metric histories included.")
@@ -83,6 +111,7 @@ def show_cmd(run: str, as_json: bool, show_output: bool) -> None:
     section("metrics", metrics, str)
     section("tags", rec.tags)
     section("artifacts", {p: f"{len(c)} bytes" for p, c in sorted(rec.artifacts.items())}, str)
+    lines.extend(children_lines(rec.run_id, rec.tags))
     if rec.error:
         lines.append("\nerror:\n  " + rec.error.strip().replace("\n", "\n  "))
     click.echo("\n".join(lines))

@@ -17,7 +17,7 @@ from typing import Any
 
 from gx.errors import BadName, GxError
 from gx.paths import find_repo
-from gx.records import FAILED, FINISHED, KILLED
+from gx.records import FAILED, FINISHED, KILLED, PARENT_TAG
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
 from gx.tracking.capture import start_packages_thread
 from gx.tracking.entities import Experiment, Run, RunData
@@ -109,7 +109,7 @@ def start_run(run_id: str | None = None, experiment_id: str | None = None, run_n
     else:
         exp = _current_experiment(experiment if experiment is not None else experiment_name_for(experiment_id))
         if nested and _stack:
-            tags["gx.parent_run_id"] = _stack[-1].run_id
+            tags[PARENT_TAG] = _stack[-1].run_id
         live, _ = new_run(exp, run_name or generate_run_name(), [sys.executable, *sys.argv], tags=tags)
         live.background.append(start_packages_thread(live.run_dir))
     _stack.append(live)

@@ -1,0 +1,78 @@
+"""LightGBM autologging: ``lightgbm.train`` and the scikit-learn wrappers' ``fit`` log the params,
+per-iteration evaluation metrics (``{dataset}-{metric}`` at step = iteration), the best iteration,
+feature importance (``feature_importance_split``/``_gain`` JSON and PNG) and the model (``gx.lightgbm``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gx.autolog import boosting, patch
+from gx.autolog.patch import Settings
+
+NAME = "lightgbm"
+WRAPPERS = ("LGBMModel", "LGBMClassifier", "LGBMRegressor", "LGBMRanker")
+TRAIN_ARGS = ("params", "train_set", "num_boost_round", "valid_sets", "valid_names")
+
+
+def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
+            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
+            disable_for_unsupported_versions: bool = False, silent: bool = False, **_: Any) -> None:
+    """Log every LightGBM training (``disable=True`` puts the library back as it was)."""
+    options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
+                       silent=silent)
+    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
+        return
+    import lightgbm
+    import lightgbm.engine
+    import lightgbm.sklearn
+
+    for module in (lightgbm, lightgbm.engine, lightgbm.sklearn):
+        patch.patch(NAME, module, "train", _around_train)
+    for name in WRAPPERS:
+        if hasattr(lightgbm.sklearn, name):
+            patch.patch(NAME, getattr(lightgbm.sklearn, name), "fit", _around_fit)
+
+
+def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    import lightgbm
+
+    given = dict(zip(TRAIN_ARGS, args))
+    results: dict[str, Any] = {}
+    kwargs = dict(kwargs)  # the user's callback list is copied, never changed
+    kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), lightgbm.record_evaluation(results)]
+
+    def before() -> None:
+
+        params = dict(given.get("params", kwargs.get("params")) or {})
+        if "num_boost_round" in given or "num_boost_round" in kwargs:
+            params["num_boost_round"] = given.get("num_boost_round", kwargs.get("num_boost_round"))
+        patch.log_params(NAME, boosting.split_params(params))
+
+    return patch.call_in_run(NAME, original, args, kwargs, before,
+                             lambda booster: _log_results(results, booster, booster))
+
+
+def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    model = args[0]
+
+    def before() -> None:
+
+        patch.log_params(NAME, boosting.split_params(model.get_params()))
+
+    return patch.call_in_run(NAME, original, args, kwargs, before,
+                             lambda _: _log_results(getattr(model, "evals_result_", {}), model.booster_, model))
+
+
+def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
+    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
+    best = getattr(booster, "best_iteration", 0)
+    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best if best > 0 else None)
+    for kind in ("split", "gain"):
+        importance = patch.safely(NAME, "read feature importance", booster.feature_importance, importance_type=kind)
+        if importance is not None:
+            scores = dict(zip(booster.feature_name(), importance.tolist()))
+            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
+    if patch.settings[NAME].log_models:
+        from gx.models import lightgbm as flavor
+
+        patch.safely(NAME, "log the model", flavor.log_model, model, name="model")

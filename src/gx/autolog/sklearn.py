@@ -1,0 +1,155 @@
+"""scikit-learn autologging (MLflow's names): ``fit``, ``fit_predict`` and ``fit_transform`` of every
+estimator log ``get_params(deep=True)``, ``training_*`` metrics that suit the estimator, the
+``estimator_name``/``estimator_class`` tags and the model; searches (``GridSearchCV`` and friends) add
+the best candidate, child runs for the top ``max_tuning_runs`` and ``cv_results.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gx.autolog import patch
+from gx.autolog.patch import Settings
+
+NAME = "sklearn"
+FIT_METHODS = ("fit", "fit_predict", "fit_transform")
+
+
+def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
+            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
+            disable_for_unsupported_versions: bool = False, silent: bool = False, max_tuning_runs: int | None = 5,
+            log_post_training_metrics: bool = True, pos_label: Any = None, **_: Any) -> None:
+    """Log every scikit-learn fit (``disable=True`` puts the library back as it was)."""
+    options = Settings(log_models=log_models, log_input_examples=log_input_examples,
+                       log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
+                       max_tuning_runs=max_tuning_runs, log_post_training_metrics=log_post_training_metrics,
+                       extra={"pos_label": pos_label})
+    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
+        return
+    from sklearn.utils import all_estimators
+
+    for _, estimator_class in all_estimators():
+        for method in FIT_METHODS:
+            patch.patch(NAME, estimator_class, method, _around_fit)
+    from gx.autolog import sklearn_post
+
+    if log_post_training_metrics:
+        sklearn_post.install()
+
+
+def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    estimator, X, y = (*args, None, None, None)[:3]
+    X = kwargs.get("X", X)
+    y = kwargs.get("y", y)
+    weight = kwargs.get("sample_weight")
+    return patch.call_in_run(NAME, original, args, kwargs, lambda: log_params_and_tags(estimator),
+                             lambda _: log_fitted(estimator, X, y, weight))
+
+
+def log_params_and_tags(estimator: Any) -> None:
+    from gx.tracking import fluent
+
+    patch.log_params(NAME, {key: _param(value) for key, value in estimator.get_params(deep=True).items()})
+    kind = type(estimator)
+    fluent.set_tags({"estimator_name": kind.__name__, "estimator_class": f"{kind.__module__}.{kind.__qualname__}"})
+
+
+def _param(value: Any) -> Any:
+    """Estimators inside a meta-estimator's params are logged as their repr, bounded."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    text = repr(value)
+    return text if len(text) <= 250 else text[:247] + "..."
+
+
+def log_fitted(estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
+    from gx.tracking import fluent
+
+    options = patch.settings[NAME]
+    if y is not None and X is not None:
+        metrics = training_metrics(estimator, X, y, sample_weight, options.extra.get("pos_label"))
+        patch.safely(NAME, "log the training metrics", fluent.log_metrics,
+                     {k: v for k, v in metrics.items() if v is not None})
+    if hasattr(estimator, "cv_results_"):
+        from gx.autolog.sklearn_search import log_search
+
+        patch.safely(NAME, "log the search's candidates", log_search, estimator, options)
+    if options.log_models:
+        log_model(estimator, "model", X, options)
+        if hasattr(estimator, "best_estimator_"):
+            log_model(estimator.best_estimator_, "best_estimator", X, options)
+
+
+def log_model(estimator: Any, name: str, X: Any, options: Settings) -> None:
+    from gx.models import sklearn as flavor
+
+    example = _head(X) if options.log_input_examples and X is not None else None
+    patch.safely(NAME, f"log the model {name!r}", flavor.log_model, estimator, name=name, input_example=example)
+
+
+def _head(X: Any, rows: int = 5) -> Any:
+    return X.head(rows) if hasattr(X, "head") else X[:rows]
+
+
+def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None, pos_label: Any = None) -> dict[str, Any]:
+    """MLflow's ``training_*`` metrics: classification ones for a classifier, regression ones for a
+    regressor, ``training_score`` for anything with ``score``; a metric that fails is left out."""
+    from sklearn import base, metrics
+
+    out: dict[str, Any] = {}
+    kind = "classifier" if base.is_classifier(estimator) else "regressor" if base.is_regressor(estimator) else None
+    mixin_score = kind is not None and type(estimator).score in (base.ClassifierMixin.score, base.RegressorMixin.score)
+    if hasattr(estimator, "score") and not mixin_score:  # the mixins' score is accuracy or R²: no second predict
+        out["training_score"] = _try(estimator.score, X, y, sample_weight=sample_weight)
+    if not hasattr(estimator, "predict") or kind is None:
+        return out
+    y_pred = _try(estimator.predict, X)
+    if y_pred is None:
+        return out
+    weighted = {"sample_weight": sample_weight}
+    if kind == "classifier":
+        labels = getattr(estimator, "classes_", ())
+        average = "binary" if len(labels) == 2 and pos_label is not None else "weighted"
+        averaged = dict(weighted, average=average, **({"pos_label": pos_label} if average == "binary" else {}))
+        out["training_accuracy_score"] = _try(metrics.accuracy_score, y, y_pred, **weighted)
+        scores = _try(metrics.precision_recall_fscore_support, y, y_pred, zero_division=0, **averaged)
+        if scores is not None:  # one confusion matrix for the three
+            for name, value in zip(("precision_score", "recall_score", "f1_score"), scores):
+                out[f"training_{name}"] = _number(value)
+        proba = _try(estimator.predict_proba, X) if hasattr(estimator, "predict_proba") else None
+        if proba is not None:
+            out["training_log_loss"] = _try(metrics.log_loss, y, proba, labels=labels, **weighted)
+            scores = proba[:, 1] if len(labels) == 2 else proba
+            extra = {} if len(labels) == 2 else {"multi_class": "ovr", "labels": labels}
+            out["training_roc_auc"] = _try(metrics.roc_auc_score, y, scores, average="weighted", **extra, **weighted)
+        if mixin_score:
+            out["training_score"] = out["training_accuracy_score"]
+    else:
+        mse = _try(metrics.mean_squared_error, y, y_pred, **weighted)
+        out["training_mean_squared_error"] = mse
+        out["training_root_mean_squared_error"] = math.sqrt(mse) if mse is not None else None
+        out["training_mean_absolute_error"] = _try(metrics.mean_absolute_error, y, y_pred, **weighted)
+        out["training_r2_score"] = _try(metrics.r2_score, y, y_pred, **weighted)
+        if mixin_score:
+            out["training_score"] = out["training_r2_score"]
+    return out
+
+
+def _try(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A metric, or None where it is not defined for this data (one class, non-finite values...)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = fn(*args, **kwargs)
+    except Exception:
+        return None
+    return value if isinstance(value, tuple) else _number(value)
+
+
+def _number(value: Any) -> Any:
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    return value if isinstance(value, (int, float)) or hasattr(value, "shape") else None

@@ -1,0 +1,85 @@
+"""XGBoost autologging: ``xgboost.train`` and the scikit-learn wrappers' ``fit`` log the params,
+per-iteration evaluation metrics (``{dataset}-{metric}`` at step = iteration), the best iteration,
+feature importance (``feature_importance_weight.json``/``.png``) and the model (``gx.xgboost``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gx.autolog import boosting, patch
+from gx.autolog.patch import Settings
+
+NAME = "xgboost"
+WRAPPERS = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
+
+
+def autolog(importance_types: list[str] | None = None, log_input_examples: bool = False,
+            log_model_signatures: bool = True, log_models: bool = True, log_datasets: bool = True,
+            disable: bool = False, exclusive: bool = False, disable_for_unsupported_versions: bool = False,
+            silent: bool = False, model_format: str = "json", **_: Any) -> None:
+    """Log every XGBoost training (``disable=True`` puts the library back as it was)."""
+    options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
+                       silent=silent, extra={"importance_types": importance_types or ["weight"]})
+    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
+        return
+    import xgboost
+    import xgboost.sklearn
+    import xgboost.training
+
+    for module in (xgboost, xgboost.training, xgboost.sklearn):
+        patch.patch(NAME, module, "train", _around_train)
+    for name in WRAPPERS:
+        if hasattr(xgboost.sklearn, name):
+            patch.patch(NAME, getattr(xgboost.sklearn, name), "fit", _around_fit)
+
+
+def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    names = ("params", "dtrain", "num_boost_round")
+    given = dict(zip(names, args))
+    kwargs = dict(kwargs)
+    results = kwargs.get("evals_result")
+    if results is None:
+        results = kwargs["evals_result"] = {}  # filled by train(); what train returns is unchanged
+
+    def before() -> None:
+
+        params = dict(given.get("params", kwargs.get("params")) or {})
+        for key in ("num_boost_round", "early_stopping_rounds", "maximize", "verbose_eval"):
+            if key in kwargs or key in given:
+                params[key] = given.get(key, kwargs.get(key))
+        patch.log_params(NAME, boosting.split_params(params))
+
+    def after(booster: Any) -> None:
+        _log_results(results, booster, booster)
+
+    return patch.call_in_run(NAME, original, args, kwargs, before, after)
+
+
+def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    model = args[0]
+
+    def before() -> None:
+
+        patch.log_params(NAME, boosting.split_params(model.get_params()))
+
+    def after(_: Any) -> None:
+        results = patch.safely(NAME, "read the evaluation results", model.evals_result) if hasattr(
+            model, "evals_result_") else {}
+        _log_results(results or {}, model.get_booster(), model)
+
+    return patch.call_in_run(NAME, original, args, kwargs, before, after)
+
+
+def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
+    options = patch.settings[NAME]
+    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
+    best = getattr(booster, "best_iteration", None) if "best_iteration" in booster.attributes() else None
+    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best)
+    for kind in options.extra["importance_types"]:
+        scores = patch.safely(NAME, "read feature importance", booster.get_score, importance_type=kind)
+        if scores:
+            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
+    if options.log_models:
+        from gx.models import xgboost as flavor
+
+        patch.safely(NAME, "log the model", flavor.log_model, model, name="model")
