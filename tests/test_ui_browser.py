@@ -139,7 +139,16 @@ def test_run_page_draws_charts_and_artifacts_without_running_hostile_ones(app, s
     box = page.locator("[data-metric='loss'] svg").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert "loss:" in page.locator("[data-metric='loss'] .tooltip").inner_text()
-    # log scale and toggling redraw the chart
+    # drag across the chart zooms into those steps; a double-click shows them all again
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    zoomed = page.locator("[data-metric='loss'] polyline.series").get_attribute("points").split()
+    assert 3 < len(zoomed) < 20
+    page.locator("[data-metric='loss'] svg").dblclick()
+    assert len(page.locator("[data-metric='loss'] polyline.series").get_attribute("points").split()) == 30
+    # log scale redraws the chart
     page.locator("[data-metric='loss'] .log-toggle").check()
     assert page.locator("[data-metric='loss'] polyline.series").count() == 1
     # opening the hostile artifacts directly: downloads, never a page of the app's origin
@@ -163,6 +172,9 @@ def test_compare_shows_only_differing_keys_and_draws_them(app, shots):
     keys = page.locator("#diff tbody th").all_inner_texts()
     assert keys == ["source", "params.alpha", "metrics.loss", "metrics.rmse"]
     assert page.locator("#compare-charts [data-metric='loss'] polyline.series").count() == 2
+    page.locator("#compare-charts [data-metric='loss'] .legend-item", has_text="run-2").click()  # hide a series
+    assert page.locator("#compare-charts [data-metric='loss'] polyline.series").count() == 1
+    assert page.locator("#diff td.best").count() == 2  # the better loss and rmse stand out
     assert page.locator("#scatter circle.dot-point").count() == 2
     assert page.locator("#parallel polyline.pc-line").count() == 2
     page.screenshot(path=shots / "compare.png")
@@ -203,3 +215,18 @@ def test_a_run_started_while_the_page_is_open_appears_and_its_curve_grows(app, s
         proc.wait(timeout=60)
     assert proc.returncode == 0
     page.wait_for_selector("h1 .badge:text('FINISHED')", timeout=20_000)
+
+
+def test_registry_page_lists_versions_and_aliases(app, shots):
+    page, base, _, _ = app
+    import gx
+    from models_helpers import logged_sklearn_run
+
+    run_id, _, _ = logged_sklearn_run(gx, run_name="clf")
+    gx.register_model(f"runs:/{run_id}/model", "churn")
+    gx.MlflowClient().set_registered_model_alias("churn", "champion", 1)
+    visit(page, f"{base}/models")
+    section = page.locator("[data-model='churn']")
+    assert "@champion → v1" in section.locator("h2").inner_text()
+    assert section.locator("table.versions tbody tr").count() == 1
+    page.screenshot(path=shots / "models.png")

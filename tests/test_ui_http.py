@@ -216,3 +216,54 @@ def test_a_running_run_is_listed_from_its_journal(served):
         proc.communicate("\n", timeout=30)
     finished = get_json(base, "/api/runs?filter=" + quote("attributes.run_name = 'live-one'"))["rows"]
     assert [r["status"] for r in finished] == ["FINISHED"]
+
+
+def test_registry_and_a_logged_models_descriptor(repo):
+    import gx
+    from models_helpers import logged_sklearn_run
+
+    run_id, _, _ = logged_sklearn_run(gx, run_name="clf")
+    gx.register_model(f"runs:/{run_id}/model", "churn")
+    gx.MlflowClient().set_registered_model_alias("churn", "champion", 1)
+    with running_server(repo.path) as base:
+        (model,) = get_json(base, "/api/models")["models"]
+        assert model["name"] == "churn" and model["latest"] == 1 and model["aliases"] == {"champion": 1}
+        assert model["versions"][0]["run_id"] == run_id and model["versions"][0]["aliases"] == ["champion"]
+        assert [e["kind"] for e in model["events"]][-1] == "register"
+        run = get_json(base, f"/api/run/{run_id}")
+        (logged,) = run["models"]
+        assert logged["path"] == "model" and "flavor: sklearn" in logged["descriptor"]
+
+
+def _start_cli(repo, *args: str) -> subprocess.Popen:
+    import os
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "gx", "ui", "--port", "0", *args], cwd=repo.path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def test_gx_ui_serves_on_loopback_and_warns_for_another_host(repo):
+    proc = _start_cli(repo)
+    try:
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line, line + proc.stderr.read()
+        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+        assert get_json(base, "/api/experiments")["experiments"] == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    proc = _start_cli(repo, "--host", "0.0.0.0")
+    try:
+        warning = proc.stderr.readline()
+        assert warning.startswith("gx: warning: listening on 0.0.0.0: anyone who can reach this address")
+        assert "http://0.0.0.0:" in proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_busy_port_is_one_line_error(repo, cli):
+    with running_server(repo.path) as base:
+        result = cli("ui", "--port", base.rsplit(":", 1)[1])
+    assert result.exit_code == 1 and result.output.startswith("gx: error: cannot listen on 127.0.0.1:")

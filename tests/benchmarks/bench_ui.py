@@ -50,6 +50,16 @@ def bench_json(base: str, experiment: str, repeat: int) -> dict[str, float]:
     return {name: p50_ms([_get(base, make(i)) for i in range(repeat)]) for name, make in views.items()}
 
 
+def bench_cold(path: Path, experiment: str, repeat: int) -> float:
+    """p50 of the first runs-table request a fresh server answers (as after a new run or a fetch:
+    the version changed, so nothing is cached; the SQLite index is warm)."""
+    samples = []
+    for _ in range(max(3, repeat // 4)):
+        with running_server(path) as base:
+            samples.append(_get(base, f"/api/runs?experiment={quote(experiment)}&order_by=" + quote("metrics.rmse ASC")))
+    return p50_ms(samples)
+
+
 def long_run(path: Path) -> str:
     """A run with 5 metrics x 10k steps in the bench repository; returns its id."""
     os.chdir(path)
@@ -95,6 +105,8 @@ def main() -> None:
     if not (path / ".git").exists():
         print(f"building {args.runs} runs in {path}: {build(path, args.runs):.1f}s")
     run_id = long_run(path)
+    print(f"{args.runs} runs  JSON p50  {'runs page, first request at a new version':45s} "
+          f"{bench_cold(path, 'synthetic-00', args.repeat):8.1f} ms")
     with running_server(path) as base:
         experiment = "synthetic-00"
         for name, ms in bench_json(base, experiment, args.repeat).items():

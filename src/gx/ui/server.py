@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from gx.errors import GxError
 from gx.paths import RepoPaths
 from gx.store.repo import Store
-from gx.ui import api, runview
+from gx.ui import api, registry, runview
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 APP_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,7 +23,7 @@ APP_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'se
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 #: The single-page app answers these paths with index.html (the script reads the path).
-PAGES = ("/", "/runs", "/run", "/compare")
+PAGES = ("/", "/runs", "/run", "/compare", "/models")
 
 
 def static_file(name: str) -> bytes | None:
@@ -131,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, api.experiments(store, cache, query))
         elif endpoint == "runs":
             self._json(200, api.runs_page(store, cache, query))
+        elif endpoint == "models":
+            self._json(200, registry.registry_json(store))
         elif endpoint == "runs.csv":
             self._send(200, api.runs_csv(store, cache, query), {
                 "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="runs.csv"'})

@@ -240,10 +240,15 @@ async function comparePage() {
   const runs = data.runs.map((r, i) => ({ ...r, color: PALETTE[i % PALETTE.length] }));
   const head = h("tr", {}, h("th", {}, "key"), runs.map((r) => h("th", {}, h("span", { class: "dot" }), link(runLabel(r), "/run", { id: r.run_id }))));
   head.querySelectorAll(".dot").forEach((d, i) => { d.style.background = runs[i].color; });
+  const winner = (row) => {
+    const nums = row.values.filter((v) => typeof v === "number");
+    if (!row.key.startsWith("metrics.") || nums.length < 2) return null;
+    return higherIsBetter(row.key) ? Math.max(...nums) : Math.min(...nums);
+  };
   const rows = data.rows.map((row) => h("tr", {}, h("th", {}, row.key), row.values.map((v, i) => {
-    const d = row.deltas[i];
+    const d = row.deltas[i], best = winner(row);
     const better = typeof d === "number" && row.key.startsWith("metrics.") ? ((d > 0) === higherIsBetter(row.key) ? "up" : "down") : "";
-    return h("td", { class: "num" }, fmtNum(v), typeof d === "number" && d !== 0 ? h("span", { class: `delta ${better}` }, ` (${d > 0 ? "+" : ""}${fmtNum(d)})`) : "");
+    return h("td", { class: "num" + (best !== null && v === best ? " best" : "") }, fmtNum(v), typeof d === "number" && d !== 0 ? h("span", { class: `delta ${better}` }, ` (${d > 0 ? "+" : ""}${fmtNum(d)})`) : "");
   })));
   const numericKeys = data.rows.map((r) => r.key).filter((k) => data.rows.find((r) => r.key === k).values.some((v) => typeof v === "number"));
   const allKeys = [...new Set(runs.flatMap((r) => [...Object.keys(r.params).map((k) => `params.${k}`), ...Object.keys(r.metrics).map((k) => `metrics.${k}`)]))].sort();
@@ -259,7 +264,7 @@ async function comparePage() {
   const pcHost = h("div", { id: "parallel" });
   const curves = h("div", { class: "charts", id: "compare-charts" });
   app.replaceChildren(h("h1", {}, `Compare ${runs.length} runs`),
-    h("p", { class: "hint" }, `Only the ${data.rows.length} keys that differ are shown (${data.same} identical keys hidden). Changes are against the first run; green is better.`),
+    h("p", { class: "hint" }, `Only the ${data.rows.length} keys that differ are shown (${data.same} identical keys hidden). Changes are against the first run; green is better, and the best value of each metric is highlighted.`),
     h("div", { class: "table-wrap" }, h("table", { class: "grid", id: "diff" }, h("thead", {}, head), h("tbody", {}, rows))),
     h("h2", {}, "Metric curves"), curves,
     h("h2", {}, "Scatter"), h("div", { class: "toolbar" }, "x ", xSel, " y ", ySel), scatterHost,
@@ -277,11 +282,32 @@ async function comparePage() {
   }
 }
 
+// ---------------------------------------------------------------- registry
+async function modelsPage() {
+  const data = await getJSON("/api/models");
+  if (!data.models.length) {
+    app.replaceChildren(h("h1", {}, "Models"), h("p", {}, "No registered models. Register one with: gx models register RUN NAME"));
+    return;
+  }
+  app.replaceChildren(h("h1", {}, "Models"), ...data.models.map((m) => h("section", { class: "model", "data-model": m.name },
+    h("h2", {}, m.name, m.deprecated ? " " : "", m.deprecated ? badge("DEPRECATED") : "",
+      ...Object.entries(m.aliases).map(([a, v]) => h("span", { class: "alias" }, `@${a} → v${v}`))),
+    h("div", { class: "table-wrap" }, h("table", { class: "grid versions" },
+      h("thead", {}, h("tr", {}, ["version", "aliases", "stage", "run", "registered", "by", ""].map((t) => h("th", {}, t)))),
+      h("tbody", {}, m.versions.map((v) => h("tr", { class: v.active ? "" : "inactive" },
+        h("td", {}, `v${v.version}`), h("td", {}, v.aliases.map((a) => `@${a}`).join(" ")), h("td", {}, v.stage || ""),
+        h("td", {}, v.run_id ? link(v.run_id.slice(0, 8), "/run", { id: v.run_id }) : ""), h("td", {}, when(v.registered)),
+        h("td", {}, v.by), h("td", {}, v.active ? "" : "deregistered")))))),
+    h("details", {}, h("summary", {}, `History (${m.events.length} events)`),
+      h("table", { class: "kv" }, h("tbody", {}, m.events.map((e) => h("tr", {}, h("th", {}, when(e.time)),
+        h("td", {}, `${e.kind}${e.version ? ` v${e.version}` : ""}${e.alias ? ` @${e.alias}` : ""} by ${e.who}`)))))))));
+}
+
 // ---------------------------------------------------------------- routing and live updates
 async function route() {
   refresh = null;
   document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === location.pathname));
-  const page = { "/": experimentsPage, "/runs": runsPage, "/run": runPage, "/compare": comparePage }[location.pathname];
+  const page = { "/": experimentsPage, "/runs": runsPage, "/run": runPage, "/compare": comparePage, "/models": modelsPage }[location.pathname];
   try {
     if (page) { if (page !== runPage) refresh = page; await page(); } else showError("No such page.");
     document.body.dataset.ready = "1";

@@ -147,6 +147,12 @@ function lineChart(host, series, opts) {
     if (hi - lo > (x1 - x0) / 100 && opts.onZoom) opts.onZoom([lo, hi]);
   });
   svg.addEventListener("dblclick", () => opts.onZoom && opts.onZoom(null));
+  svg.addEventListener("wheel", (ev) => {  // Shift+wheel zooms around the pointer (plain wheel scrolls the page)
+    if (!opts.onZoom || !ev.shiftKey) return;
+    ev.preventDefault();
+    const at = toData(ev), k = ev.deltaY < 0 ? 0.8 : 1.25;
+    opts.onZoom([at - (at - x0) * k, at + (x1 - at) * k]);
+  }, { passive: false });
   // legend: click a name to hide or show its series
   if (series.length > 1 || opts.legend) {
     const legend = document.createElement("div");
