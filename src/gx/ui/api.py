@@ -41,10 +41,15 @@ def finite(value: Any) -> Any:
     return value
 
 
-def version(store: Store) -> str:
-    """Changes whenever an experiment ref moves (a run, a fetch, a merge) or a journal grows."""
+def refs_version(store: Store) -> str:
+    """Changes whenever an experiment ref moves (a run recorded, a fetch, a merge, a delete)."""
     tips = sorted((ref, sha) for ref, (_, sha) in store.experiment_refs().items())
-    digest = hashlib.sha1(repr((tips, live.journal_stamp(store.paths))).encode())
+    return hashlib.sha1(repr(tips).encode()).hexdigest()[:16]
+
+
+def version(store: Store) -> str:
+    """Changes whenever an experiment ref moves or a journal grows: what the page polls."""
+    digest = hashlib.sha1(repr((refs_version(store), live.journal_stamp(store.paths))).encode())
     return digest.hexdigest()[:16]
 
 
@@ -72,9 +77,11 @@ class RunCache:
         return value
 
 
-def all_runs(store: Store, experiment: str | None) -> list[RunSummary]:
-    """Committed runs and runs in progress (the journal's copy only until the commit lands)."""
-    runs = list_runs([experiment] if experiment else None, store=store)
+def all_runs(store: Store, cache: RunCache, experiment: str | None) -> list[RunSummary]:
+    """Committed runs (read again only when a ref moved, not while a journal grows) and runs in
+    progress (the journal's copy only until the commit lands)."""
+    key = ("runs", refs_version(store), experiment)
+    runs = cache.get(key) or cache.put(key, list_runs([experiment] if experiment else None, store=store))
     committed = {r.run_id for r in runs}
     running = [r for r in live.live_summaries(store.paths)
                if r.run_id not in committed and (not experiment or r.experiment == experiment)]
@@ -98,11 +105,10 @@ def matching_runs(store: Store, cache: RunCache, experiment: str | None, filter_
         raise ApiError(exc.reason, reason=exc.reason, position=exc.position, order_by=exc.filter_string) from None
     except GxError as exc:
         raise ApiError(str(exc)) from None
-    stamp = version(store)
-    key = ("view", stamp, experiment, filter_string, tuple(order_by))
+    key = ("view", version(store), experiment, filter_string, tuple(order_by))
     found = cache.get(key)
     if found is None:
-        runs = cache.get(("runs", stamp, experiment)) or cache.put(("runs", stamp, experiment), all_runs(store, experiment))
+        runs = all_runs(store, cache, experiment)
         if flt is not None:
             runs = [r for r in runs if flt.matches(r)]
         found = sort_runs(runs, keys) if keys else runs
