@@ -267,3 +267,20 @@ def test_a_busy_port_is_one_line_error(repo, cli):
     with running_server(repo.path) as base:
         result = cli("ui", "--port", base.rsplit(":", 1)[1])
     assert result.exit_code == 1 and result.output.startswith("gx: error: cannot listen on 127.0.0.1:")
+
+
+def test_runs_fetched_from_a_teammate_appear_at_a_new_version(repo, tmp_path):
+    import sys
+
+    from conftest import make_repo
+
+    mate = make_repo(tmp_path / "mate")
+    subprocess.run([sys.executable, "-c", "import gx\nwith gx.start_run(experiment='shared', run_name='theirs'):\n"
+                    "    gx.log_metric('rmse', 0.5)\n"], cwd=mate.path, check=True)
+    with running_server(repo.path) as base:
+        before = get_json(base, "/api/version")["version"]
+        assert get_json(base, "/api/runs")["total"] == 0
+        repo.git("fetch", "-q", str(mate.path), "refs/experiments/*:refs/remotes/mate/experiments/*")
+        assert get_json(base, "/api/version")["version"] != before
+        rows = get_json(base, "/api/runs?columns=metrics.rmse")["rows"]
+        assert [(r["name"], r["experiment"], r["values"]) for r in rows] == [("theirs", "shared", [0.5])]
