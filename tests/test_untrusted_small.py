@@ -252,8 +252,9 @@ def test_readme_commands_run_in_order_after_gx_demo(tmp_path):
         if lang == "python":
             steps = [[sys.executable, "-c", body]]
         else:
+            # gx ui serves until Ctrl-C: tests/test_ui_http.py starts it as printed and reads a page
             steps = [["bash", "-c", c] for c in block_commands(lang, body)
-                     if not c.startswith(("pip ", "gx demo")) and "pytest" not in c]
+                     if not c.startswith(("pip ", "gx demo", "gx ui")) and "pytest" not in c]
         for argv in steps:
             proc = subprocess.run(argv, cwd=where, env=dict(os.environ, **env), capture_output=True, timeout=120)
             ran += 1

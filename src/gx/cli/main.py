@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sync": ("gx.cli.share", "sync_cmd", "Pull, then push experiments."),
     "models": ("gx.cli.models", "models_group", "Registered models: ls, show, register, alias, rollback, history."),
     "hooks": ("gx.cli.hooks", "hooks_group", "Install git hooks that auto-log commits."),
+    "ui": ("gx.cli.ui", "ui_cmd", "Browse runs, charts and artifacts in a local web app."),
     "demo": ("gx.cli.demo", "demo_cmd", "Track a bundled example in a scratch repository."),
     "reproduce": ("gx.cli.reproduce", "reproduce_cmd", "Re-run a run on its exact source and compare metrics."),
     "checkout": ("gx.cli.reproduce", "checkout_cmd", "Put a run's exact source in a new worktree or branch."),
