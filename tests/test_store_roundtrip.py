@@ -108,3 +108,18 @@ def test_written_runs_round_trip_through_git(repo):
     assert rec.latest_metrics()["val/loss"] == 0.5 and rec.latest_metrics()[".hidden key"] == -1e-300
     assert "val%2Floss.tsv" in repo.git("ls-tree", "--name-only", "refs/experiments/rt:metrics")
     repo.fsck()
+
+
+def test_long_plain_names_older_gx_wrote_are_still_read():
+    """New names stop at 100 characters, but refs of up to 250 written by older gx stay visible."""
+    from gx.store.refs import experiment_from_ref
+
+    old = "x" * 150
+    assert experiment_from_ref(f"{PREFIX}{old}") == old
+    assert experiment_from_ref(f"{PREFIX}{'x' * 251}") is None
+    try:
+        validate_experiment(old)
+    except BadName:
+        pass
+    else:
+        raise AssertionError("a new 150-character experiment name must be refused")

@@ -80,6 +80,10 @@ def experiment_ref(name: str) -> bytes:
     return (PREFIX + ref_path(name)).encode("ascii")
 
 
+#: Plain experiment names older gx accepted (up to 250 characters) are still read; new ones stop at 100.
+MAX_READ_NAME_LENGTH = 250
+
+
 def experiment_from_ref(ref: bytes | str) -> str | None:
     """The experiment named by a ref under refs/experiments/, or None for any other ref (or one
     that is not the canonical encoding of a name: one name, one ref)."""
@@ -91,8 +95,8 @@ def experiment_from_ref(ref: bytes | str) -> str | None:
     if not ref.startswith(PREFIX):
         return None
     path = ref[len(PREFIX) :]
-    if "%" not in path:
-        return path if path and len(path) <= MAX_EXPERIMENT_NAME_LENGTH and _plain(path) else None
+    if "%" not in path:  # plain names of up to 250 characters, as older gx wrote them, still read
+        return path if path and len(path) <= MAX_READ_NAME_LENGTH and _plain(path) else None
     try:
         name = unquote(path, errors="strict")
         return name if ref_path(name) == path else None
