@@ -7,8 +7,20 @@ import json
 import math
 from typing import Any
 
+from gx.autolog import patch
+
 #: Bars drawn in the importance plot (the JSON keeps every feature).
 MAX_BARS = 30
+
+
+def patch_library(name: str, modules: tuple[Any, ...], sklearn_module: Any, wrappers: tuple[str, ...],
+                  around_train: Any, around_fit: Any) -> None:
+    """Wrap ``train`` wherever the library exposes it, and ``fit`` of each of its sklearn wrappers."""
+    for module in modules:
+        patch.patch(name, module, "train", around_train)
+    for wrapper in wrappers:
+        if hasattr(sklearn_module, wrapper):
+            patch.patch(name, getattr(sklearn_module, wrapper), "fit", around_fit)
 
 
 def log_histories(results: dict[str, dict[str, Any]]) -> None:

@@ -26,11 +26,8 @@ def autolog(log_input_examples: bool = False, log_model_signatures: bool = True,
     import lightgbm.engine
     import lightgbm.sklearn
 
-    for module in (lightgbm, lightgbm.engine, lightgbm.sklearn):
-        patch.patch(NAME, module, "train", _around_train)
-    for name in WRAPPERS:
-        if hasattr(lightgbm.sklearn, name):
-            patch.patch(NAME, getattr(lightgbm.sklearn, name), "fit", _around_fit)
+    boosting.patch_library(NAME, (lightgbm, lightgbm.engine, lightgbm.sklearn), lightgbm.sklearn, WRAPPERS,
+                           _around_train, _around_fit)
 
 
 def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

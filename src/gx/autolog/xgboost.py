@@ -26,11 +26,8 @@ def autolog(importance_types: list[str] | None = None, log_input_examples: bool 
     import xgboost.sklearn
     import xgboost.training
 
-    for module in (xgboost, xgboost.training, xgboost.sklearn):
-        patch.patch(NAME, module, "train", _around_train)
-    for name in WRAPPERS:
-        if hasattr(xgboost.sklearn, name):
-            patch.patch(NAME, getattr(xgboost.sklearn, name), "fit", _around_fit)
+    boosting.patch_library(NAME, (xgboost, xgboost.training, xgboost.sklearn), xgboost.sklearn, WRAPPERS,
+                           _around_train, _around_fit)
 
 
 def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
