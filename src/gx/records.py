@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,6 +17,8 @@ STATUSES = (FINISHED, FAILED, KILLED, RUNNING)
 #: The tag naming a nested run's parent (MLflow's name); gx wrote the second one before.
 PARENT_TAG = "mlflow.parentRunId"
 LEGACY_PARENT_TAG = "gx.parent_run_id"
+#: A run id as gx and MLflow write them: 32 lowercase hex digits.
+RUN_ID = re.compile(r"[0-9a-f]{32}\Z")
 
 
 class ArtifactLink(bytes):

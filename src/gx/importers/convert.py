@@ -11,7 +11,7 @@ from pathlib import Path
 from gx import limits
 from gx.errors import GxError
 from gx.importers.source import MlflowRun
-from gx.records import RUNNING, STATUSES, MetricPoint, RunRecord
+from gx.records import PARENT_TAG, RUN_ID, RUNNING, STATUSES, MetricPoint, RunRecord
 from gx.values import (
     FIXED_RUN_FILES,
     check_artifact_path,
@@ -24,9 +24,8 @@ from gx.values import (
     timestamp_seconds,
 )
 
-RUN_ID = re.compile(r"[0-9a-f]{32}\Z")
 #: MLflow tags whose meaning gx records in its own fields too.
-PARENT_TAG, COMMIT_TAG = "mlflow.parentRunId", "mlflow.source.git.commit"
+COMMIT_TAG = "mlflow.source.git.commit"
 IMPORTED_TAG = "gx.imported_from"
 #: The gx run an MLflow run was exported from (``gx export mlflow``): imported back, it is that run.
 GX_RUN_TAG = "gx.run_id"

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from gx import limits, values
 from gx.errors import BadValue, GxError
-from gx.records import FAILED, FINISHED, KILLED, RunRecord
+from gx.records import FAILED, FINISHED, KILLED, RUN_ID, RunRecord
 from gx.store.refs import validate_experiment
 from gx.values import (
     check_artifact_path,
@@ -30,7 +30,6 @@ from gx.values import (
 MAX_TIME = values.MAX_TIMESTAMP
 #: Problems listed one by one; past this many only their number is kept.
 MAX_PROBLEMS = 200
-_RUN_ID = re.compile(r"[0-9a-f]{32}\Z")
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -182,7 +181,7 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
 def check_meta(meta: dict[str, Any], problems: Problems) -> RunRecord:
     """A record holding what meta.json says; a field that fails its rule is left out as a problem."""
     run_id = meta.get("run_id")
-    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+    if not isinstance(run_id, str) or not RUN_ID.match(run_id):
         raise Unrecordable(f"its meta.json has no valid run_id (got {_short(run_id)})")
     try:
         rec = RunRecord(run_id=run_id, experiment=validate_experiment(meta.get("experiment")))

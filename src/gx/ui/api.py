@@ -18,7 +18,6 @@ from gx.store.repo import Store
 from gx.ui import live
 
 #: Tags that make a run a child of another: gx's own, and MLflow's (imported runs).
-PARENT_TAGS = ("gx.parent_run_id", "mlflow.parentRunId")
 #: Rows a page may ask for at once.
 MAX_PAGE = 1000
 #: Keys offered in the column chooser, per section.
@@ -147,7 +146,7 @@ def _keys(runs: list[RunSummary], section: str) -> list[str]:
 
 def run_row(run: RunSummary, columns: list[str]) -> dict[str, Any]:
     return {"run_id": run.run_id, "name": run.name, "experiment": run.experiment, "status": run.status,
-            "start_time": run.start_time, "duration": run.duration, "parent": next((run.tags[t] for t in PARENT_TAGS if t in run.tags), None),
+            "start_time": run.start_time, "duration": run.duration, "parent": run.parent_run_id,
             "values": [column_value(run, c) for c in columns]}
 
 
