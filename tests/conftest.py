@@ -96,6 +96,21 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 @pytest.fixture
+def git_lfs() -> str:
+    """The real ``git-lfs`` binary's path. Without it the test skips, unless ``GX_REQUIRE_GIT_LFS=1`` (CI)
+    makes that a failure: install it with ``apt-get install -y git-lfs``."""
+    import shutil
+
+    path = shutil.which("git-lfs")
+    if path is None:
+        reason = "git-lfs is not installed (apt-get install -y git-lfs)"
+        if os.environ.get("GX_REQUIRE_GIT_LFS") == "1":
+            pytest.fail(f"{reason}; GX_REQUIRE_GIT_LFS=1 makes this a failure")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
 def cli():
     """Invoke the CLI in-process through click's CliRunner; returns the Result."""
     from gx.cli.main import cli as gx_cli
