@@ -50,3 +50,30 @@ def test_extension_keys_sorted_are_accepted():
     text = (f"version https://git-lfs.github.com/spec/v1\next-0-foo sha256:{OID}\noid sha256:{OID}\n"
             f"size 6\n").encode()
     assert parse(text) == Pointer(OID, 6)
+
+
+def test_local_store_is_git_lfs_layout(repo, git_lfs):
+    """An object gx stores is one `git lfs fsck` accepts under a pointer committed the git-lfs way, and a
+    corrupt copy is refused by gx before use."""
+    from gx.lfs.objects import BadObject, object_path, open_object, store_file
+    from gx.paths import find_repo
+
+    common = find_repo(repo.path).common_dir
+    src = repo.path / "big.bin"
+    src.write_bytes(b"x" * 3_000_000)
+    pointer = store_file(common, src)
+    assert pointer == Pointer(hashlib.sha256(src.read_bytes()).hexdigest(), 3_000_000)
+    path = object_path(common, pointer.oid)
+    assert path == repo.path / ".git" / "lfs" / "objects" / pointer.oid[:2] / pointer.oid[2:4] / pointer.oid
+    (repo.path / "big.bin").write_bytes(pointer.encode())
+    (repo.path / ".gitattributes").write_text("*.bin filter=lfs diff=lfs merge=lfs -text\n")
+    subprocess.run(["git", "add", "big.bin", ".gitattributes"], cwd=repo.path, check=True, timeout=30)
+    subprocess.run(["git", "commit", "-qm", "lfs"], cwd=repo.path, check=True, timeout=30)
+    ok = subprocess.run(["git", "lfs", "fsck"], cwd=repo.path, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    with open_object(common, pointer) as fh:
+        assert fh.read(1) == b"x"
+    path.write_bytes(b"x" * 2_999_999)
+    with pytest.raises(BadObject):
+        open_object(common, pointer)
+    assert not list((common / "lfs" / "tmp").iterdir())
