@@ -93,7 +93,7 @@ def open_object(common_dir: Path, pointer: Pointer) -> BinaryIO:
     it is handed out, so a corrupt or truncated object is refused (``BadObject``), never used."""
     path = object_path(common_dir, pointer.oid)
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
     except FileNotFoundError:
         raise GxError(f"LFS object {pointer.oid[:12]} is not in this clone; fetch it with "
                       "`gx artifacts get RUN PATH`") from None
