@@ -22,10 +22,10 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     ("x" * (limits.MAX_DOCUMENT_BYTES + 1), "bytes; the limit is"),
 ])
 def test_hostile_yaml_is_refused_quickly(doc, words):
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(yamlio.YAMLLimitError, match=words):
         yamlio.load(doc)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_ordinary_yaml_with_aliases_still_loads():

@@ -142,20 +142,20 @@ def test_redact_command(argv, expected):
 
 def test_masking_is_fast():
     """gx run's output tails and the snapshot pay for masking: a 5 MB text takes well under a second
-    (about 50 ms measured; the bound leaves room for a loaded machine)."""
+    (about 50 ms measured). CPU time, not wall time: other processes on a busy machine don't count."""
     line = b"+    step %d loss=0.25 token_count=17 https://example.com/x?page=2 key='value' secret_name='a'\n"
     data = b"".join(line % i for i in range(60_000))[: 5 * 1024 * 1024]
-    start = time.perf_counter()
+    start = time.process_time()
     mask_bytes(data, {"tok123secret"}, code=True)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 @pytest.mark.parametrize("unit", [b"sk-", b"API_TOKEN=abcdefgh\n", b"-----BEGIN RSA PRIVATE KEY-----\n", b"://u",
                                   b"Authorization: Bearer ", b"api_key: "])
 def test_masking_stays_fast_on_hostile_text(unit):
     """Output is whatever the script prints: 4 MB of one repeated near-match stays within a few
-    seconds (about 1 s at worst measured; a lookahead per 'sk-' once made it 6 s)."""
+    seconds of CPU (about 1 s at worst measured; a lookahead per 'sk-' once made it 6 s)."""
     data = unit * (4 * 2**20 // len(unit))
-    start = time.perf_counter()
+    start = time.process_time()
     mask_bytes(data, code=True)
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
