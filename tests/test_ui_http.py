@@ -248,7 +248,7 @@ def test_registry_and_a_logged_models_descriptor(repo):
         (logged,) = run["models"]
         assert logged["path"] == "model" and "flavor: sklearn" in logged["descriptor"]
         before = get_json(base, "/api/version")["version"]
-        gx.MlflowClient().set_registered_model_alias("churn", "staging", 1)  # moves a tag, no experiment ref
+        gx.MlflowClient().set_registered_model_alias("churn", "candidate", 1)  # moves a tag, no experiment ref
         assert get_json(base, "/api/version")["version"] != before  # so the registry page refreshes itself
 
 
