@@ -148,6 +148,16 @@ def test_run_page_draws_charts_and_artifacts_without_running_hostile_ones(app, s
     assert 3 < len(zoomed) < 20
     page.locator("[data-metric='loss'] svg").dblclick()
     assert len(page.locator("[data-metric='loss'] polyline.series").get_attribute("points").split()) == 30
+    # Shift+wheel zooms in around the pointer; a plain wheel leaves the chart alone (it scrolls the page)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -120)
+    assert len(page.locator("[data-metric='loss'] polyline.series").get_attribute("points").split()) == 30
+    page.keyboard.down("Shift")
+    for _ in range(3):
+        page.mouse.wheel(0, -120)
+    page.keyboard.up("Shift")
+    assert len(page.locator("[data-metric='loss'] polyline.series").get_attribute("points").split()) < 25
+    page.locator("[data-metric='loss'] svg").dblclick()
     # log scale redraws the chart
     page.locator("[data-metric='loss'] .log-toggle").check()
     assert page.locator("[data-metric='loss'] polyline.series").count() == 1
@@ -178,6 +188,42 @@ def test_compare_shows_only_differing_keys_and_draws_them(app, shots):
     assert page.locator("#scatter circle.dot-point").count() == 2
     assert page.locator("#parallel polyline.pc-line").count() == 2
     page.screenshot(path=shots / "compare.png")
+
+
+def test_csv_export_downloads_the_view(app):
+    page, base, ids, _ = app
+    visit(page, f"{base}/runs?experiment=demo&order_by=metrics.rmse%20ASC&columns=metrics.rmse,params.alpha")
+    with page.expect_download() as download:
+        page.click("#csv")
+    assert download.value.suggested_filename == "runs.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "run_id,name,experiment,status,start_time,duration,metrics.rmse,params.alpha"
+    assert [line.split(",")[1] for line in lines[1:]] == ["run-0", "run-1", "run-2", "child-of-0"]
+
+
+def test_compare_three_runs_draws_a_contour_and_every_code_diff(app, shots):
+    page, base, ids, _ = app
+    import gx
+
+    # a fourth run, on the clean tree (the seeded runs ran on a dirty README)
+    with gx.start_run(experiment="demo", run_name="run-3"):
+        gx.log_params({"alpha": 0.3, "model": "ridge", "seed": 9})
+        gx.log_metric("rmse", 0.9)
+    run3 = gx.last_active_run().info.run_id
+    visit(page, f"{base}/compare?runs={ids['run-0']},{ids['run-1']},{run3}")
+    assert page.input_value("#contour-x") == "params.alpha" and page.input_value("#contour-y") == "params.seed"
+    assert page.input_value("#contour-z") == "metrics.loss"
+    page.select_option("#contour-z", "metrics.rmse")
+    assert page.locator("#contour rect.contour-cell").count() == 48 * 30
+    assert page.locator("#contour circle.contour-point").count() == 3
+    bands = {page.locator("#contour rect.contour-cell").nth(i).get_attribute("data-band") for i in (0, 47, 48 * 30 - 1)}
+    assert len(bands) > 1  # the colour follows rmse across the plane
+    titles = page.locator("#code-diffs .code-diff").all_inner_texts()
+    assert len(titles) == 2 and "run-0 → run-1: same code" in titles[0]
+    # run-0 and run-1 ran on the same dirty README; run-3 on the clean one
+    assert "run-0 → run-3" in titles[1] and "README.md" in titles[1]
+    assert page.locator("#code-diffs pre.diff .del").count() == 1
+    page.screenshot(path=shots / "compare-contour.png", full_page=True)
 
 
 LIVE_SCRIPT = """
@@ -230,3 +276,5 @@ def test_registry_page_lists_versions_and_aliases(app, shots):
     assert "@champion → v1" in section.locator("h2").inner_text()
     assert section.locator("table.versions tbody tr").count() == 1
     page.screenshot(path=shots / "models.png")
+    gx.MlflowClient().set_registered_model_alias("churn", "candidate", 1)  # the page shows it without a reload
+    page.wait_for_selector("[data-model='churn'] h2:has-text('@candidate')", timeout=20_000)

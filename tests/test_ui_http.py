@@ -58,6 +58,20 @@ def test_runs_page_filters_sorts_and_pages(served):
     assert "unknown column" in get_json(base, "/api/runs?columns=bogus.x", 400)["error"]
 
 
+def test_nested_paging_keeps_children_with_their_parent(served):
+    """With nest=1 the pages hold top-level runs, each followed by its nested runs at their depth, so a
+    parent's children are on its page even when sorting would put them on another."""
+    base, ids, _ = served
+    order = "&order_by=" + quote("metrics.rmse DESC")  # child-of-0 (rmse 5) first, its parent last
+    flat = get_json(base, "/api/runs?experiment=demo&limit=2" + order)
+    assert [r["name"] for r in flat["rows"]] == ["child-of-0", "run-2"] and flat["total"] == 4
+    first = get_json(base, "/api/runs?experiment=demo&nest=1&limit=2" + order)
+    assert first["total"] == 3 and first["runs"] == 4
+    assert [(r["name"], r["depth"]) for r in first["rows"]] == [("run-2", 0), ("run-1", 0)]
+    last = get_json(base, "/api/runs?experiment=demo&nest=1&limit=2&offset=2" + order)
+    assert [(r["name"], r["depth"]) for r in last["rows"]] == [("run-0", 0), ("child-of-0", 1)]
+
+
 def test_filter_error_has_its_caret_position(served):
     base, _, _ = served
     text = "metrics.rmse < 1 and"
@@ -105,7 +119,7 @@ def test_compare_keeps_only_differing_keys(served):
     rmse = data["rows"][3]
     assert rmse["values"] == [0.2, 2.0] and rmse["deltas"] == [None, 1.8]
     assert data["same"] >= 3  # model, seed, experiment...
-    assert data["code_diff"] == ""
+    assert data["code_diffs"] == [{"run_id": ids["run-2"], "against": ids["run-0"], "diff": ""}]
     assert get_json(base, "/api/compare?runs=", 400)["error"]
 
 
@@ -233,6 +247,9 @@ def test_registry_and_a_logged_models_descriptor(repo):
         run = get_json(base, f"/api/run/{run_id}")
         (logged,) = run["models"]
         assert logged["path"] == "model" and "flavor: sklearn" in logged["descriptor"]
+        before = get_json(base, "/api/version")["version"]
+        gx.MlflowClient().set_registered_model_alias("churn", "candidate", 1)  # moves a tag, no experiment ref
+        assert get_json(base, "/api/version")["version"] != before  # so the registry page refreshes itself
 
 
 def _start_cli(repo, *args: str) -> subprocess.Popen:

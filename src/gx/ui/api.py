@@ -12,9 +12,11 @@ from typing import Any
 from gx.errors import FilterSyntaxError, GxError
 from gx.query.access import normalize_attribute, normalize_entity, value_of
 from gx.query.compare import change, compare
+from gx.query.nesting import as_tree
 from gx.query.runs import list_experiments, list_runs
 from gx.records import RunSummary
 from gx.store.repo import Store
+from gx.store.tags import list_tag_refs
 from gx.ui import live
 
 #: Tags that make a run a child of another: gx's own, and MLflow's (imported runs).
@@ -47,8 +49,10 @@ def refs_version(store: Store) -> str:
 
 
 def version(store: Store) -> str:
-    """Changes whenever an experiment ref moves or a journal grows: what the page polls."""
-    digest = hashlib.sha1(repr((refs_version(store), live.journal_stamp(store.paths))).encode())
+    """Changes whenever an experiment ref moves, a journal grows or a tag moves (the registry lives in
+    tags): what the page polls."""
+    tags = sorted(list_tag_refs(store.paths).items())
+    digest = hashlib.sha1(repr((refs_version(store), live.journal_stamp(store.paths), tags)).encode())
     return digest.hexdigest()[:16]
 
 
@@ -157,11 +161,28 @@ def runs_page(store: Store, cache: RunCache, query: dict[str, str]) -> dict[str,
     runs = matching_runs(store, cache, experiment, query.get("filter", ""), order_by)
     offset, limit = _int(query, "offset", 0), min(_int(query, "limit", 50), MAX_PAGE)
     columns = [c for c in query.get("columns", "").split(",") if c.strip()] or default_columns(runs)
-    page = runs[offset:offset + limit]
-    return {"total": len(runs), "offset": offset, "limit": limit, "columns": columns,
-            "rows": [run_row(r, columns) for r in page],
+    if query.get("nest") == "1":  # page over top-level runs, each with all its nested runs
+        groups = nested_groups(runs)
+        total = len(groups)
+        rows = [dict(run_row(r, columns), depth=depth)
+                for group in groups[offset:offset + limit] for r, depth in group[:MAX_PAGE]]
+    else:
+        total = len(runs)
+        rows = [run_row(r, columns) for r in runs[offset:offset + limit]]
+    return {"total": total, "runs": len(runs), "offset": offset, "limit": limit, "columns": columns, "rows": rows,
             "choices": {"attributes": list(ATTRIBUTES), "params": _keys(runs, "params"),
                         "metrics": _keys(runs, "metrics"), "tags": _keys(runs, "tags")}}
+
+
+def nested_groups(runs: list[RunSummary]) -> list[list[tuple[RunSummary, int]]]:
+    """The view as a tree cut into top-level groups (a run and everything nested under it), so a page
+    of N groups keeps every child with its parent whatever page the parent falls on."""
+    groups: list[list[tuple[RunSummary, int]]] = []
+    for run, depth in as_tree(runs):
+        if depth == 0 or not groups:
+            groups.append([])
+        groups[-1].append((run, depth))
+    return groups
 
 
 def _int(query: dict[str, str], name: str, default: int) -> int:

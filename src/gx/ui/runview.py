@@ -132,14 +132,15 @@ def _ascii(name: str) -> str:
     return "".join(c if 32 <= ord(c) < 127 else "_" for c in name) or "artifact"
 
 
-def code_diff_text(store: Store, records: list[RunRecord]) -> str | None:
-    """The unified diff between the code of the first two runs (None for one run)."""
-    if len(records) < 2:
-        return None
+def code_diffs(store: Store, records: list[RunRecord]) -> list[dict[str, str]]:
+    """The unified diff of each run's code against the first run's (nothing for one run)."""
     from gx.query.compare import code_diff
 
-    try:
-        text = code_diff(records[0], records[1], store)
-    except GxError as exc:
-        return f"(no code diff: {exc})"
-    return _text(text.encode("utf-8"))
+    out = []
+    for other in records[1:]:
+        try:
+            text = _text(code_diff(records[0], other, store).encode("utf-8"))
+        except GxError as exc:
+            text = f"(no code diff: {exc})"
+        out.append({"run_id": other.run_id, "against": records[0].run_id, "diff": text})
+    return out

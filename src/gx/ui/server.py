@@ -142,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise api.ApiError("give 1 to 20 runs: runs=ID,ID,...")
             records = [runview.find_record(store, s, self.server.records) for s in specs]
             data = api.comparison(records)  # type: ignore[arg-type]
-            data["code_diff"] = runview.code_diff_text(store, records)
+            data["code_diffs"] = runview.code_diffs(store, records)
             self._json(200, data)
         elif endpoint.startswith("run/"):
             spec, _, rest = unquote(endpoint[len("run/"):]).partition("/")

@@ -2,7 +2,7 @@
 (function () {
 "use strict";
 
-const { metricPanel, scatterChart, parallelChart, PALETTE, fmtNum } = window.gxCharts;
+const { metricPanel, scatterChart, parallelChart, contourChart, PALETTE, fmtNum } = window.gxCharts;
 const app = document.getElementById("app");
 let currentVersion = null;
 let refresh = null;  // what to redo when the repository changes (new run, growing journal, fetch)
@@ -92,7 +92,7 @@ function filterError(err, text) {
 
 async function runsPage() {
   const view = viewQuery();
-  const qs = new URLSearchParams(Object.entries(view).filter(([, v]) => v !== "")).toString();
+  const qs = new URLSearchParams([...Object.entries(view).filter(([, v]) => v !== ""), ["nest", "1"]]).toString();
   const filterBox = h("input", { id: "filter", type: "search", value: view.filter, spellcheck: "false",
     placeholder: "metrics.rmse < 0.8 and params.model = 'ridge'" });
   const toolbar = h("form", { class: "toolbar", id: "runs-toolbar" }, filterBox, h("button", { type: "submit" }, "Filter"));
@@ -118,10 +118,15 @@ async function runsPage() {
     const vals = data.rows.map((r) => r.values[i]).filter((v) => typeof v === "number");
     return vals.length ? (higherIsBetter(c) ? Math.max(...vals) : Math.min(...vals)) : null;
   });
-  // nested runs fold under their parent when the parent is on this page
-  const ids = new Set(data.rows.map((r) => r.run_id));
-  const children = {};
-  for (const r of data.rows) if (r.parent && ids.has(r.parent)) (children[r.parent] = children[r.parent] || []).push(r);
+  // nested runs fold under their parent: the server pages over top-level runs and sends each with
+  // its nested runs (depth says where each sits), so a parent never loses children to another page
+  const children = {}, top = [], chain = [];
+  for (const r of data.rows) {
+    chain.length = r.depth || 0;
+    if (chain.length) (children[chain[chain.length - 1]] = children[chain[chain.length - 1]] || []).push(r);
+    else top.push(r);
+    chain.push(r.run_id);
+  }
   const selected = new Set();
   const compareBtn = h("button", { id: "compare-btn", type: "button", disabled: true }, "Compare selected");
   compareBtn.addEventListener("click", () => go("/compare", { runs: [...selected].join(",") }));
@@ -140,7 +145,6 @@ async function runsPage() {
     if (fold) fold.addEventListener("click", () => { const show = kidRows[0].hidden; kidRows.forEach((k) => { k.hidden = !show; }); fold.textContent = `${show ? "▾" : "▸"} ${kids.length}`; });
     return out.concat(kidRows);
   };
-  const top = data.rows.filter((r) => !(r.parent && ids.has(r.parent)));
   const head = [["", null], ["run", "attributes.run_name"], ["status", "attributes.status"], ["started", "attributes.start_time"],
     ["duration", "attributes.duration"], ...cols.map((c) => [c, c])];
   const table = h("table", { class: "grid", id: "runs" },
@@ -149,7 +153,7 @@ async function runsPage() {
   const last = Math.min(data.offset + data.limit, data.total);
   const pager = h("div", { class: "pager" },
     h("button", { disabled: data.offset === 0, onclick: () => go("/runs", { ...view, offset: Math.max(0, data.offset - data.limit) }) }, "‹ prev"),
-    h("span", { id: "page-info" }, data.total ? `${data.offset + 1}–${last} of ${data.total}` : "no runs match"),
+    h("span", { id: "page-info" }, data.total ? `${data.offset + 1}–${last} of ${data.total}${data.runs > data.total ? ` (${data.runs} runs with nested ones)` : ""}` : "no runs match"),
     h("button", { disabled: last >= data.total, onclick: () => go("/runs", { ...view, offset: data.offset + data.limit }) }, "next ›"));
   const chooser = h("details", { class: "columns" }, h("summary", {}, "Columns"),
     ...["metrics", "params", "tags", "attributes"].map((section) => h("fieldset", {}, h("legend", {}, section),
@@ -260,6 +264,14 @@ async function comparePage() {
   const scatterHost = h("div", { id: "scatter" });
   const drawScatter = () => scatterChart(scatterHost, runs.map((r) => ({ x: valueOf(r, xSel.value), y: valueOf(r, ySel.value), label: runLabel(r), color: r.color })), xSel.value, ySel.value);
   xSel.addEventListener("change", drawScatter); ySel.addEventListener("change", drawScatter);
+  const numericAll = allKeys.filter((k) => runs.some((r) => typeof valueOf(r, k) === "number"));
+  const pickKey = (id, value) => { const sel = h("select", { id }, numericAll.map((k) => h("option", {}, k))); if (value) sel.value = value; return sel; };
+  const paramKeys = numericAll.filter((k) => k.startsWith("params.")), metricKeys = numericAll.filter((k) => k.startsWith("metrics."));
+  const cxSel = pickKey("contour-x", paramKeys[0]), cySel = pickKey("contour-y", paramKeys[1] || paramKeys[0]), czSel = pickKey("contour-z", metricKeys[0]);
+  const contourHost = h("div", { id: "contour" });
+  const drawContour = () => contourChart(contourHost, runs.map((r) => ({ x: valueOf(r, cxSel.value), y: valueOf(r, cySel.value), z: valueOf(r, czSel.value), label: runLabel(r) })),
+    cxSel.value, cySel.value, czSel.value);
+  [cxSel, cySel, czSel].forEach((s) => s.addEventListener("change", drawContour));
   const pcKeys = data.rows.map((r) => r.key).filter((k) => k.startsWith("params.")).concat(data.rows.map((r) => r.key).filter((k) => k.startsWith("metrics.")));
   const pcHost = h("div", { id: "parallel" });
   const curves = h("div", { class: "charts", id: "compare-charts" });
@@ -269,8 +281,15 @@ async function comparePage() {
     h("h2", {}, "Metric curves"), curves,
     h("h2", {}, "Scatter"), h("div", { class: "toolbar" }, "x ", xSel, " y ", ySel), scatterHost,
     h("h2", {}, "Parallel coordinates"), pcHost,
-    ...(data.code_diff ? [h("h2", {}, "Code diff (first two runs)"), diffView(data.code_diff)] : []));
+    h("h2", {}, "Code"), h("div", { id: "code-diffs" }, data.code_diffs.map((d) => {
+      const other = runs.find((r) => r.run_id === d.run_id), first = runs[0];
+      const title = `${runLabel(first)} → ${runLabel(other)}`;
+      return d.diff ? h("details", { class: "code-diff", open: true }, h("summary", {}, title), diffView(d.diff))
+        : h("p", { class: "muted code-diff" }, `${title}: same code`);
+    })),
+    h("h2", {}, "Contour"), h("div", { class: "toolbar" }, "x ", cxSel, " y ", cySel, " colour ", czSel), contourHost);
   drawScatter();
+  drawContour();
   if (pcKeys.length) parallelChart(pcHost, runs.map((r) => ({ label: runLabel(r), color: r.color, values: Object.fromEntries(pcKeys.map((k) => [k, valueOf(r, k)])) })), pcKeys);
   const histories = await Promise.all(runs.map((r) => getJSON(`/api/run/${r.run_id}/metrics`)));
   const keys = [...new Set(histories.flatMap((d) => Object.keys(d.metrics)))].sort();

@@ -267,5 +267,63 @@ function parallelChart(host, runs, keys) {
   return svg;
 }
 
-window.gxCharts = { lineChart, metricPanel, scatterChart, parallelChart, PALETTE, fmtNum };
+// A filled contour of a metric over two keys, as MLflow's compare page draws it: the runs' values
+// interpolated on a grid (inverse-distance weighting), cut into bands, the runs drawn on top.
+// points: [{x, y, z, label}]; needs three runs with distinct (x, y).
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function bandColor(t) {
+  const f = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1), i = Math.min(Math.floor(f), VIRIDIS.length - 2), u = f - i;
+  const c = VIRIDIS[i].map((v, k) => Math.round(v + (VIRIDIS[i + 1][k] - v) * u));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+function contourChart(host, points, xLabel, yLabel, zLabel) {
+  host.textContent = "";
+  const usable = points.filter((p) => [p.x, p.y, p.z].every((v) => typeof v === "number" && Number.isFinite(v)));
+  if (new Set(usable.map((p) => `${p.x},${p.y}`)).size < 3) {
+    const note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = "A contour needs three runs with numbers for x, y and colour at different (x, y).";
+    host.appendChild(note);
+    return null;
+  }
+  const W = 560, H = 320, m = { l: 62, r: 70, t: 10, b: 38 }, NX = 48, NY = 30, BANDS = 8;
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img" }, host);
+  const [x0, x1] = extent(usable.map((p) => p.x)), [y0, y1] = extent(usable.map((p) => p.y)), [z0, z1] = extent(usable.map((p) => p.z));
+  const pw = W - m.l - m.r, ph = H - m.t - m.b;
+  const px = (x) => m.l + ((x - x0) / (x1 - x0)) * pw, py = (y) => H - m.b - ((y - y0) / (y1 - y0)) * ph;
+  // distances in the unit square, so keys of very different ranges weigh alike
+  const nx = (x) => (x - x0) / (x1 - x0), ny = (y) => (y - y0) / (y1 - y0);
+  for (let i = 0; i < NX; i++) {
+    for (let j = 0; j < NY; j++) {
+      const cx = (i + 0.5) / NX, cy = (j + 0.5) / NY;
+      let num = 0, den = 0, exact = null;
+      for (const p of usable) {
+        const d2 = (nx(p.x) - cx) ** 2 + (ny(p.y) - cy) ** 2;
+        if (d2 < 1e-12) { exact = p.z; break; }
+        num += p.z / d2; den += 1 / d2;
+      }
+      const z = exact !== null ? exact : num / den;
+      const band = Math.min(BANDS - 1, Math.floor(((z - z0) / (z1 - z0)) * BANDS));
+      svgEl("rect", { x: m.l + (i * pw) / NX, y: m.t + ((NY - 1 - j) * ph) / NY, width: pw / NX + 0.5, height: ph / NY + 0.5,
+        class: "contour-cell", fill: bandColor((band + 0.5) / BANDS), "data-band": band }, svg);
+    }
+  }
+  for (const t of niceTicks(y0, y1, 5)) svgEl("text", { x: m.l - 6, y: py(t) + 4, class: "tick", "text-anchor": "end" }, svg).textContent = fmtNum(t);
+  for (const t of niceTicks(x0, x1, 6)) svgEl("text", { x: px(t), y: H - m.b + 16, class: "tick", "text-anchor": "middle" }, svg).textContent = fmtNum(t);
+  svgEl("text", { x: m.l + pw, y: H - 4, class: "axis-label", "text-anchor": "end" }, svg).textContent = xLabel;
+  svgEl("text", { x: m.l, y: m.t - 1 + 12, class: "axis-label contour-y-label" }, svg).textContent = yLabel;
+  for (let b = 0; b < BANDS; b++) {  // the colour bar: low at the bottom
+    svgEl("rect", { x: W - m.r + 14, y: m.t + ((BANDS - 1 - b) * ph) / BANDS, width: 14, height: ph / BANDS, fill: bandColor((b + 0.5) / BANDS) }, svg);
+  }
+  svgEl("text", { x: W - m.r + 32, y: m.t + 10, class: "tick" }, svg).textContent = fmtNum(z1);
+  svgEl("text", { x: W - m.r + 32, y: H - m.b, class: "tick" }, svg).textContent = fmtNum(z0);
+  svgEl("text", { x: W - 2, y: H - 4, class: "axis-label", "text-anchor": "end" }, svg).textContent = zLabel;
+  usable.forEach((p) => {
+    const c = svgEl("circle", { cx: px(p.x), cy: py(p.y), r: 5, class: "contour-point" }, svg);
+    svgEl("title", {}, c).textContent = `${p.label}: ${xLabel}=${fmtNum(p.x)}, ${yLabel}=${fmtNum(p.y)}, ${zLabel}=${fmtNum(p.z)}`;
+  });
+  return svg;
+}
+
+window.gxCharts = { lineChart, metricPanel, scatterChart, parallelChart, contourChart, PALETTE, fmtNum };
 })();
