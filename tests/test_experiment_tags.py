@@ -3,6 +3,8 @@ back as untrusted input, and two clones' tags and numbers joined by a ``gx pull`
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import warnings
@@ -12,6 +14,7 @@ import pytest
 import gx as mlflow
 from conftest import Repo, gx_subprocess, make_repo
 from gx.errors import BadValue, GxWarning, UnknownExperiment
+from gx.store import experiment_tags
 from gx.store.experiment_tags import experiment_state, write_experiment_tags
 from gx.store.repo import Store
 from gx.tracking import MlflowClient
@@ -67,6 +70,10 @@ def test_course_numeric_ids_and_run_times(repo):
     assert [run.data.metrics["rmse"] for run in runs] == [1.0, 5.0]
     assert client.get_experiment("2").name == "my-cool-experiment"
     assert client.get_experiment("0").name == "default"
+    assert mlflow.set_experiment(experiment_id="2").name == "my-cool-experiment"
+    with mlflow.start_run(experiment_id="1") as started:
+        pass
+    assert started.info.experiment == "nyc-taxi-experiment"
     with pytest.raises(UnknownExperiment, match=r"'7'; known: my-cool-experiment \(id 2 or [0-9a-f]{16}\)"):
         client.get_experiment("7")
     run = client.create_run("2", start_time=1_700_000_000_000)
@@ -144,3 +151,44 @@ def test_a_hostile_tags_commit_is_one_warning(repo):
         assert experiment_state(store, "e").tags == {"good": "yes"}
     assert [str(w.message) for w in caught if issubclass(w.category, GxWarning)] == \
         [f"gx: skipping experiment tags in {commit[:12]}: its experiment-tags.yaml is not valid YAML"]
+    # what was read is cached beside the refs; a damaged cache is ignored, never believed
+    cache = repo.path / ".git" / "gx" / "cache" / "experiment-tags.json"
+    assert commit in cache.read_text()
+    for damage in ('{"e": {"tips": ["zz"]}}', "[1, 2", '{"e": {"tips": [], "created": null, "changes": {}, "below": {}}}'):
+        cache.write_text(damage)
+        experiment_tags._memo.clear()
+        with Store.open(repo.path) as store:
+            assert experiment_state(store, "e").tags == {"good": "yes"}
+
+
+SHAPES = """
+import json
+c = MlflowClient({uri!r})
+i = c.create_experiment("x", tags={{"team": "a"}})
+c.set_experiment_tag(i, "owner", "b")
+c.create_experiment("y")
+e = c.get_experiment(i)
+r = c.create_run(i, start_time=1_700_000_000_000)
+c.set_terminated(r.info.run_id, end_time=1_700_000_060_000)
+g = c.get_run(r.info.run_id).info
+print(json.dumps({{
+    "types": {{k: type(getattr(e, k)).__name__ for k in ("artifact_location", "creation_time", "experiment_id",
+                                                        "last_update_time", "lifecycle_stage", "name", "tags")}},
+    "tags": {{k: v for k, v in e.tags.items() if k != "gx.mlflow_id"}},
+    "found": [x.name for x in c.search_experiments(filter_string="tags.owner = 'b'")],
+    "times": [g.start_time, g.end_time],
+}}))
+"""
+
+
+def test_experiment_shapes_match_mlflow(repo, tmp_path):
+    """The same client code against the real MLflow (in a child process: importing it costs seconds) and gx."""
+    pytest.importorskip("mlflow", reason="compares with the real MLflow")
+    script = "from mlflow import MlflowClient\n" + SHAPES.format(uri=f"sqlite:///{tmp_path}/m.db")
+    want = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GIT_DIR": str(tmp_path / "no-git")})
+    assert want.returncode == 0, want.stderr
+    got = subprocess.run([sys.executable, "-c", "from gx import MlflowClient\n" + SHAPES.format(uri="sqlite:///x.db")],
+                         cwd=repo.path, capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout) == json.loads(want.stdout.splitlines()[-1])

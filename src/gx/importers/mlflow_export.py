@@ -13,9 +13,9 @@ from typing import Any
 from gx import limits
 from gx.errors import GxError
 from gx.importers.convert import GX_RUN_TAG
-from gx.query.experiment_numbers import NUMBER_TAG
 from gx.query.runs import experiments_named, iter_run_refs, load_record, open_store
 from gx.records import ArtifactLink, RunRecord
+from gx.store.experiment_numbers import NUMBER_TAG
 from gx.store.experiment_tags import experiment_state
 
 #: MLflow's limits per log_batch call.

@@ -14,10 +14,10 @@ from gx.importers.convert import gx_run_id, to_record
 from gx.importers.mlflow_files import FileStore
 from gx.importers.mlflow_sqlite import SqliteStore
 from gx.importers.source import MlflowRun, MlflowSource, SkippedRun
-from gx.query.experiment_numbers import NUMBER_TAG, next_free_number
 from gx.query.runs import experiment_names, iter_run_refs, open_store
 from gx.records import RunRecord
 from gx.store import objects as gobj
+from gx.store.experiment_numbers import NUMBER_TAG, next_free_number
 from gx.store.experiment_tags import write_experiment_tags
 from gx.store.refs import validate_experiment
 from gx.store.repo import Store

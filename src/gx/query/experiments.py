@@ -14,14 +14,14 @@ from typing import Any
 
 from gx.errors import BadName, BadValue, UnknownExperiment
 from gx.query.experiment_filter import experiment_filter
-from gx.query.experiment_numbers import (
+from gx.query.runs import experiment_names, list_experiments, open_store
+from gx.records import ExperimentInfo
+from gx.store.experiment_numbers import (
     NUMBER_TAG,
     experiment_by_number,
     experiment_numbers,
     next_free_number,
 )
-from gx.query.runs import experiment_names, list_experiments, open_store
-from gx.records import ExperimentInfo
 from gx.store.experiment_tags import experiment_state, write_experiment_tags
 from gx.store.experiments import experiment_id
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment

@@ -14,8 +14,10 @@ from dulwich.objects import Blob, ShaFile, Tree
 
 from gx import limits, yamlio
 from gx.errors import BadRecord, GxWarning
+from gx.store import experiment_cache as _cache
 from gx.store import objects as gobj
 from gx.store.encode import FORMAT_VERSION
+from gx.store.experiment_cache import TagEvents
 from gx.store.history import Entry, experiment_tips, generations, history_parents, walk
 from gx.store.repo import Store
 
@@ -80,50 +82,84 @@ def _tag_changes(store: Store, entry: Entry) -> dict[str, str | None]:
     return out
 
 
-def resolve_state(store: Store, entries: list[Entry]) -> ExperimentState:
-    """Apply an experiment's tag events: per key, the events no other event of that key descends
-    from compete, and the latest ``Gx-Time`` (then the larger commit id) wins."""
-    state = ExperimentState()
-    later = [e.time for e in entries if e.kind != gobj.KIND_INIT]
-    state.created = float(min(later)) if later else None
-    events = [e for e in entries if e.kind == KIND_TAGS]
-    if not events:
-        return state
+def _extend(store: Store, old: TagEvents | None, tips: list[bytes]) -> TagEvents | None:
+    """``old`` carried to ``tips`` by walking only the commits ``old``'s tips lack; None when that
+    is not possible (the new tips do not all descend from the old ones): walk everything then."""
+    base = set(old.tips) if old is not None else set()
+    entries = list(walk(store, tips, stop=base))
+    parents = {e.sha: history_parents(e.commit, e.trailers) for e in entries}
+    if old is not None and any(e.kind == gobj.KIND_INIT for e in entries):
+        return None
+    if any(p not in parents and p not in base for ps in parents.values() for p in ps):
+        return None  # history beyond what was walked (a shallow clone, an unreachable parent)
+    out = TagEvents(list(tips), dict(old.changes) if old else {}, {}, old.created if old else None)
+    later = [float(e.time) for e in entries if e.kind != gobj.KIND_INIT]
+    out.created = min([*later, *([out.created] if out.created is not None else [])], default=None)
     gen = generations(entries)
-    seen_below: dict[bytes, frozenset[bytes]] = {}  # tag events each commit descends from (itself included)
     empty: frozenset[bytes] = frozenset()
+    below: dict[bytes, frozenset[bytes]] = {t: old.below.get(t, empty) for t in base} if old else {}
     for entry in sorted(entries, key=lambda e: gen[e.sha]):
-        below = empty
-        for parent in history_parents(entry.commit, entry.trailers):
-            got = seen_below.get(parent, empty)
-            below = got if not below else below | got
-        seen_below[entry.sha] = below | {entry.sha} if entry.kind == KIND_TAGS else below
-    by_key: dict[str, list[tuple[Entry, str | None]]] = {}
-    for event in events:
-        try:
-            changes = _tag_changes(store, event)
-        except (BadRecord, KeyError) as exc:
-            warnings.warn(f"gx: skipping experiment tags in {event.sha.decode()[:12]}: {exc}", GxWarning, stacklevel=2)
+        got = empty
+        for parent in parents[entry.sha]:
+            more = below.get(parent, empty)
+            got = more if not got else got | more
+        if entry.kind == KIND_TAGS:
+            try:
+                out.changes[entry.sha] = (entry.event_time, _tag_changes(store, entry), "")
+            except (BadRecord, KeyError) as exc:
+                out.changes[entry.sha] = (entry.event_time, None, str(exc))
+            got = got | {entry.sha}
+            out.below[entry.sha] = got
+        below[entry.sha] = got
+    for sha in out.changes:
+        if sha not in out.below and old is not None:
+            out.below[sha] = old.below[sha]
+    for tip in tips:
+        out.below[tip] = below.get(tip, empty)
+    return out
+
+
+_warned: set[bytes] = set()
+
+
+def _resolve(events: TagEvents) -> ExperimentState:
+    """Per key, the events no other event of that key descends from compete, and the latest
+    ``Gx-Time`` (then the larger commit id) wins."""
+    state = ExperimentState(created=events.created)
+    by_key: dict[str, list[tuple[bytes, float, str | None]]] = {}
+    for sha, (when, changes, reason) in events.changes.items():
+        if changes is None:
+            if sha not in _warned:
+                _warned.add(sha)
+                warnings.warn(f"gx: skipping experiment tags in {sha.decode()[:12]}: {reason}", GxWarning, stacklevel=3)
             continue
         for key, value in changes.items():
-            by_key.setdefault(key, []).append((event, value))
+            by_key.setdefault(key, []).append((sha, when, value))
     for key, writes in by_key.items():
-        heads = [(e, v) for e, v in writes if not any(o is not e and e.sha in seen_below[o.sha] for o, _ in writes)]
-        event, value = max(heads, key=lambda w: (w[0].event_time, w[0].sha))
+        heads = [w for w in writes if not any(o[0] != w[0] and w[0] in events.below[o[0]] for o in writes)]
+        _sha, when, value = max(heads, key=lambda w: (w[1], w[0]))
         if value is not None and len(state.tags) < MAX_EXPERIMENT_TAGS:
-            state.tags[key], state.tag_times[key] = value, event.event_time
+            state.tags[key], state.tag_times[key] = value, when
     return state
 
 
-_states: dict[tuple[str, tuple[bytes, ...]], ExperimentState] = {}
+_memo: dict[tuple[str, str], TagEvents] = {}
 
 
 def experiment_state(store: Store, experiment: str) -> ExperimentState:
-    """The experiment's tags and creation time over its local and remote-tracking tips (cached by tips)."""
-    tips = tuple(sorted(experiment_tips(store, experiment)))
-    key = (experiment, tips)
-    if key not in _states:
-        if len(_states) > 1024:
-            _states.clear()
-        _states[key] = resolve_state(store, list(walk(store, tips))) if tips else ExperimentState()
-    return _states[key]
+    """The experiment's tags and creation time over its local and remote-tracking tips. What was
+    read for earlier tips is kept (in this process and in ``.git/gx/cache/``), so only commits
+    added since are walked."""
+    tips = sorted(experiment_tips(store, experiment))
+    if not tips:
+        return ExperimentState()
+    key = (str(store.paths.common_dir), experiment)
+    old = _memo.get(key) or _cache.load(store, experiment)
+    if old is not None and old.tips == tips:
+        return _resolve(old)
+    events = _extend(store, old, tips) if old is not None else None
+    if events is None:
+        events = _extend(store, None, tips) or TagEvents(tips)  # a walk from nothing always succeeds
+    _memo[key] = events
+    _cache.save(store, experiment, events)
+    return _resolve(events)

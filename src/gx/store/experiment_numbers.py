@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 
-from gx.query.runs import experiment_names
 from gx.store.experiment_tags import experiment_state
 from gx.store.refs import DEFAULT_EXPERIMENT
 from gx.store.repo import Store
@@ -24,8 +23,8 @@ _NUMBER = re.compile(r"[1-9][0-9]{0,17}\Z")
 
 
 def experiment_numbers(store: Store) -> dict[str, str]:
-    """Every experiment's MLflow number, by name."""
-    names = experiment_names(store)
+    """Every experiment's MLflow number, by name (experiments local or fetched from a remote)."""
+    names = sorted({name for name, _ in store.experiment_refs().values()})
     states = {name: experiment_state(store, name) for name in names}
     claims: dict[str, list[tuple[float, str]]] = {}
     for name, state in states.items():
