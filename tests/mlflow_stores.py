@@ -23,7 +23,8 @@ def make(uri: str, artifact_root: str) -> None:
     client = MlflowClient()
     for name in ("nyc taxi: duration", "second"):
         if client.get_experiment_by_name(name) is None:
-            client.create_experiment(name, artifact_location=Path(artifact_root, name.split(":")[0]).as_uri())
+            client.create_experiment(name, artifact_location=Path(artifact_root, name.split(":")[0]).as_uri(),
+                                     tags={"team": name.split(":")[0]})
     mlflow.set_experiment("nyc taxi: duration")
     for alpha in (0.1, 0.5):
         with mlflow.start_run(run_name=f"alpha-{alpha}", tags={"mlflow.source.git.commit": "a" * 40}):
@@ -66,3 +67,5 @@ def dump(uri: str) -> dict:
 if __name__ == "__main__":
     make(sys.argv[1], sys.argv[2])
     Path(sys.argv[3]).write_text(json.dumps(dump(sys.argv[1]), indent=1))
+    experiments = {e.name: [e.experiment_id, e.tags] for e in MlflowClient(tracking_uri=sys.argv[1]).search_experiments()}
+    Path(sys.argv[3] + ".experiments").write_text(json.dumps(experiments))

@@ -31,6 +31,7 @@ def mlflow_stores(tmp_path_factory):
         subprocess.run([sys.executable, str(HERE / "mlflow_stores.py"), uri, str(root / f"art-{kind}"), str(out)],
                        cwd=root, env=env, check=True, capture_output=True, timeout=300)
         stores[kind] = (uri, json.loads(out.read_text()))
+        stores[f"{kind}-experiments"] = json.loads(Path(f"{out}.experiments").read_text())
     return stores
 
 
@@ -48,8 +49,7 @@ def _check_against_mlflow(expected: dict) -> None:
                                           want["end_time"], want["user_id"], want["lifecycle_stage"]), run_id
         assert got.data.params == want["params"]
         assert want["tags"].items() <= got.data.tags.items()
-        if "mlflow.parentRunId" in want["tags"]:
-            assert got.data.tags["gx.parent_run_id"] == want["tags"]["mlflow.parentRunId"]
+        assert "gx.parent_run_id" not in got.data.tags  # readers understand mlflow.parentRunId
         assert got.data.metrics.keys() == want["metrics"].keys()
         for key, points in want["history"].items():
             history = [[m.step, m.timestamp, m.value] for m in client.get_metric_history(run_id, key)]
@@ -69,6 +69,10 @@ def test_import_matches_mlflow_field_by_field(repo, cli, mlflow_stores, kind):
     deleted = MlflowClient().search_runs(["second"], run_view_type=ViewType.DELETED_ONLY)
     assert [r.info.run_name for r in deleted] == ["doomed"]
     assert MlflowClient().get_experiment_by_name("nyc taxi: duration") is not None  # any MLflow name
+    for name, (mlflow_id, tags) in mlflow_stores[f"{kind}-experiments"].items():
+        if name != "Default":  # it has no runs: nothing to import
+            got = MlflowClient().get_experiment(mlflow_id)  # MLflow's id keeps naming the experiment
+            assert (got.name, got.tags) == (name, {**tags, "gx.mlflow_id": mlflow_id})
     again = cli("import", "mlflow", "--tracking-uri", uri)
     assert "imported 0 run(s)" in again.output and "6 already imported" in again.output
     repo.fsck()
@@ -90,11 +94,21 @@ def test_import_one_experiment_and_bad_input(repo, cli, mlflow_stores):
 def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
     uri, expected = mlflow_stores["sqlite"]
     cli("import", "mlflow", "--tracking-uri", uri)
-    out = f"sqlite:///{tmp_path}/exported.db"
+    out = f"sqlite:///{repo.path}/exported.db"  # MLflow puts artifacts in ./mlruns beside it
     env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true")
     proc = subprocess.run([sys.executable, "-m", "gx", "export", "mlflow", "--tracking-uri", out], cwd=repo.path,
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=dict(env, GX_MAX_ARTIFACT_MB="0.0000153"), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "exported 6 run(s)" in proc.stdout, proc.stderr
+    with_artifacts = sorted(rid for rid, run in expected.items() if run["artifacts"])
+    # MLflow's indented JSON is over a limit of 16 bytes: listed and left out; the 16-byte YAML goes along
+    assert sorted(line.split(" of run ")[1][:8] for line in proc.stdout.splitlines() if line.startswith(
+        "left out artifact model/weights.json of run ")) == [rid[:8] for rid in with_artifacts], proc.stdout
+    listing = ("import json, sys, mlflow; c = mlflow.MlflowClient(sys.argv[1]); print(json.dumps({r.data.tags['gx.run_id']: "
+               "[a.path for a in c.list_artifacts(r.info.run_id)] for e in c.search_experiments() "
+               "for r in c.search_runs([e.experiment_id], run_view_type=3)}))")
+    listed = json.loads(subprocess.run([sys.executable, "-c", listing, out], cwd=repo.path, env=env, check=True,
+                                       capture_output=True, text=True, timeout=120).stdout)
+    assert listed == {rid: [p for p in run["artifacts"] if p != "model"] for rid, run in expected.items()}
     # back into this repository: every run is recognised as itself (the gx.run_id tag)
     back = cli("import", "mlflow", "--tracking-uri", out)
     assert "imported 0 run(s)" in back.output and "6 already imported" in back.output
@@ -109,6 +123,9 @@ def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
             (want["params"], want["status"], want["lifecycle_stage"])
         assert {k: [m.value for m in MlflowClient().get_metric_history(run_id, k)] for k in want["history"]}.keys() \
             == want["history"].keys()
+    for name, (_, tags) in mlflow_stores["sqlite-experiments"].items():  # experiment tags went along too
+        if name != "Default":
+            assert MlflowClient().get_experiment_by_name(name).tags["team"] == tags["team"]
 
 
 def test_oversized_artifacts_and_unreadable_runs_are_listed_not_fatal(repo, mlflow_stores, tmp_path):

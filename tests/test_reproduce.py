@@ -83,3 +83,44 @@ def test_checkout_worktree_and_branch(repo, tmp_path):
     status, head, _, index = _user_state(repo)
     assert (status, head, index) == (before[0], before[1], before[3])
     repo.fsck()
+
+
+ARGV_TRAIN = """import argparse, pathlib, gx
+parser = argparse.ArgumentParser()
+parser.add_argument("--alpha", type=float)
+parser.add_argument("--epochs", type=int)
+args = parser.parse_args()
+scale = float(pathlib.Path("scale.txt").read_text())  # read from where the run started
+gx.log_params({"alpha": args.alpha, "epochs": args.epochs})
+gx.log_metric("rmse", args.alpha * scale + args.epochs)
+"""
+
+
+def test_reproduce_runs_from_the_recorded_folder_with_overrides_on_the_command_line(repo):
+    repo.write("src/train.py", ARGV_TRAIN)
+    repo.write("src/scale.txt", "10\n")
+    repo.git("add", "src")
+    repo.git("commit", "-qm", "train")
+    proc = subprocess.run([sys.executable, "-m", "gx", "run", "python", "train.py", "--alpha", "0.3", "--epochs=2"],
+                          cwd=repo.path / "src", capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    [run] = gx.list_runs()
+    assert run.metrics == {"rmse": 5.0} and gx.get_run(run.run_id).record.source["workdir"] == "src"
+    dry = _gx(repo, "reproduce", run.run_id, "-p", "alpha=0.5", "-p", "epochs=3", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "in: src (relative to the repository root)" in dry.stdout
+    assert "train.py --alpha 0.5 --epochs=3\n" in dry.stdout and "alpha = 0.5 (override, on the command line)" in dry.stdout
+    proc = _gx(repo, "reproduce", run.run_id, "-p", "alpha=0.5", "-p", "epochs=3")
+    assert proc.returncode == 0, proc.stderr
+    new = next(r for r in gx.list_runs() if r.run_id != run.run_id)
+    assert new.metrics == {"rmse": 8.0} and new.params == {"alpha": 0.5, "epochs": 3}
+    assert _gx(repo, "reproduce", run.run_id).stdout.count("identical") == 1
+
+
+def test_substitution_touches_only_the_recorded_values():
+    from gx.reproduce.arguments import substitute
+
+    command = ["python", "train.py", "--alpha", "0.1", "alpha=0.1", "--lr", "0.1", "--use-gpu=true", "model.alpha=0.1"]
+    out, found = substitute(command, {"alpha": 0.1, "lr": 0.01, "use_gpu": True}, {"alpha": 0.2, "use_gpu": False, "lr": 1})
+    assert out == ["python", "train.py", "--alpha", "0.2", "alpha=0.2", "--lr", "0.1", "--use-gpu=false", "model.alpha=0.1"]
+    assert found == {"alpha", "use_gpu"}

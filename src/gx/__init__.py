@@ -26,8 +26,8 @@ _LAZY = {
     **dict.fromkeys(["search_runs", "runs", "get_metric_history"], "gx.query.frame"),
     "register_model": "gx.models.client",
     "MlflowClient": "gx.tracking.client",
-    **dict.fromkeys(["create_experiment", "get_experiment", "get_experiment_by_name", "search_experiments"],
-                    "gx.query.experiments"),
+    **dict.fromkeys(["create_experiment", "get_experiment", "get_experiment_by_name", "search_experiments",
+                     "set_experiment_tag", "set_experiment_tags"], "gx.query.experiments"),
     **dict.fromkeys(["get_tracking_uri", "set_tracking_uri"], "gx.tracking.session"),
     "last_active_run": "gx.tracking.client",
 }

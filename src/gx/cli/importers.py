@@ -46,5 +46,7 @@ def export_mlflow_cmd(tracking_uri: str, experiments: tuple[str, ...]) -> None:
     """Write gx runs into an MLflow store, through the mlflow package (pip install mlflow)."""
     from gx.importers.mlflow_export import export_mlflow
 
-    exported, already = export_mlflow(tracking_uri, experiments or None)
+    exported, already, left_out = export_mlflow(tracking_uri, experiments or None)
     click.echo(f"exported {exported} run(s) to {tracking_uri}; {already} already there")
+    for line in left_out:
+        click.echo(f"left out {line}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from gx import limits
 from gx.errors import GxError
 from gx.importers.source import MlflowRun
-from gx.records import PARENT_TAG, RUN_ID, RUNNING, STATUSES, MetricPoint, RunRecord
+from gx.records import RUN_ID, RUNNING, STATUSES, MetricPoint, RunRecord
 from gx.values import (
     FIXED_RUN_FILES,
     check_artifact_path,
@@ -75,8 +75,6 @@ def to_record(run: MlflowRun) -> Converted:
         except GxError as exc:
             out.notes.append(f"tag skipped: {exc}")
     rec.tags[IMPORTED_TAG] = "mlflow"
-    if run.tags.get(PARENT_TAG):
-        rec.tags["gx.parent_run_id"] = run.tags[PARENT_TAG]
     if re.fullmatch(r"[0-9a-f]{40}", run.tags.get(COMMIT_TAG, "")):
         rec.source = {"commit": run.tags[COMMIT_TAG]}
     for key, points in run.metrics.items():

@@ -1,6 +1,7 @@
 """``gx export mlflow``: gx runs written into an MLflow store through the ``mlflow`` package, so
 MLflow's own code decides the store's format. Each exported run carries the tag ``gx.run_id``;
-exporting again skips runs already there."""
+exporting again skips runs already there. Artifacts go along up to the artifact limit; larger ones
+and symbolic links are listed and left out."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from gx import limits
 from gx.errors import GxError
 from gx.importers.convert import GX_RUN_TAG
 from gx.query.runs import experiments_named, iter_run_refs, load_record, open_store
 from gx.records import ArtifactLink, RunRecord
+from gx.store.experiment_numbers import NUMBER_TAG
+from gx.store.experiment_tags import experiment_state
 
 #: MLflow's limits per log_batch call.
 _METRICS_PER_BATCH, _PARAMS_PER_BATCH = 1000, 100
@@ -30,8 +34,9 @@ def _client() -> Any:
     return MlflowClient
 
 
-def export_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None) -> tuple[int, int]:
-    """Write every run of ``experiments`` (all by default) into the MLflow store; (exported, already there)."""
+def export_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None) -> tuple[int, int, list[str]]:
+    """Write every run of ``experiments`` (all by default) into the MLflow store; (exported, already
+    there, what was left out and why)."""
     _client_class = _client()
     from mlflow.exceptions import MlflowException
 
@@ -41,27 +46,45 @@ def export_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None) -
         raise GxError(f"MLflow refused the export: {str(exc).splitlines()[0][:300]}") from None
 
 
-def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int]:
+def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int, list[str]]:
     from mlflow.entities import ViewType
 
     exported = already = 0
+    left_out: list[str] = []
     with open_store() as store:
         for name in experiments_named(store, experiments):
             experiment = client.get_experiment_by_name(name)
-            exp_id = experiment.experiment_id if experiment else client.create_experiment(name)
+            tags = {k: v for k, v in experiment_state(store, name).tags.items() if k != NUMBER_TAG}
+            exp_id = experiment.experiment_id if experiment else client.create_experiment(name, tags=tags or None)
             there = {r.data.tags.get(GX_RUN_TAG) for r in client.search_runs(
                 [exp_id], run_view_type=ViewType.ALL, max_results=50000)}
             for ref in reversed(iter_run_refs(store, [name])):  # oldest first, as they were made
                 if ref.run_id in there:
                     already += 1
                     continue
-                _export_run(client, exp_id, load_record(store, ref))
+                left_out += _export_run(client, exp_id, load_record(store, ref))
                 there.add(ref.run_id)
                 exported += 1
-    return exported, already
+    return exported, already, left_out
 
 
-def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
+def _artifacts(rec: RunRecord, left_out: list[str]) -> dict[str, bytes]:
+    """The artifacts MLflow gets: regular files within the artifact limit; the rest noted in ``left_out``."""
+    files = {}
+    for path, content in rec.artifacts.items():
+        where = f"artifact {path} of run {rec.run_id[:8]}"
+        if isinstance(content, ArtifactLink):
+            left_out.append(f"{where}: a symbolic link, which MLflow's artifact stores do not keep")
+        elif len(content) > limits.MAX_ARTIFACT_BYTES:
+            left_out.append(f"{where}: {len(content):,} bytes, over the artifact limit of "
+                            f"{limits.MAX_ARTIFACT_BYTES:,} (GX_MAX_ARTIFACT_MB)")
+        else:
+            files[path] = content
+    return files
+
+
+def _export_run(client: Any, exp_id: str, rec: RunRecord) -> list[str]:
+    """Write one run; what was left out of it."""
     from mlflow.entities import Metric, Param
 
     tags = {**rec.tags, GX_RUN_TAG: rec.run_id, "mlflow.runName": rec.name or rec.run_id[:8]}
@@ -77,7 +100,8 @@ def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
     metrics = [Metric(k, float(p.value), _ms(p.timestamp) or 0, p.step) for k, points in rec.metrics.items() for p in points]
     for i in range(0, len(metrics), _METRICS_PER_BATCH):
         client.log_batch(run_id, metrics=metrics[i:i + _METRICS_PER_BATCH])
-    files = {k: v for k, v in rec.artifacts.items() if not isinstance(v, ArtifactLink)}
+    left_out: list[str] = []
+    files = _artifacts(rec, left_out)
     if files:
         with tempfile.TemporaryDirectory(prefix="gx-export-") as tmp:
             for path, content in files.items():
@@ -88,3 +112,4 @@ def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
     client.set_terminated(run_id, rec.status if rec.status != "RUNNING" else "KILLED", end_time=_ms(rec.end_time))
     if rec.deleted:
         client.delete_run(run_id)
+    return left_out

@@ -49,6 +49,14 @@ class FileStore:
     def experiments(self) -> list[str]:
         return list(self._dirs)
 
+    def experiment_details(self, experiment: str) -> tuple[str, dict[str, str]]:
+        folder = self._dirs[experiment]
+        try:
+            tags = _texts(folder / "tags", limits.MAX_VALUE_LENGTH)
+        except (GxError, OSError):
+            tags = {}
+        return folder.name, dict(list(tags.items())[:limits.MAX_KEYS_PER_RUN])
+
     def _run_dirs(self, experiments: list[str]) -> list[tuple[str, Path]]:
         return [(e, p.parent) for e in experiments for p in sorted(self._dirs[e].glob("*/meta.yaml"))]
 

@@ -14,9 +14,11 @@ from gx.importers.convert import gx_run_id, to_record
 from gx.importers.mlflow_files import FileStore
 from gx.importers.mlflow_sqlite import SqliteStore
 from gx.importers.source import MlflowRun, MlflowSource, SkippedRun
-from gx.query.runs import iter_run_refs, open_store
+from gx.query.runs import experiment_names, iter_run_refs, open_store
 from gx.records import RunRecord
 from gx.store import objects as gobj
+from gx.store.experiment_numbers import NUMBER_TAG, next_free_number
+from gx.store.experiment_tags import write_experiment_tags
 from gx.store.refs import validate_experiment
 from gx.store.repo import Store
 from gx.store.write import write_runs_bulk, write_tombstone
@@ -89,6 +91,8 @@ def import_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None,
             pending: list[RunRecord] = []
             deleted: list[RunRecord] = []
             runs_here, seen, in_source = 0, 0, source.count_runs([experiment])
+            if in_source and experiment not in experiment_names(store):
+                _create_experiment(store, source, experiment, summary)
             for run in source.runs([experiment], existing):
                 seen += 1
                 done += 1
@@ -107,6 +111,26 @@ def import_mlflow(tracking_uri: str, experiments: Iterable[str] | None = None,
             done += in_source - seen
             summary.experiments += 1 if runs_here or existing else 0
     return summary
+
+
+def _create_experiment(store: Store, source: MlflowSource, experiment: str, summary: ImportSummary) -> None:
+    """The experiment with MLflow's tags and its MLflow id as its number (when no experiment here has
+    that number), so course code's ``experiment_ids='1'`` keeps meaning the same experiment."""
+    from gx.values import check_key, tag_value
+
+    mlflow_id, mlflow_tags = source.experiment_details(experiment)
+    tags: dict[str, str | None] = {}
+    for key, value in mlflow_tags.items():
+        try:
+            tags[check_key("tag", key)] = tag_value(key, value)
+        except GxError as exc:
+            summary.skipped.append(f"experiment tag of {experiment!r}: {exc}")
+    number = next_free_number(store, mlflow_id)
+    if number != mlflow_id and mlflow_id != "0":
+        summary.skipped.append(f"experiment id {mlflow_id} of {experiment!r}: taken here; it is number {number}")
+    tags[NUMBER_TAG] = number
+    store.check_new_experiment(experiment)
+    write_experiment_tags(store, experiment, tags)
 
 
 def _take(run: MlflowRun, summary: ImportSummary, pending: list[RunRecord], deleted: list[RunRecord]) -> int:

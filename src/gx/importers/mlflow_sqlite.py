@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from gx import limits
 from gx.errors import GxError
 from gx.importers.source import MlflowRun, SkippedRun, local_artifact_dir
 
@@ -31,6 +32,14 @@ class SqliteStore:
 
     def experiments(self) -> list[str]:
         return list(self._ids)
+
+    def experiment_details(self, experiment: str) -> tuple[str, dict[str, str]]:
+        exp_id = self._ids[experiment]
+        try:
+            rows = self.db.execute("SELECT key, value FROM experiment_tags WHERE experiment_id = ?", (exp_id,)).fetchall()
+        except sqlite3.DatabaseError:  # a database from before experiment tags
+            rows = []
+        return str(exp_id), {str(k): str(v) for k, v in rows[:limits.MAX_KEYS_PER_RUN] if v is not None}
 
     def _where(self, experiments: list[str]) -> tuple[str, list[object]]:
         ids = [self._ids[e] for e in experiments]

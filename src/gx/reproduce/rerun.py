@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gx.errors import GxError
 from gx.query.runs import get_record, open_store
 from gx.query.runspec import get_spec_record
 from gx.records import RunRecord
@@ -27,7 +28,11 @@ def reproduce(plan: Plan) -> tuple[int, RunRecord]:
 
     with open_store() as store, temporary_source(store, plan.source) as root:
         here = os.getcwd()
-        os.chdir(root)
+        workdir = os.path.join(root, plan.workdir) if plan.workdir else root
+        if not os.path.isdir(workdir):
+            raise GxError(f"run {plan.run_id[:8]} started in {plan.workdir}/, which its source does not have "
+                          "(an untracked folder is not part of the source)")
+        os.chdir(workdir)
         try:
             code, live = runner.run(plan.command, plan.experiment, plan.name, plan.params, {REPRODUCES_TAG: plan.run_id})
         finally:

@@ -25,6 +25,15 @@ def system_info() -> dict[str, Any]:
     }
 
 
+def working_directory(worktree: Path | None) -> str | None:
+    """Where the run started, relative to the repository's root (posix), for ``gx reproduce``; None at
+    the root itself or outside the working tree."""
+    with contextlib.suppress(OSError, ValueError):
+        relative = Path(os.getcwd()).resolve().relative_to(worktree.resolve()) if worktree else None
+        return relative.as_posix() if relative is not None and relative.parts else None
+    return None
+
+
 _packages_cache: list[str] = []
 
 

@@ -144,6 +144,8 @@ def _source(value: Any) -> dict[str, Any]:
             out[key] = source[key]
     if "branch" in source:
         out["branch"] = None if source["branch"] is None else _text(source["branch"], "source branch")
+    if isinstance(source.get("workdir"), str):  # where the run started, for gx reproduce
+        out["workdir"] = _text(source["workdir"], "source workdir")
     if "dirty" in source:
         if not isinstance(source["dirty"], bool):
             raise BadValue("source dirty is not true or false")

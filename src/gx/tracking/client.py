@@ -5,11 +5,13 @@ with ``create_run`` are live runs of this process until ``set_terminated`` recor
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gx.errors import GxError
+from gx.errors import BadValue, GxError
 from gx.records import FINISHED
 from gx.tracking.entities import Experiment, Metric, Run, ViewType
 from gx.tracking.live import LiveRun, new_run
@@ -49,6 +51,19 @@ def last_active_run() -> Run | None:
 _open_runs: dict[str, LiveRun] = {}
 
 
+def epoch_ms(what: str, value: Any) -> float:
+    """MLflow's epoch milliseconds (``start_time``, ``end_time``) as seconds, between 1970 and 9999."""
+    from gx.values import MAX_TIMESTAMP
+
+    try:
+        seconds = float(value) / 1000 if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        seconds = math.inf
+    if not 0 <= seconds < MAX_TIMESTAMP:  # NaN fails this too
+        raise BadValue(f"{what} must be epoch milliseconds between 1970 and the year 9999 (as MLflow), got {value!r}")
+    return seconds
+
+
 def _open_run(run_id: str) -> LiveRun:
     live = _open_runs.get(str(run_id))
     if live is None:
@@ -84,9 +99,14 @@ class MlflowClient:
 
     def create_experiment(self, name: str, artifact_location: str | None = None,
                           tags: dict[str, Any] | None = None) -> str:
-        if tags:
-            raise GxError("gx experiments hold no tags yet: tag the runs instead (tags= of create_run)")
-        return _experiments().create_experiment(name)
+        """A new experiment (``artifact_location`` is accepted and unused: artifacts live in the runs)."""
+        return _experiments().create_experiment(name, tags)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        _experiments().tag_experiment(experiment_id, {key: value})
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        _experiments().delete_experiment_tag(experiment_id, key)
 
     # -- runs: reading ----------------------------------------------------------------------
     def search_runs(self, experiment_ids: str | Sequence[str] | None = None, filter_string: str = "",
@@ -120,17 +140,18 @@ class MlflowClient:
     # -- runs: writing ----------------------------------------------------------------------
     def create_run(self, experiment_id: str, start_time: int | None = None, tags: dict[str, Any] | None = None,
                    run_name: str | None = None) -> Run:
-        """Start a run in this process (recorded as a commit by ``set_terminated``). Its start time
-        is the moment of the call (``start_time`` is accepted for MLflow's signature)."""
+        """Start a run in this process (recorded as a commit by ``set_terminated``), started at
+        ``start_time`` (epoch ms) or now."""
         from gx.paths import find_repo
         from gx.store.refs import local_experiment_names
 
+        start = None if start_time is None else epoch_ms("start_time", start_time)
         name = str(experiment_id)
         if name not in local_experiment_names(find_repo().common_dir):
             name = self.get_experiment(name).name
         tag_values = {k: str(v) for k, v in (tags or {}).items()}
         live, _ = new_run(name, run_name or tag_values.get("mlflow.runName") or generate_run_name(),
-                          [sys.executable, *sys.argv], tags=tag_values)
+                          [sys.executable, *sys.argv], tags=tag_values, start_time=start)
         _open_runs[live.run_id] = live
         return live.to_run()
 
@@ -157,9 +178,13 @@ class MlflowClient:
         _open_run(run_id).set_tag(key, value)
 
     def set_terminated(self, run_id: str, status: str | None = None, end_time: int | None = None) -> None:
-        """End a run from ``create_run``: it becomes a commit on its experiment, ended now."""
+        """End a run from ``create_run``: it becomes a commit on its experiment, ended at
+        ``end_time`` (epoch ms, not before its start) or now."""
         live = _open_run(run_id)
-        live.finish((status or FINISHED).upper())
+        end = None if end_time is None else epoch_ms("end_time", end_time)
+        if end is not None and end < live.start_time:
+            raise BadValue(f"end_time {end_time!r} is before the run's start_time {round(live.start_time * 1000)}")
+        live.finish((status or FINISHED).upper(), end_time=end)
         _open_runs.pop(live.run_id, None)
 
     # -- registered models ----------------------------------------------------------------

@@ -40,15 +40,36 @@ class Metric:
     step: int
 
 
-@dataclass
-class Experiment:
-    """An experiment as MLflow shows it; ``experiment_id`` is stable across clones."""
+def _stored_tags(name: str) -> dict[str, str]:
+    """The experiment's tags as its history holds them (empty when it has none, or no repository)."""
+    from gx.errors import GxError
+    from gx.store.experiment_tags import experiment_state
+    from gx.store.repo import Store
 
-    name: str
-    tags: dict[str, str] = field(default_factory=dict)
-    lifecycle_stage: str = "active"
-    creation_time: int | None = None  # ms
-    last_update_time: int | None = None  # ms
+    try:
+        with Store.open() as store:
+            return dict(experiment_state(store, name).tags)
+    except GxError:
+        return {}
+
+
+class Experiment:
+    """An experiment as MLflow shows it; ``experiment_id`` is stable across clones. ``tags`` not
+    given are read from the repository when first asked for (``set_experiment``'s result)."""
+
+    def __init__(self, name: str, tags: dict[str, str] | None = None, lifecycle_stage: str = "active",
+                 creation_time: int | None = None, last_update_time: int | None = None) -> None:
+        self.name = name
+        self._tags = tags
+        self.lifecycle_stage = lifecycle_stage
+        self.creation_time = creation_time  # ms
+        self.last_update_time = last_update_time  # ms
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self._tags is None:
+            self._tags = _stored_tags(self.name)
+        return self._tags
 
     @property
     def experiment_id(self) -> str:
@@ -57,6 +78,12 @@ class Experiment:
     @property
     def artifact_location(self) -> str:
         return f"gx:/{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Experiment) and (self.name, self.tags) == (other.name, other.tags)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
     def __repr__(self) -> str:
         return f"<Experiment: experiment_id={self.experiment_id!r}, name={self.name!r}>"

@@ -176,12 +176,13 @@ class LiveRun:
         journal.close_fd(old)
         journal.write_json_atomic(self.run_dir / journal.META_FILE, self.meta)
 
-    def finish(self, status: str, error: str | None = None, report: bool = True) -> str | None:
+    def finish(self, status: str, error: str | None = None, report: bool = True,
+               end_time: float | None = None) -> str | None:
         """Close the journal; the owner then records the run as a commit. Never raises: returns
         None once the run is recorded (or handed to its owner), else what went wrong, which is
-        also printed unless ``report`` is false."""
+        also printed unless ``report`` is false. It ends now unless ``end_time`` (checked) is given."""
         self.status = status
-        end = time.time()
+        end = time.time() if end_time is None else end_time
         self._append(("e", status, end, error))
         # the owner records from memory what the disk would not take; a child has to wait for it
         unwritten = self.writer.close(retry_for=0.0 if self.owner else 2.0)
@@ -248,9 +249,11 @@ def attached_run() -> LiveRun | None:
 
 
 def new_run(experiment: str, name: str | None, command: list[str] | None, params: Mapping[str, Any] | None = None,
-            tags: Mapping[str, str] | None = None, capture_source: bool = True) -> tuple[LiveRun, dict[str, Any]]:
+            tags: Mapping[str, str] | None = None, capture_source: bool = True,
+            start_time: float | None = None) -> tuple[LiveRun, dict[str, Any]]:
     """Create the run's journal directory (and capture its source) — shared with ``gx run``,
-    which captures the source itself while its child starts (``capture_source=False``)."""
+    which captures the source itself while its child starts (``capture_source=False``).
+    ``start_time`` (epoch seconds, checked by the caller) is now unless given."""
     from gx.tracking.redact import allowed_env, redact_command
 
     name, params, tags = check_start(name, params or {}, tags or {})
@@ -258,7 +261,7 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     if command is not None:
         command = redact_command(command)[0]
     run_id = uuid.uuid4().hex
-    start = time.time()
+    start = time.time() if start_time is None else start_time
     meta: dict[str, Any] = {
         "run_id": run_id, "experiment": experiment, "name": name or "", "start_time": start,
         "command": command, "env": allowed_env(), "params": dict(params or {}), "tags": dict(tags or {}),

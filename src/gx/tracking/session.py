@@ -68,6 +68,14 @@ def local_experiment(id_or_name: str) -> str | None:
     if text == "0":
         return DEFAULT_EXPERIMENT
     lowered = text.lower()
+    if text.isdigit():  # MLflow's number of an experiment (docs/mlflow.md)
+        from gx.store.experiment_numbers import experiment_by_number
+        from gx.store.repo import Store
+
+        with Store.open() as store:
+            found = experiment_by_number(store, text)
+        if found is not None:
+            return found
     if len(lowered) < 6 or any(c not in "0123456789abcdef" for c in lowered):
         return None
     from gx.store.experiments import experiment_id

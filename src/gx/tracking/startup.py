@@ -21,7 +21,10 @@ def record_source(paths: RepoPaths, run_dir: Path, meta: dict[str, Any]) -> None
 
         with Store(paths) as store:
             source, patch = capture_source(store, meta["run_id"])
-        meta["source"] = source
+        from gx.tracking.capture import working_directory
+
+        workdir = working_directory(paths.worktree)
+        meta["source"] = {**source, "workdir": workdir} if workdir else source
         if patch:
             (run_dir / journal.PATCH).write_bytes(patch)
         journal.write_json_atomic(run_dir / journal.META_FILE, meta)
