@@ -20,8 +20,11 @@ def autolog(log_input_examples: bool = False, log_model_signatures: bool = True,
     """Log every LightGBM training (``disable=True`` puts the library back as it was)."""
     options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
                        silent=silent)
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "lightgbm", _patch_library)
+
+
+def _patch_library(_: Any) -> None:
     import lightgbm
     import lightgbm.engine
     import lightgbm.sklearn
@@ -61,15 +64,17 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
 
 
 def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
-    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
-    best = getattr(booster, "best_iteration", 0)
-    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best if best > 0 else None)
+    scores = {}
     for kind in ("split", "gain"):
         importance = patch.safely(NAME, "read feature importance", booster.feature_importance, importance_type=kind)
         if importance is not None:
-            scores = dict(zip(booster.feature_name(), importance.tolist()))
-            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
+            scores[kind] = dict(zip(booster.feature_name(), importance.tolist()))
+    charts = boosting.ImportanceCharts(NAME, scores)
+    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
+    best = getattr(booster, "best_iteration", 0)
+    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best if best > 0 else None)
     if patch.settings[NAME].log_models:
         from gx.models import lightgbm as flavor
 
         patch.safely(NAME, "log the model", flavor.log_model, model, name="model")
+    charts.log()

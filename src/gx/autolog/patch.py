@@ -35,6 +35,8 @@ class Settings:
 
 #: integration -> [(owner, attribute, original or _INHERITED)], in patching order.
 _originals: dict[str, list[tuple[Any, str, Any]]] = {}
+#: integration -> its post-import hooks (``when_imported``).
+_hooks: dict[str, list[Callable[[Any], None]]] = {}
 _INHERITED = object()  # the owner had no attribute of its own: restoring deletes the wrapper
 settings: dict[str, Settings] = {}
 #: Autologged calls in progress in this process, in any thread: a library's worker threads fitting
@@ -76,11 +78,30 @@ def log_params(integration: str, params: dict[str, Any]) -> None:
 
 
 def enabled(integration: str) -> bool:
-    return integration in _originals
+    """Turned on (its hooks wait for the library, or have patched it)."""
+    return integration in settings
+
+
+def when_imported(integration: str, module: str, hook: Callable[[Any], None], under: bool = False) -> None:
+    """Patch through ``hook(module)`` once ``module`` (with ``under``: and each module below it) is
+    imported: at once for what is imported already, so ``autolog()`` itself imports no library."""
+    from gx.autolog import import_hooks
+
+    registered = _hooks.setdefault(integration, [])
+    if hook in registered:
+        return
+    registered.append(hook)
+    (import_hooks.on_import_under if under else import_hooks.on_import)(module, hook)
 
 
 def unpatch(integration: str) -> None:
-    """Put every original back, latest first (so a method patched twice ends as it started)."""
+    """Put every original back, latest first (so a method patched twice ends as it started), and stop
+    waiting for imports."""
+    if _hooks.get(integration):
+        from gx.autolog import import_hooks
+
+        for hook in _hooks.pop(integration):
+            import_hooks.remove(hook)
     for owner, name, original in reversed(_originals.pop(integration, [])):
         if original is _INHERITED:
             delattr(owner, name)

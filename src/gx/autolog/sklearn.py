@@ -7,6 +7,7 @@ the best candidate, child runs for the top ``max_tuning_runs`` and ``cv_results.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from gx.autolog import patch
@@ -25,17 +26,36 @@ def autolog(log_input_examples: bool = False, log_model_signatures: bool = True,
                        log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
                        max_tuning_runs=max_tuning_runs, log_post_training_metrics=log_post_training_metrics,
                        extra={"pos_label": pos_label})
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
-    from sklearn.utils import all_estimators
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "sklearn", _patch_module, under=True)
 
-    for _, estimator_class in all_estimators():
-        for method in FIT_METHODS:
-            patch.patch(NAME, estimator_class, method, _around_fit)
+
+def _patch_module(module: Any) -> None:
+    """Patch the estimators ``module`` defines, as each scikit-learn module is imported: importing every
+    estimator up front (``sklearn.utils.all_estimators``) would cost a second or more."""
     from gx.autolog import sklearn_post
 
-    if log_post_training_metrics:
-        sklearn_post.install()
+    post = patch.settings[NAME].log_post_training_metrics
+    if post and module.__name__ == "sklearn.metrics":
+        sklearn_post.patch_metrics(module)
+    for estimator_class in estimators_defined_in(module):
+        for method in FIT_METHODS:
+            patch.patch(NAME, estimator_class, method, _around_fit)
+        if post:
+            sklearn_post.patch_estimator(estimator_class)
+
+
+def estimators_defined_in(module: Any) -> list[type]:
+    """The public, concrete estimator classes ``module`` defines (``all_estimators``'s rule, per module)."""
+    import inspect
+
+    # None while sklearn.base is itself still importing: no module it imports can subclass it
+    base_estimator = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
+    if base_estimator is None or ".tests" in module.__name__ or "externals" in module.__name__:
+        return []
+    return [value for name, value in list(vars(module).items())
+            if isinstance(value, type) and value.__module__ == module.__name__ and not name.startswith("_")
+            and issubclass(value, base_estimator) and not inspect.isabstract(value)]
 
 
 def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -20,8 +20,11 @@ def autolog(importance_types: list[str] | None = None, log_input_examples: bool 
     """Log every XGBoost training (``disable=True`` puts the library back as it was)."""
     options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
                        silent=silent, extra={"importance_types": importance_types or ["weight"]})
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "xgboost", _patch_library)
+
+
+def _patch_library(_: Any) -> None:
     import xgboost
     import xgboost.sklearn
     import xgboost.training
@@ -69,14 +72,14 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
 
 def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
     options = patch.settings[NAME]
+    scores = {kind: patch.safely(NAME, "read feature importance", booster.get_score, importance_type=kind)
+              for kind in options.extra["importance_types"]}
+    charts = boosting.ImportanceCharts(NAME, {kind: found for kind, found in scores.items() if found})
     patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
     best = getattr(booster, "best_iteration", None) if "best_iteration" in booster.attributes() else None
     patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best)
-    for kind in options.extra["importance_types"]:
-        scores = patch.safely(NAME, "read feature importance", booster.get_score, importance_type=kind)
-        if scores:
-            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
     if options.log_models:
         from gx.models import xgboost as flavor
 
         patch.safely(NAME, "log the model", flavor.log_model, model, name="model")
+    charts.log()
