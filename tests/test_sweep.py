@@ -208,3 +208,33 @@ def test_sigkill_of_the_sweep_loses_no_trial(repo):
     numbers = sorted(int(r.tags["gx.sweep.trial"]) for r in children(parent))
     assert numbers == [0, 1, 2, 3], "every trial exactly once: none lost, none run twice"
     repo.fsck()
+
+
+def test_resume_of_a_sweep_sharing_a_study_asks_the_study_for_what_it_lacks(repo, tmp_path):
+    optuna = pytest.importorskip("optuna")
+    project(repo)
+    journal, flag = tmp_path / "study.log", tmp_path / "broken"
+    repo.write("flaky.py", "import gx, os, sys\nif os.path.exists(os.environ['FLAG']):\n    sys.exit(2)\n"
+                           "gx.log_metric('rmse', gx.params()['alpha'])\n")
+    repo.git("add", "flaky.py")
+    repo.git("commit", "-qm", "flaky")
+    flag.write_text("")
+    args = ["sweep", "flaky.py", "-p", "alpha=uniform(0,1)", "--method", "random", "--trials", "3",
+            "--metric", "rmse", "--storage", f"journal:{journal}", "--study", "s"]
+    broken = gx_subprocess(*args, cwd=repo.path, env={"FLAG": str(flag)})
+    assert broken.returncode == 0, broken.stderr.decode()
+    parent = the_sweep()
+    assert [r.status for r in children(parent)] == ["FAILED"] * 3
+    flag.unlink()
+    refused = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path, env={"FLAG": str(flag)})
+    assert refused.returncode == 1 and "give its --storage again" in refused.stderr.decode()
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], "--storage", f"journal:{journal}", cwd=repo.path,
+                            env={"FLAG": str(flag)})
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    finished = [r for r in children(parent) if r.status == "FINISHED"]
+    assert sorted(int(r.tags["gx.sweep.trial"]) for r in finished) == [3, 4, 5], "new numbers from the study"
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="s", storage=optuna.storages.JournalStorage(JournalFileBackend(str(journal))))
+    assert [t.state.name for t in study.trials] == ["FAIL"] * 3 + ["COMPLETE"] * 3
+    repo.fsck()

@@ -30,7 +30,7 @@ def _echo_progress(text: str, final: bool) -> None:
 @click.option("--storage", metavar="URL",
               help="Share an Optuna study with other machines: journal:PATH (a shared file) or an RDB URL.")
 @click.option("--study", metavar="NAME", help="The shared study's name (the same on every machine).")
-@click.option("--resume", "resume_spec", metavar="SWEEP", help="Run only the trials SWEEP has not recorded FINISHED.")
+@click.option("--resume", "resume_spec", metavar="SWEEP", help="Run only the trials SWEEP has not recorded FINISHED (with its --storage if it shares a study).")
 def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | None, trials: int | None,
               metric: str | None, goal: str | None, jobs: int | None, seed: int | None, experiment: str | None,
               name: str | None, fail_fast: bool, storage: str | None, study: str | None,
@@ -43,7 +43,7 @@ def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | N
     from gx.tracking import fluent
 
     if resume_spec is not None:
-        run_id, completed = api.resume(resume_spec, jobs, _echo_progress)
+        run_id, completed = api.resume(resume_spec, jobs, _echo_progress, storage)
     else:
         exp = validate_experiment(fluent._current_experiment(experiment))
         options = {"params": params, "method": method, "trials": trials, "metric": metric, "goal": goal,

@@ -48,20 +48,29 @@ def start(spec: SweepSpec, name: str | None, echo: Echo) -> tuple[str, bool]:
     return parent.info.run_id, _drive(Sweep(spec, parent.info.run_id, echo=echo), list(range(spec.trials)), True)
 
 
-def resume(sweep_spec: str, jobs: int | None, echo: Echo) -> tuple[str, bool]:
-    """Run the trials of a recorded sweep that have no FINISHED child; they join the same sweep."""
+def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = None) -> tuple[str, bool]:
+    """Run the trials of a recorded sweep that have no FINISHED child; they join the same sweep. A sweep
+    sharing an Optuna study asks the study for as many new trials as it lacks FINISHED children (the
+    storage URL is given again: gx never records it, it may hold a password)."""
     from gx.query.runspec import get_spec_record
 
     record = get_spec_record(sweep_spec)
     if record.tags.get("gx.sweep") != "1":
         raise GxError(f"run {record.run_id[:8]} is not a sweep (gx sweep records its run with a gx.sweep tag)")
-    if "gx.sweep.study" in record.tags:
-        raise GxError("this sweep shares an Optuna study: start another worker with the same --storage and "
-                      "--study instead of --resume")
     spec = SweepSpec.from_tags(record.tags, record.experiment)
+    if "gx.sweep.study" in record.tags:
+        if storage is None:
+            raise GxError(f"sweep {record.run_id[:8]} shares the Optuna study {record.tags['gx.sweep.study']!r}: "
+                          "give its --storage again with --resume (gx does not record the URL)")
+        spec.storage, spec.study = storage, record.tags["gx.sweep.study"]
+    elif storage is not None:
+        raise GxError(f"sweep {record.run_id[:8]} shares no Optuna study: --resume takes no --storage")
     spec.jobs = jobs or spec.jobs
     done = recorded_trials(record.run_id, record.experiment)
-    missing = [n for n in range(spec.trials or 0) if n not in done]
+    if spec.storage is not None:  # the study numbers new trials: these are slots, not trial numbers
+        missing = list(range(max(0, (spec.trials or 0) - len(done))))
+    else:
+        missing = [n for n in range(spec.trials or 0) if n not in done]
     sweep = Sweep(spec, record.run_id, done=done, echo=echo)
     if not missing:
         echo(f"sweep {record.run_id[:8]}: all {spec.trials} trials are recorded FINISHED; nothing to run", True)

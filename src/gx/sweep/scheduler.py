@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gx.records import FINISHED, KILLED, PARENT_TAG, RunSummary
+from gx.sweep.lookup import TRIAL_TAG, TrialRuns
 from gx.sweep.plan import Planner, better, grid_size
 from gx.sweep.scratch import ScratchCopies
 from gx.sweep.space import describe, parse_space
-
-TRIAL_TAG = "gx.sweep.trial"
 
 
 @dataclass
@@ -100,9 +99,11 @@ class Sweep:
         self.stopping = False
         self.echo = echo or (lambda text, final: None)
         self.better = better(spec.goal)
+        self.recorded = TrialRuns(spec.experiment, parent_id)
         for n, run in self.done.items():
             value = run.metrics.get(spec.metric) if spec.metric else None
-            self.planner.tell(n, dict(run.params), value)
+            if not self.planner.shared:  # a shared study has them already
+                self.planner.tell(n, dict(run.params), value)
             self._note_best(value, run.name or f"trial-{n}")
 
     def _note_best(self, value: Any, name: str) -> None:
@@ -137,12 +138,7 @@ class Sweep:
         return code, time.monotonic() - started
 
     def _recorded(self, n: int) -> RunSummary | None:
-        from gx.query.nesting import children_filter
-        from gx.query.search import search
-
-        runs = search([self.spec.experiment], children_filter(self.parent_id, f"tags.`{TRIAL_TAG}` = '{n}'"),
-                      ["-start_time"])
-        return runs[0] if runs else None
+        return self.recorded.find(n)
 
     def run(self, numbers: list[int]) -> bool:
         """Run trial ``numbers``; False when interrupted (the trials that ran are recorded either way)."""
@@ -151,6 +147,7 @@ class Sweep:
         running: dict[Future[tuple[int, float]], tuple[int, dict[str, Any]]] = {}
         pool = ThreadPoolExecutor(max_workers=self.spec.jobs)
         interrupted = False
+        self.recorded.begin()
         try:
             while True:
                 while not self.stopping and len(running) < self.spec.jobs:
@@ -179,6 +176,7 @@ class Sweep:
         finally:
             pool.shutdown(wait=True)
             copies.close()
+            self.recorded.close()
         self.progress.running = 0
         self.echo(self.progress.line(self.spec.metric, self.spec.jobs), True)
         return not interrupted
