@@ -11,9 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from gx.errors import BadRecord
-from gx.records import RunSummary
+from gx.records import RunRecord, RunSummary
 
 TRIAL_TAG = "gx.sweep.trial"
+
+
+def history(rec: RunRecord, metric: str) -> dict[int, float]:
+    """``metric``'s value per step in a run (the last one logged at a step wins)."""
+    return {point.step: float(point.value) for point in rec.metrics.get(metric, ())
+            if isinstance(point.step, int) and isinstance(point.value, (int, float)) and point.value == point.value}
 
 
 class TrialRuns:
@@ -58,6 +64,18 @@ class TrialRuns:
             known = self._trials.get(int(trial))
             if known is None or (run.start_time or 0.0) >= (known.start_time or 0.0):
                 self._trials[int(trial)] = run
+
+    def history(self, run: RunSummary, metric: str) -> dict[int, float]:
+        """``metric`` per step in a recorded trial (for the median rule of ``--prune``)."""
+        from gx.query.runs import RunRef, load_record
+
+        if not metric or run.commit is None:
+            return {}
+        try:
+            rec = load_record(self._store, RunRef(self.experiment, run.run_id, run.commit.encode(), False))
+        except BadRecord:
+            return {}
+        return history(rec, metric)
 
     def close(self) -> None:
         if self._store is not None:
