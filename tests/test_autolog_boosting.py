@@ -21,6 +21,17 @@ def tip_files(repo) -> set[str]:
     return set(repo.git("ls-tree", "-r", "--name-only", "refs/experiments/default").split())
 
 
+def chart_image(repo, name: str):
+    import io
+    import subprocess
+
+    from PIL import Image
+
+    blob = subprocess.run(["git", "cat-file", "blob", f"refs/experiments/default:artifacts/{name}"], cwd=repo.path,
+                          capture_output=True, check=True).stdout
+    return Image.open(io.BytesIO(blob))
+
+
 def history(run_id: str, key: str) -> list[tuple[int, float]]:
     return [(m.step, m.value) for m in gx.get_metric_history(run_id, key)]
 
@@ -48,6 +59,8 @@ def test_xgboost_train_logs_histories_best_iteration_importance_and_model(repo):
             "artifacts/model/model.json"} <= files
     scores = json.loads(repo.git("show", "refs/experiments/default:artifacts/feature_importance_weight.json"))
     assert scores == pytest.approx(booster.get_score(importance_type="weight"))
+    chart = chart_image(repo, "feature_importance_weight.png")
+    assert chart.format == "PNG" and chart.width >= 400 and len(chart.getcolors(4096) or ()) > 3  # bars and text
     loaded = gx.xgboost.load_model(f"runs:/{run.info.run_id}/model")
     assert np.allclose(loaded.predict(dvalid), booster.predict(dvalid))
     repo.fsck()

@@ -75,3 +75,13 @@ def test_parent_tags_in_a_circle_hide_no_run():
     me = make_summary("c", tags={"mlflow.parentRunId": "c"})
     tree = as_tree([a, b, me])
     assert sorted(r.run_id for r, _ in tree) == ["a", "b", "c"]
+
+
+def test_show_ranks_a_sweeps_metric_by_the_goal_the_sweep_recorded(repo, cli):
+    with gx.start_run(run_name="maximise-loss", tags={"gx.sweep": "1", "gx.sweep.metric": "loss",
+                                                      "gx.sweep.goal": "max"}):
+        for i, loss in enumerate((0.5, 0.2, 0.9)):
+            with gx.start_run(nested=True, run_name=f"trial-{i}"):
+                gx.log_metric("loss", loss)
+    out = cli("show", "maximise-loss").output
+    assert "best loss (max)  0.9" in out and "trial-2" in out, out  # the name alone says min

@@ -51,6 +51,8 @@ def test_grid_sweep_records_each_trial_as_a_child_with_its_params(repo, cli):
     assert all(r.status == "FINISHED" and r.tags["mlflow.parentRunId"] == parent for r in trials)
     assert gx.get_run(parent).data.metrics["best_rmse"] == pytest.approx(0.01)
     assert not (repo.path / "scratch.txt").exists(), "trials write in their scratch copies, not the worktree"
+    caches = list((repo.path / ".git" / "gx" / "cache").glob("packages-*.txt"))
+    assert len(caches) <= 2, "the trials share one package list (the test process keeps its own)"
     best = cli("best", "rmse", "--parent", parent[:8]).output
     assert "0.01" in best
     repo.fsck()
@@ -208,3 +210,66 @@ def test_sigkill_of_the_sweep_loses_no_trial(repo):
     numbers = sorted(int(r.tags["gx.sweep.trial"]) for r in children(parent))
     assert numbers == [0, 1, 2, 3], "every trial exactly once: none lost, none run twice"
     repo.fsck()
+
+
+def test_resume_of_a_sweep_sharing_a_study_asks_the_study_for_what_it_lacks(repo, tmp_path):
+    optuna = pytest.importorskip("optuna")
+    project(repo)
+    journal, flag = tmp_path / "study.log", tmp_path / "broken"
+    repo.write("flaky.py", "import gx, os, sys\nif os.path.exists(os.environ['FLAG']):\n    sys.exit(2)\n"
+                           "gx.log_metric('rmse', gx.params()['alpha'])\n")
+    repo.git("add", "flaky.py")
+    repo.git("commit", "-qm", "flaky")
+    flag.write_text("")
+    args = ["sweep", "flaky.py", "-p", "alpha=uniform(0,1)", "--method", "random", "--trials", "3",
+            "--metric", "rmse", "--storage", f"journal:{journal}", "--study", "s"]
+    broken = gx_subprocess(*args, cwd=repo.path, env={"FLAG": str(flag)})
+    assert broken.returncode == 0, broken.stderr.decode()
+    parent = the_sweep()
+    assert [r.status for r in children(parent)] == ["FAILED"] * 3
+    flag.unlink()
+    refused = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path, env={"FLAG": str(flag)})
+    assert refused.returncode == 1 and "give its --storage again" in refused.stderr.decode()
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], "--storage", f"journal:{journal}", cwd=repo.path,
+                            env={"FLAG": str(flag)})
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    finished = [r for r in children(parent) if r.status == "FINISHED"]
+    assert sorted(int(r.tags["gx.sweep.trial"]) for r in finished) == [3, 4, 5], "new numbers from the study"
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="s", storage=optuna.storages.JournalStorage(JournalFileBackend(str(journal))))
+    assert [t.state.name for t in study.trials] == ["FAIL"] * 3 + ["COMPLETE"] * 3
+    repo.fsck()
+
+
+STEPS = """import gx, time
+alpha = gx.params()["alpha"]
+for step in range(8):
+    gx.log_metric("loss", alpha * (8 - step), step=step)
+    time.sleep(0.25)
+"""
+
+
+def test_prune_stops_a_trial_worse_than_the_median_at_its_step_and_resume_leaves_it(repo):
+    repo.write("steps.py", STEPS)
+    repo.git("add", "steps.py")
+    repo.git("commit", "-qm", "steps")
+    proc = gx_subprocess("sweep", "steps.py", "-p", "alpha=1,2,3,50", "--method", "grid", "--metric", "loss",
+                         "--prune", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "1 pruned" in proc.stderr.decode()
+    parent = the_sweep()
+    trials = {r.params["alpha"]: r for r in children(parent)}
+    assert [trials[a].status for a in (1, 2, 3)] == ["FINISHED"] * 3 and trials[50].status == "KILLED"
+    assert len(gx.get_metric_history(trials[50].run_id, "loss")) < 8, "stopped before its last step"
+    sweep_run = gx.get_run(parent).data
+    assert sweep_run.tags["gx.sweep.pruned"] == "3" and sweep_run.metrics["trials_pruned"] == 1
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path)
+    assert resumed.returncode == 0 and "nothing to run" in resumed.stderr.decode()
+    repo.fsck()
+
+
+def test_prune_needs_a_metric(repo):
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2", "--prune", cwd=repo.path)
+    assert proc.returncode == 1 and proc.stderr.decode() == "gx: error: --prune compares the trials' --metric: name it (--metric loss)\n"

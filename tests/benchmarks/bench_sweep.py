@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -30,11 +31,20 @@ def timed(argv: list[str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
+def cpu_seconds(argv: list[str], cwd: Path) -> float:
+    """User + system CPU of the command and every process under it (less sensitive to load than wall time)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--work", type=float, default=0.5, help="CPU seconds each trial burns")
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     root = make_repo()
     (root / "train.py").write_text(SCRIPT)
     subprocess.run(["git", "add", "."], cwd=root, check=True)
@@ -44,7 +54,11 @@ def main() -> None:
     plain = min(timed([sys.executable, "plain.py"], root) for _ in range(3))
     n = args.trials
     sweep_zero = timed([*gx, "sweep", "train.py", "-p", "x=uniform(0,1)", "-p", "work=0", "--trials", str(n)], root)
-    print(f"a trivial script alone (python, import gx, no run): {plain * 1000:.0f} ms")
+    plain_cpu = min(cpu_seconds([sys.executable, "plain.py"], root) for _ in range(3))
+    sweep_cpu = cpu_seconds([*gx, "sweep", "train.py", "-p", "x=uniform(0,1)", "-p", "work=0", "--trials", str(n)], root)
+    print(f"a trivial script alone (python, import gx, no run): {plain * 1000:.0f} ms, {plain_cpu * 1000:.0f} ms CPU")
+    print(f"sweep of {n} trivial trials, CPU of every process: {sweep_cpu / n * 1000:.0f} ms a trial, "
+          f"{(sweep_cpu / n - plain_cpu) * 1000:.0f} ms over the script")
     print(f"sweep of {n} trivial trials, -j 1: {sweep_zero:.2f} s = {sweep_zero / n * 1000:.0f} ms per trial, "
           f"{(sweep_zero / n - plain) * 1000:.0f} ms over the script")
     work = str(args.work)
@@ -52,6 +66,7 @@ def main() -> None:
     two = timed([*gx, "sweep", "train.py", "-p", "x=uniform(0,1)", "-p", f"work={work}", "--trials", str(n), "-j", "2"], root)
     print(f"{n} CPU-bound trials of {work} s: -j 1 {one:.2f} s, -j 2 {two:.2f} s: {one / two:.2f}x the trials per minute"
           f" ({os.cpu_count()} CPUs)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

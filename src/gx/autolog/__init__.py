@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import types
 from typing import Any
@@ -16,14 +15,27 @@ INTEGRATIONS = {"sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgb
 
 
 def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
-            disable: bool = False, exclusive: bool = False, silent: bool = False, **_: Any) -> None:
-    """Turn on (or, with ``disable=True``, off) every integration whose library is installed."""
-    for module, library in INTEGRATIONS.items():
-        if importlib.util.find_spec(library) is None:
+            log_datasets: bool = False, log_traces: bool = False, disable: bool = False, exclusive: bool = False,
+            disable_for_unsupported_versions: bool = False, silent: bool = False,
+            extra_tags: dict[str, Any] | None = None, exclude_flavors: list[str] | None = None) -> None:
+    """Turn on (or, with ``disable=True``, off) every integration: each patches its library when the
+    program imports it (at once if it already has), so this call imports none of them."""
+    from gx.errors import BadValue
+
+    if log_traces:
+        raise BadValue("gx.autolog: log_traces=True is not supported: gx records no traces")
+    unknown = sorted(set(exclude_flavors or ()) - set(INTEGRATIONS))
+    if unknown:
+        raise BadValue(f"gx.autolog: exclude_flavors names no integration: {', '.join(unknown)} "
+                       f"(gx has {', '.join(INTEGRATIONS)})")
+    for module in INTEGRATIONS:
+        if module in (exclude_flavors or ()):
             continue
         integration = importlib.import_module(f"gx.autolog.{module}")
         integration.autolog(log_input_examples=log_input_examples, log_model_signatures=log_model_signatures,
-                            log_models=log_models, disable=disable, exclusive=exclusive, silent=silent)
+                            log_models=log_models, log_datasets=log_datasets, disable=disable, exclusive=exclusive,
+                            silent=silent, extra_tags=extra_tags,
+                            disable_for_unsupported_versions=disable_for_unsupported_versions)
 
 
 class _CallableModule(types.ModuleType):

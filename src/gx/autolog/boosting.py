@@ -1,16 +1,14 @@
 """What the gradient-boosting integrations share: evaluation histories as step metrics, the best
-iteration, and feature importance as JSON plus a bar chart (matplotlib loads only here)."""
+iteration, and feature importance as JSON plus a bar chart (``importance_chart``)."""
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 from typing import Any
 
-from gx.autolog import patch
-
-#: Bars drawn in the importance plot (the JSON keeps every feature).
-MAX_BARS = 30
+from gx.autolog import importance_chart, patch
 
 
 def patch_library(name: str, modules: tuple[Any, ...], sklearn_module: Any, wrappers: tuple[str, ...],
@@ -43,27 +41,44 @@ def log_best_iteration(best: Any, stopped: Any = None) -> None:
         fluent.log_metric("stopped_iteration", stopped)
 
 
-def log_importance(importance_type: str, scores: dict[str, Any]) -> None:
-    """``feature_importance_{type}.json`` and ``.png`` (MLflow's file names)."""
-    from gx.tracking import fluent
+class ImportanceCharts:
+    """``feature_importance_{type}.json`` and ``.png`` (MLflow's file names) for each importance type:
+    the charts are drawn in a thread (Pillow and zlib release the GIL) while the caller logs the model,
+    and :meth:`log` joins it, so the run never commits without them."""
 
-    clean = {str(k): float(v) for k, v in scores.items() if isinstance(v, (int, float)) and math.isfinite(float(v))}
-    if not clean:
-        return
-    fluent.log_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", f"feature_importance_{importance_type}.json")
-    fluent.log_figure(importance_figure(importance_type, clean), f"feature_importance_{importance_type}.png")
+    def __init__(self, integration: str, scores_by_type: dict[str, dict[str, Any]]) -> None:
+        self.integration = integration
+        self.scores = {kind: _finite(scores) for kind, scores in scores_by_type.items()}
+        self.scores = {kind: scores for kind, scores in self.scores.items() if scores}
+        self.charts: dict[str, bytes | BaseException] = {}
+        self.thread = threading.Thread(target=self._draw, name="gx-autolog-charts", daemon=True)
+        self.thread.start()
+
+    def _draw(self) -> None:
+        for kind, scores in self.scores.items():
+            try:
+                self.charts[kind] = importance_chart.importance_png(kind, scores)
+            except Exception as exc:  # reported by log(), in the caller's thread
+                self.charts[kind] = exc
+
+    def log(self) -> None:
+        from gx.tracking import fluent
+
+        self.thread.join()
+        for kind, scores in self.scores.items():
+            patch.safely(self.integration, "log feature importance", fluent.log_text,
+                         json.dumps(scores, indent=2, sort_keys=True) + "\n", f"feature_importance_{kind}.json")
+            chart = self.charts.get(kind)
+            if isinstance(chart, BaseException):
+                patch.warn(self.integration, "draw the feature importance chart", chart)
+            elif chart is not None:
+                patch.safely(self.integration, "log the feature importance chart", fluent.log_figure,
+                             importance_chart.PngFigure(chart), f"feature_importance_{kind}.png")
 
 
-def importance_figure(importance_type: str, scores: dict[str, float]) -> Any:
-    from matplotlib.figure import Figure
-
-    top = sorted(scores.items(), key=lambda kv: kv[1])[-MAX_BARS:]
-    fig = Figure(figsize=(6, max(2.0, 0.25 * len(top) + 1)), dpi=80)
-    ax = fig.add_axes((0.3, 0.12, 0.65, 0.78))  # fixed margins: tight_layout costs a second render
-    ax.barh([k for k, _ in top], [v for _, v in top], color="#4c72b0")
-    ax.set_xlabel(importance_type)
-    ax.set_title(f"Feature importance ({importance_type})")
-    return fig
+def _finite(scores: dict[str, Any]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in (scores or {}).items()
+            if isinstance(v, (int, float)) and math.isfinite(float(v))}
 
 
 def split_params(params: dict[str, Any]) -> dict[str, Any]:

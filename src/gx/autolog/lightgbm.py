@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gx.autolog import boosting, patch
+from gx.autolog import boosting, model_log, patch
 from gx.autolog.patch import Settings
 
 NAME = "lightgbm"
@@ -15,13 +15,19 @@ TRAIN_ARGS = ("params", "train_set", "num_boost_round", "valid_sets", "valid_nam
 
 
 def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
-            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
-            disable_for_unsupported_versions: bool = False, silent: bool = False, **_: Any) -> None:
+            log_datasets: bool = False, disable: bool = False, exclusive: bool = False,
+            disable_for_unsupported_versions: bool = False, silent: bool = False,
+            registered_model_name: str | None = None, extra_tags: dict[str, Any] | None = None) -> None:
     """Log every LightGBM training (``disable=True`` puts the library back as it was)."""
-    options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
-                       silent=silent)
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
+    patch.refuse_log_datasets(NAME, log_datasets)
+    options = Settings(log_models=log_models, log_input_examples=log_input_examples,
+                       log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
+                       registered_model_name=registered_model_name, extra_tags=extra_tags or {})
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "lightgbm", _patch_library)
+
+
+def _patch_library(_: Any) -> None:
     import lightgbm
     import lightgbm.engine
     import lightgbm.sklearn
@@ -35,41 +41,50 @@ def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 
     given = dict(zip(TRAIN_ARGS, args))
     results: dict[str, Any] = {}
+    rows: list[Any] = [None]
     kwargs = dict(kwargs)  # the user's callback list is copied, never changed
     kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), lightgbm.record_evaluation(results)]
 
     def before() -> None:
-
+        train_set = given.get("train_set", kwargs.get("train_set"))
+        if model_log.wanted(NAME):  # read now: train() frees the Dataset's raw data
+            rows[0] = model_log.head(getattr(train_set, "data", None))
         params = dict(given.get("params", kwargs.get("params")) or {})
         if "num_boost_round" in given or "num_boost_round" in kwargs:
             params["num_boost_round"] = given.get("num_boost_round", kwargs.get("num_boost_round"))
         patch.log_params(NAME, boosting.split_params(params))
 
     return patch.call_in_run(NAME, original, args, kwargs, before,
-                             lambda booster: _log_results(results, booster, booster))
+                             lambda booster: _log_results(results, booster, booster, rows[0]))
 
 
 def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     model = args[0]
+    X = args[1] if len(args) > 1 else kwargs.get("X")
 
     def before() -> None:
 
         patch.log_params(NAME, boosting.split_params(model.get_params()))
 
-    return patch.call_in_run(NAME, original, args, kwargs, before,
-                             lambda _: _log_results(getattr(model, "evals_result_", {}), model.booster_, model))
+    def after(_: Any) -> None:
+        rows = model_log.head(X) if X is not None and model_log.wanted(NAME) else None
+        _log_results(getattr(model, "evals_result_", {}), model.booster_, model, rows)
+
+    return patch.call_in_run(NAME, original, args, kwargs, before, after)
 
 
-def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
-    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
-    best = getattr(booster, "best_iteration", 0)
-    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best if best > 0 else None)
+def _log_results(results: dict[str, Any], booster: Any, model: Any, rows: Any) -> None:
+    scores = {}
     for kind in ("split", "gain"):
         importance = patch.safely(NAME, "read feature importance", booster.feature_importance, importance_type=kind)
         if importance is not None:
-            scores = dict(zip(booster.feature_name(), importance.tolist()))
-            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
+            scores[kind] = dict(zip(booster.feature_name(), importance.tolist()))
+    charts = boosting.ImportanceCharts(NAME, scores)
+    patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
+    best = getattr(booster, "best_iteration", 0)
+    patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best if best > 0 else None)
     if patch.settings[NAME].log_models:
         from gx.models import lightgbm as flavor
 
-        patch.safely(NAME, "log the model", flavor.log_model, model, name="model")
+        model_log.log_model(NAME, flavor.log_model, model, "model", rows, getattr(model, "predict", None))
+    charts.log()

@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from gx.errors import GxWarning
+from gx.errors import BadValue, GxWarning
 from gx.records import FAILED, FINISHED
 
 
@@ -30,11 +30,15 @@ class Settings:
     silent: bool = False
     max_tuning_runs: int | None = 5
     log_post_training_metrics: bool = True
+    registered_model_name: str | None = None
+    extra_tags: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 #: integration -> [(owner, attribute, original or _INHERITED)], in patching order.
 _originals: dict[str, list[tuple[Any, str, Any]]] = {}
+#: integration -> its post-import hooks (``when_imported``).
+_hooks: dict[str, list[Callable[[Any], None]]] = {}
 _INHERITED = object()  # the owner had no attribute of its own: restoring deletes the wrapper
 settings: dict[str, Settings] = {}
 #: Autologged calls in progress in this process, in any thread: a library's worker threads fitting
@@ -76,11 +80,30 @@ def log_params(integration: str, params: dict[str, Any]) -> None:
 
 
 def enabled(integration: str) -> bool:
-    return integration in _originals
+    """Turned on (its hooks wait for the library, or have patched it)."""
+    return integration in settings
+
+
+def when_imported(integration: str, module: str, hook: Callable[[Any], None], under: bool = False) -> None:
+    """Patch through ``hook(module)`` once ``module`` (with ``under``: and each module below it) is
+    imported: at once for what is imported already, so ``autolog()`` itself imports no library."""
+    from gx.autolog import import_hooks
+
+    registered = _hooks.setdefault(integration, [])
+    if hook in registered:
+        return
+    registered.append(hook)
+    (import_hooks.on_import_under if under else import_hooks.on_import)(module, hook)
 
 
 def unpatch(integration: str) -> None:
-    """Put every original back, latest first (so a method patched twice ends as it started)."""
+    """Put every original back, latest first (so a method patched twice ends as it started), and stop
+    waiting for imports."""
+    if _hooks.get(integration):
+        from gx.autolog import import_hooks
+
+        for hook in _hooks.pop(integration):
+            import_hooks.remove(hook)
     for owner, name, original in reversed(_originals.pop(integration, [])):
         if original is _INHERITED:
             delattr(owner, name)
@@ -132,6 +155,8 @@ def call_in_run(integration: str, original: Callable[..., Any], args: tuple[Any,
     started = None
     if fluent.active_run() is None:
         started = safely(integration, "start a run", fluent.start_run)
+        if started is not None and settings[integration].extra_tags:
+            safely(integration, "set extra_tags", fluent.set_tags, settings[integration].extra_tags)
     elif settings[integration].exclusive:
         return original(*args, **kwargs)  # exclusive: a run the user started is left alone
     if fluent.active_run() is not None:
@@ -149,8 +174,22 @@ def call_in_run(integration: str, original: Callable[..., Any], args: tuple[Any,
     return result
 
 
+def refuse_log_datasets(integration: str, log_datasets: bool | None) -> None:
+    """``log_datasets=True`` asks for what gx cannot record yet: one line, not a silent no-op."""
+    if log_datasets:
+        raise BadValue(f"gx.{integration}.autolog: log_datasets=True is not supported: gx records no datasets "
+                       "yet (gx.log_input comes with the datasets feature); pass log_datasets=False")
+
+
 def configure(integration: str, disable: bool, options: Settings) -> bool:
     """Record the switches; returns False when the integration is being turned off."""
+    if options.extra_tags is None:
+        options.extra_tags = {}
+    if not isinstance(options.extra_tags, dict):
+        raise BadValue(f"gx.{integration}.autolog: extra_tags must be a dict of tag names to values")
+    if options.registered_model_name is not None and not (
+            isinstance(options.registered_model_name, str) and options.registered_model_name):
+        raise BadValue(f"gx.{integration}.autolog: registered_model_name must be a model name (a string)")
     if disable:
         unpatch(integration)
         return False

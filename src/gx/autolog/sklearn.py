@@ -7,35 +7,64 @@ the best candidate, child runs for the top ``max_tuning_runs`` and ``cv_results.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from gx.autolog import patch
 from gx.autolog.patch import Settings
+from gx.errors import BadValue
 
 NAME = "sklearn"
 FIT_METHODS = ("fit", "fit_predict", "fit_transform")
 
 
 def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
-            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
+            log_datasets: bool = False, disable: bool = False, exclusive: bool = False,
             disable_for_unsupported_versions: bool = False, silent: bool = False, max_tuning_runs: int | None = 5,
-            log_post_training_metrics: bool = True, pos_label: Any = None, **_: Any) -> None:
-    """Log every scikit-learn fit (``disable=True`` puts the library back as it was)."""
+            log_post_training_metrics: bool = True, serialization_format: str = "pickle",
+            registered_model_name: str | None = None, pos_label: Any = None,
+            extra_tags: dict[str, Any] | None = None) -> None:
+    """Log every scikit-learn fit (``disable=True`` puts the library back as it was). Every scikit-learn
+    version is supported, so ``disable_for_unsupported_versions`` changes nothing."""
+    patch.refuse_log_datasets(NAME, log_datasets)
+    if serialization_format != "pickle":
+        raise BadValue(f"gx.sklearn.autolog: serialization_format={serialization_format!r} is not supported: gx "
+                       "saves scikit-learn models with pickle (serialization_format='pickle')")
     options = Settings(log_models=log_models, log_input_examples=log_input_examples,
                        log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
                        max_tuning_runs=max_tuning_runs, log_post_training_metrics=log_post_training_metrics,
+                       registered_model_name=registered_model_name, extra_tags=extra_tags or {},
                        extra={"pos_label": pos_label})
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
-    from sklearn.utils import all_estimators
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "sklearn", _patch_module, under=True)
 
-    for _, estimator_class in all_estimators():
-        for method in FIT_METHODS:
-            patch.patch(NAME, estimator_class, method, _around_fit)
+
+def _patch_module(module: Any) -> None:
+    """Patch the estimators ``module`` defines, as each scikit-learn module is imported: importing every
+    estimator up front (``sklearn.utils.all_estimators``) would cost a second or more."""
     from gx.autolog import sklearn_post
 
-    if log_post_training_metrics:
-        sklearn_post.install()
+    post = patch.settings[NAME].log_post_training_metrics
+    if post and module.__name__ == "sklearn.metrics":
+        sklearn_post.patch_metrics(module)
+    for estimator_class in estimators_defined_in(module):
+        for method in FIT_METHODS:
+            patch.patch(NAME, estimator_class, method, _around_fit)
+        if post:
+            sklearn_post.patch_estimator(estimator_class)
+
+
+def estimators_defined_in(module: Any) -> list[type]:
+    """The public, concrete estimator classes ``module`` defines (``all_estimators``'s rule, per module)."""
+    import inspect
+
+    # None while sklearn.base is itself still importing: no module it imports can subclass it
+    base_estimator = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
+    if base_estimator is None or ".tests" in module.__name__ or "externals" in module.__name__:
+        return []
+    return [value for name, value in list(vars(module).items())
+            if isinstance(value, type) and value.__module__ == module.__name__ and not name.startswith("_")
+            and issubclass(value, base_estimator) and not inspect.isabstract(value)]
 
 
 def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -82,14 +111,11 @@ def log_fitted(estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
 
 
 def log_model(estimator: Any, name: str, X: Any, options: Settings) -> None:
+    from gx.autolog import model_log
     from gx.models import sklearn as flavor
 
-    example = _head(X) if options.log_input_examples and X is not None else None
-    patch.safely(NAME, f"log the model {name!r}", flavor.log_model, estimator, name=name, input_example=example)
-
-
-def _head(X: Any, rows: int = 5) -> Any:
-    return X.head(rows) if hasattr(X, "head") else X[:rows]
+    rows = model_log.head(X) if X is not None and model_log.wanted(NAME) else None
+    model_log.log_model(NAME, flavor.log_model, estimator, name, rows, getattr(estimator, "predict", None))
 
 
 def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None, pos_label: Any = None) -> dict[str, Any]:

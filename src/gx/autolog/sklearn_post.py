@@ -24,16 +24,17 @@ _calls: Counter[tuple[str, str, str]] = Counter()
 _MAX_TRACKED = 1000
 
 
-def install() -> None:
-    import sklearn.metrics
-    from sklearn.utils import all_estimators
+def patch_estimator(estimator_class: type) -> None:
+    """Remember what the estimator predicts (and log what ``score`` returns)."""
+    for method in PREDICT_METHODS:
+        patch.patch(NAME, estimator_class, method, _around_predict)
+    patch.patch(NAME, estimator_class, "score", _around_score)
 
-    for _, estimator_class in all_estimators():
-        for method in PREDICT_METHODS:
-            patch.patch(NAME, estimator_class, method, _around_predict)
-        patch.patch(NAME, estimator_class, "score", _around_score)
-    for name in metric_names(sklearn.metrics):
-        patch.patch(NAME, sklearn.metrics, name, _around_metric)
+
+def patch_metrics(metrics_module: Any) -> None:
+    """The ``sklearn.metrics`` functions, once that package has been imported."""
+    for name in metric_names(metrics_module):
+        patch.patch(NAME, metrics_module, name, _around_metric)
 
 
 def metric_names(module: Any) -> list[str]:

@@ -6,22 +6,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from gx.autolog import boosting, patch
+from gx.autolog import boosting, model_log, patch
 from gx.autolog.patch import Settings
+from gx.errors import BadValue
 
 NAME = "xgboost"
 WRAPPERS = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
 
 
 def autolog(importance_types: list[str] | None = None, log_input_examples: bool = False,
-            log_model_signatures: bool = True, log_models: bool = True, log_datasets: bool = True,
+            log_model_signatures: bool = True, log_models: bool = True, log_datasets: bool = False,
             disable: bool = False, exclusive: bool = False, disable_for_unsupported_versions: bool = False,
-            silent: bool = False, model_format: str = "json", **_: Any) -> None:
+            silent: bool = False, registered_model_name: str | None = None, model_format: str = "json",
+            extra_tags: dict[str, Any] | None = None) -> None:
     """Log every XGBoost training (``disable=True`` puts the library back as it was)."""
-    options = Settings(log_models=log_models, log_input_examples=log_input_examples, exclusive=exclusive,
-                       silent=silent, extra={"importance_types": importance_types or ["weight"]})
-    if not patch.configure(NAME, disable, options) or patch.enabled(NAME):
-        return
+    patch.refuse_log_datasets(NAME, log_datasets)
+    if model_format != "json":
+        raise BadValue(f"gx.xgboost.autolog: model_format={model_format!r} is not supported: gx saves XGBoost "
+                       "models in XGBoost's JSON format (model_format='json')")
+    options = Settings(log_models=log_models, log_input_examples=log_input_examples,
+                       log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
+                       registered_model_name=registered_model_name, extra_tags=extra_tags or {},
+                       extra={"importance_types": importance_types or ["weight"]})
+    if patch.configure(NAME, disable, options):
+        patch.when_imported(NAME, "xgboost", _patch_library)
+
+
+def _patch_library(_: Any) -> None:
     import xgboost
     import xgboost.sklearn
     import xgboost.training
@@ -47,7 +58,10 @@ def _around_train(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         patch.log_params(NAME, boosting.split_params(params))
 
     def after(booster: Any) -> None:
-        _log_results(results, booster, booster)
+        dtrain = given.get("dtrain", kwargs.get("dtrain"))
+        rows = patch.safely(NAME, "read the training rows", model_log.dmatrix_head, dtrain) if (
+            dtrain is not None and model_log.wanted(NAME)) else None
+        _log_results(results, booster, booster, rows)
 
     return patch.call_in_run(NAME, original, args, kwargs, before, after)
 
@@ -62,21 +76,23 @@ def _around_fit(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     def after(_: Any) -> None:
         results = patch.safely(NAME, "read the evaluation results", model.evals_result) if hasattr(
             model, "evals_result_") else {}
-        _log_results(results or {}, model.get_booster(), model)
+        X = args[1] if len(args) > 1 else kwargs.get("X")
+        rows = model_log.head(X) if X is not None and model_log.wanted(NAME) else None
+        _log_results(results or {}, model.get_booster(), model, rows)
 
     return patch.call_in_run(NAME, original, args, kwargs, before, after)
 
 
-def _log_results(results: dict[str, Any], booster: Any, model: Any) -> None:
+def _log_results(results: dict[str, Any], booster: Any, model: Any, rows: Any) -> None:
     options = patch.settings[NAME]
+    scores = {kind: patch.safely(NAME, "read feature importance", booster.get_score, importance_type=kind)
+              for kind in options.extra["importance_types"]}
+    charts = boosting.ImportanceCharts(NAME, {kind: found for kind, found in scores.items() if found})
     patch.safely(NAME, "log the evaluation history", boosting.log_histories, results)
     best = getattr(booster, "best_iteration", None) if "best_iteration" in booster.attributes() else None
     patch.safely(NAME, "log the best iteration", boosting.log_best_iteration, best)
-    for kind in options.extra["importance_types"]:
-        scores = patch.safely(NAME, "read feature importance", booster.get_score, importance_type=kind)
-        if scores:
-            patch.safely(NAME, "log feature importance", boosting.log_importance, kind, scores)
     if options.log_models:
         from gx.models import xgboost as flavor
 
-        patch.safely(NAME, "log the model", flavor.log_model, model, name="model")
+        model_log.log_model(NAME, flavor.log_model, model, "model", rows, flavor.predictor(model))
+    charts.log()

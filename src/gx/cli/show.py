@@ -52,10 +52,11 @@ def children_lines(run_id: str, tags: dict[str, str]) -> list[str]:
     children = search(None, children_filter(run_id))
     if not children:
         return []
-    summary = summarize_children(children, metric_goal)
+    chosen, recorded_goal = tags.get("gx.sweep.metric"), tags.get("gx.sweep.goal")
+    summary = summarize_children(children, lambda m: recorded_goal if m == chosen and recorded_goal in (
+        "min", "max") else metric_goal(m))  # the sweep's own goal for its metric, not a guess from the name
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items()))
     lines = [f"\nchildren: {summary.count} ({statuses})   list them: gx ls --parent {run_id[:8]}"]
-    chosen = tags.get("gx.sweep.metric")
     metrics = sorted(summary.best, key=lambda m: (m != chosen, m))[:MAX_SUMMARY_METRICS]
     width = max((len(m) for m in metrics), default=0)
     for metric in metrics:

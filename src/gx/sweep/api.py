@@ -7,6 +7,7 @@ from typing import Any, Callable
 from gx import limits, yamlio
 from gx.errors import BadValue, GxError
 from gx.records import FINISHED, KILLED
+from gx.sweep.prune import PRUNED_TAG
 from gx.sweep.scheduler import Sweep, SweepSpec, parent_summary_metrics, recorded_trials
 from gx.sweep.space import describe, parse_space
 
@@ -48,23 +49,34 @@ def start(spec: SweepSpec, name: str | None, echo: Echo) -> tuple[str, bool]:
     return parent.info.run_id, _drive(Sweep(spec, parent.info.run_id, echo=echo), list(range(spec.trials)), True)
 
 
-def resume(sweep_spec: str, jobs: int | None, echo: Echo) -> tuple[str, bool]:
-    """Run the trials of a recorded sweep that have no FINISHED child; they join the same sweep."""
+def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = None) -> tuple[str, bool]:
+    """Run the trials of a recorded sweep that have no FINISHED child; they join the same sweep. A sweep
+    sharing an Optuna study asks the study for as many new trials as it lacks FINISHED children (the
+    storage URL is given again: gx never records it, it may hold a password)."""
     from gx.query.runspec import get_spec_record
 
     record = get_spec_record(sweep_spec)
     if record.tags.get("gx.sweep") != "1":
         raise GxError(f"run {record.run_id[:8]} is not a sweep (gx sweep records its run with a gx.sweep tag)")
-    if "gx.sweep.study" in record.tags:
-        raise GxError("this sweep shares an Optuna study: start another worker with the same --storage and "
-                      "--study instead of --resume")
     spec = SweepSpec.from_tags(record.tags, record.experiment)
+    if "gx.sweep.study" in record.tags:
+        if storage is None:
+            raise GxError(f"sweep {record.run_id[:8]} shares the Optuna study {record.tags['gx.sweep.study']!r}: "
+                          "give its --storage again with --resume (gx does not record the URL)")
+        spec.storage, spec.study = storage, record.tags["gx.sweep.study"]
+    elif storage is not None:
+        raise GxError(f"sweep {record.run_id[:8]} shares no Optuna study: --resume takes no --storage")
     spec.jobs = jobs or spec.jobs
     done = recorded_trials(record.run_id, record.experiment)
-    missing = [n for n in range(spec.trials or 0) if n not in done]
+    if spec.storage is not None:  # the study numbers new trials: these are slots, not trial numbers
+        missing = list(range(max(0, (spec.trials or 0) - len(done))))
+    else:  # a trial the median rule stopped is a result, not something missing
+        pruned = {int(n) for n in record.tags.get(PRUNED_TAG, "").split(",") if n.isdigit()}
+        missing = [n for n in range(spec.trials or 0) if n not in done and n not in pruned]
     sweep = Sweep(spec, record.run_id, done=done, echo=echo)
     if not missing:
-        echo(f"sweep {record.run_id[:8]}: all {spec.trials} trials are recorded FINISHED; nothing to run", True)
+        echo(f"sweep {record.run_id[:8]}: all {spec.trials} trials are recorded FINISHED (or pruned); nothing to run",
+             True)
         return record.run_id, True
     return record.run_id, _drive(sweep, missing, False)
 
@@ -80,6 +92,8 @@ def _drive(sweep: Sweep, numbers: list[int], owns_run: bool) -> bool:
         raise
     if owns_run:
         fluent.log_metrics(parent_summary_metrics(sweep))
+        if sweep.pruned:
+            fluent.set_tag(PRUNED_TAG, ",".join(str(n) for n in sorted(sweep.pruned)))
         fluent.end_run(FINISHED if completed else KILLED)
     return completed
 
@@ -105,10 +119,13 @@ def spec_from(options: dict[str, Any], section: dict[str, Any], command: list[st
     if not (trials is None or (isinstance(trials, int) and trials > 0)) or not (isinstance(jobs, int) and jobs > 0):
         raise BadValue("sweep: trials and jobs must be positive integers")
     storage, study = pick("storage"), pick("study")
+    prune = bool(pick("prune", False))
+    if prune and not pick("metric"):
+        raise BadValue("--prune compares the trials' --metric: name it (--metric loss)")
     if storage is not None and method == "grid":
         raise BadValue("--storage shares an Optuna study: use --method tpe or random with it")
     if storage is not None and not study:
         raise BadValue("--storage needs --study NAME (the same name on every machine)")
     return SweepSpec(command=list(command), space=space, method=method, trials=trials, metric=pick("metric"),
                      goal=goal, jobs=jobs, seed=int(pick("seed", 0)), experiment=experiment,
-                     fail_fast=bool(options.get("fail_fast")), storage=storage, study=study)
+                     fail_fast=bool(options.get("fail_fast")), storage=storage, study=study, prune=prune)

@@ -53,7 +53,7 @@ class Planner:
         self._asked[n] = trial
         return dict(trial.params)
 
-    def tell(self, n: int, params: dict[str, Any], value: float | None) -> None:
+    def tell(self, n: int, params: dict[str, Any], value: float | None, pruned: bool = False) -> None:
         """Teach TPE a finished trial (one of this process's, or a recorded one when resuming)."""
         if self._study is None:
             return
@@ -61,6 +61,8 @@ class Planner:
 
         trial = self._asked.pop(n, None)
         state = optuna.trial.TrialState.COMPLETE if value is not None else optuna.trial.TrialState.FAIL
+        if pruned:
+            state = optuna.trial.TrialState.PRUNED
         if trial is not None:
             self._study.tell(trial, value if value is not None else None, state=state)
             return

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gx.records import FINISHED, KILLED, PARENT_TAG, RunSummary
+from gx.sweep.lookup import TRIAL_TAG, TrialRuns
 from gx.sweep.plan import Planner, better, grid_size
+from gx.sweep.prune import MedianStopper
 from gx.sweep.scratch import ScratchCopies
 from gx.sweep.space import describe, parse_space
-
-TRIAL_TAG = "gx.sweep.trial"
 
 
 @dataclass
@@ -43,11 +43,13 @@ class SweepSpec:
     fail_fast: bool = False
     storage: str | None = None  # never recorded: an RDB URL may hold a password
     study: str | None = None
+    prune: bool = False
 
     def tags(self) -> dict[str, str]:
         return {"gx.sweep": "1", "gx.sweep.method": self.method, "gx.sweep.trials": str(self.trials),
                 "gx.sweep.metric": self.metric or "", "gx.sweep.goal": self.goal, "gx.sweep.seed": str(self.seed),
                 "gx.sweep.command": json.dumps(self.command), "gx.sweep.space": json.dumps(self.space),
+                "gx.sweep.prune": "1" if self.prune else "0",
                 **({"gx.sweep.study": self.study or ""} if self.storage else {})}
 
     @classmethod
@@ -58,7 +60,8 @@ class SweepSpec:
             return cls(command=list(json.loads(tags["gx.sweep.command"])), space=dict(json.loads(tags["gx.sweep.space"])),
                        method=tags["gx.sweep.method"], trials=int(tags["gx.sweep.trials"]),
                        metric=tags.get("gx.sweep.metric") or None, goal=tags.get("gx.sweep.goal", "min"),
-                       seed=int(tags.get("gx.sweep.seed", "0")), experiment=experiment)
+                       seed=int(tags.get("gx.sweep.seed", "0")), experiment=experiment,
+                       prune=tags.get("gx.sweep.prune") == "1")
         except (KeyError, ValueError, TypeError):
             raise GxError("that run is not a sweep gx can resume (its gx.sweep.* tags are missing or damaged)") from None
 
@@ -68,18 +71,21 @@ class Progress:
     total: int
     done: int = 0
     failed: int = 0
+    pruned: int = 0
     running: int = 0
     best: tuple[float, str] | None = None
     durations: list[float] = field(default_factory=list)
 
     def line(self, metric: str | None, jobs: int) -> str:
         best = f" · best {metric} {self.best[0]:.4g} ({self.best[1]})" if self.best and metric else ""
-        remaining = self.total - self.done - self.failed
+        remaining = self.total - self.done - self.failed - self.pruned
         eta = ""
         if self.durations and remaining > 0:
             seconds = sum(self.durations) / len(self.durations) * remaining / max(1, jobs)
             eta = f" · ETA {int(seconds // 60)}m{int(seconds % 60):02d}s"
-        return f"{self.done + self.failed}/{self.total} trials: {self.done} done, {self.running} running, {self.failed} failed{best}{eta}"
+        pruned = f", {self.pruned} pruned" if self.pruned else ""
+        return (f"{self.done + self.failed + self.pruned}/{self.total} trials: {self.done} done, {self.running} running, "
+                f"{self.failed} failed{pruned}{best}{eta}")
 
 
 class Sweep:
@@ -100,9 +106,14 @@ class Sweep:
         self.stopping = False
         self.echo = echo or (lambda text, final: None)
         self.better = better(spec.goal)
+        self.recorded = TrialRuns(spec.experiment, parent_id)
+        self.pruned: set[int] = set()
+        self.stopper = MedianStopper(spec.metric, spec.goal, self.paths.runs_dir, parent_id) if (
+            spec.prune and spec.metric) else None
         for n, run in self.done.items():
             value = run.metrics.get(spec.metric) if spec.metric else None
-            self.planner.tell(n, dict(run.params), value)
+            if not self.planner.shared:  # a shared study has them already
+                self.planner.tell(n, dict(run.params), value)
             self._note_best(value, run.name or f"trial-{n}")
 
     def _note_best(self, value: Any, name: str) -> None:
@@ -137,12 +148,7 @@ class Sweep:
         return code, time.monotonic() - started
 
     def _recorded(self, n: int) -> RunSummary | None:
-        from gx.query.nesting import children_filter
-        from gx.query.search import search
-
-        runs = search([self.spec.experiment], children_filter(self.parent_id, f"tags.`{TRIAL_TAG}` = '{n}'"),
-                      ["-start_time"])
-        return runs[0] if runs else None
+        return self.recorded.find(n)
 
     def run(self, numbers: list[int]) -> bool:
         """Run trial ``numbers``; False when interrupted (the trials that ran are recorded either way)."""
@@ -151,6 +157,7 @@ class Sweep:
         running: dict[Future[tuple[int, float]], tuple[int, dict[str, Any]]] = {}
         pool = ThreadPoolExecutor(max_workers=self.spec.jobs)
         interrupted = False
+        self.recorded.begin()
         try:
             while True:
                 while not self.stopping and len(running) < self.spec.jobs:
@@ -172,6 +179,8 @@ class Sweep:
                 for future in finished:
                     n, params = running.pop(future)
                     self._count(n, params, *future.result())
+                if self.stopper is not None and not self.stopping:
+                    self._prune()
         except KeyboardInterrupt:  # a second Ctrl-C while stopping: still wait for the trials to record
             interrupted = True
             self._stop_all()
@@ -179,6 +188,7 @@ class Sweep:
         finally:
             pool.shutdown(wait=True)
             copies.close()
+            self.recorded.close()
         self.progress.running = 0
         self.echo(self.progress.line(self.spec.metric, self.spec.jobs), True)
         return not interrupted
@@ -190,11 +200,30 @@ class Sweep:
                 with contextlib.suppress(ProcessLookupError):
                     proc.send_signal(signal.SIGINT)
 
+    def _prune(self) -> None:
+        """Stop the running trials the median rule says will not win (SIGINT, as Ctrl-C does)."""
+        assert self.stopper is not None
+        for n, values in self.stopper.running().items():
+            if n not in self.pruned and self.stopper.should_stop(values):
+                with self.lock:
+                    proc = self.procs.get(n)
+                    if proc is not None:
+                        self.pruned.add(n)
+                        with contextlib.suppress(ProcessLookupError):
+                            proc.send_signal(signal.SIGINT)
+
     def _count(self, n: int, params: dict[str, Any], code: int, seconds: float) -> None:
         run = self._recorded(n)
         ok = run is not None and run.status == FINISHED and code == 0
         value = run.metrics.get(self.spec.metric) if ok and run is not None and self.spec.metric else None
+        if n in self.pruned and not ok:
+            self.progress.pruned += 1
+            self.planner.tell(n, params, None, pruned=True)
+            return
+        self.pruned.discard(n)  # it finished before the signal arrived
         self.planner.tell(n, params, value if ok else None)
+        if ok and self.stopper is not None and run is not None:
+            self.stopper.add_finished(self.recorded.history(run, self.spec.metric or ""))
         if ok:
             self.progress.done += 1
             self.progress.durations.append(seconds)
@@ -227,6 +256,8 @@ def recorded_trials(parent_id: str, experiment: str) -> dict[int, RunSummary]:
 
 def parent_summary_metrics(sweep: Sweep) -> dict[str, float]:
     metrics = {"trials_finished": float(sweep.progress.done), "trials_failed": float(sweep.progress.failed)}
+    if sweep.stopper is not None:
+        metrics["trials_pruned"] = float(sweep.progress.pruned)
     if sweep.progress.best is not None and sweep.spec.metric:
         metrics[f"best_{sweep.spec.metric}"] = sweep.progress.best[0]
     return metrics

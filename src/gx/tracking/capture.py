@@ -38,13 +38,19 @@ _packages_cache: list[str] = []
 
 
 def _environment_key() -> str:
-    """Changes whenever a package is installed or removed (site dirs' mtimes change)."""
+    """Changes whenever a package is installed or removed (site dirs' mtimes change). The working
+    directory counts by the distributions it holds, not its mtime: it changes with every file a
+    script writes, and each ``gx sweep`` trial runs in a new copy of it (a 140 ms rescan a trial)."""
     import hashlib
 
     parts = [sys.executable]
+    cwd = os.getcwd()
     for entry in sys.path:
         with contextlib.suppress(OSError):
-            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+            if os.path.abspath(entry or ".") == cwd:
+                parts.append("cwd:" + ",".join(sorted(n for n in os.listdir(cwd) if n.endswith(("-info", ".egg-link")))))
+            else:
+                parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
     return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 

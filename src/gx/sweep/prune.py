@@ -1,0 +1,84 @@
+"""Median stopping (``gx sweep --prune``): a running trial whose ``--metric``, logged with steps, is
+worse at its latest step than the median of the finished trials at that same step is stopped.
+
+A trial reports intermediate values by logging the sweep's metric with ``step=`` (what a training
+loop does anyway); the scheduler reads them from the trial's live journal (flushed every 0.5 s) and
+stops a trial the way Ctrl-C does, with SIGINT to its ``gx run``: the run is recorded KILLED with
+every value it logged, and the sweep's run lists it in its ``gx.sweep.pruned`` tag. The rule is
+Optuna's ``MedianPruner``: the trial's best value so far against the median of the finished trials'
+values at its latest step, once enough trials reported that step.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from gx.records import RunRecord
+from gx.sweep.lookup import TRIAL_TAG, history
+from gx.sweep.plan import better
+
+#: Steps before this one never stop a trial (its first values are noisy).
+WARMUP_STEPS = 1
+#: Finished trials that must have reported a step before a trial is judged at that step.
+MIN_FINISHED = 3
+PRUNED_TAG = "gx.sweep.pruned"
+
+
+class MedianStopper:
+    def __init__(self, metric: str, goal: str, runs_dir: Path, parent_id: str) -> None:
+        self.metric, self.goal, self.runs_dir, self.parent_id = metric, goal, runs_dir, parent_id
+        self.better = better(goal)
+        self.finished: list[dict[int, float]] = []
+        self._trial_of: dict[str, int | None] = {}  # live run directory -> trial number (None: not ours)
+
+    def add_finished(self, values: dict[int, float]) -> None:
+        if values:
+            self.finished.append(values)
+
+    def should_stop(self, values: dict[int, float]) -> bool:
+        if not values:
+            return False
+        step = max(values)
+        if step < WARMUP_STEPS:
+            return False
+        others = [h[step] for h in self.finished if step in h]
+        if len(others) < MIN_FINISHED:
+            return False
+        so_far = [v for s, v in values.items() if s <= step]
+        best_so_far = min(so_far) if self.goal == "min" else max(so_far)
+        median = statistics.median(others)
+        return best_so_far != median and not self.better(best_so_far, median)
+
+    def running(self) -> dict[int, dict[int, float]]:
+        """The intermediate values of this sweep's running trials, by trial number."""
+        from gx.tracking.replay import build_record, load_meta
+
+        out: dict[int, dict[int, float]] = {}
+        try:
+            entries = list(self.runs_dir.iterdir())
+        except OSError:
+            return out
+        for run_dir in entries:
+            known = self._trial_of.get(run_dir.name, -1)
+            if known is None:
+                continue
+            try:
+                rec, ended, _ = build_record(run_dir, load_meta(run_dir))
+            except Exception:  # a run directory being created or removed right now: look again later
+                continue
+            trial = _trial_number(rec, self.parent_id)
+            self._trial_of[run_dir.name] = trial
+            if trial is not None and ended is None:
+                out[trial] = history(rec, self.metric)
+        return out
+
+
+def _trial_number(rec: RunRecord, parent_id: str) -> int | None:
+    from gx.records import parent_run_id
+
+    tag: Any = rec.tags.get(TRIAL_TAG, "")
+    if parent_run_id(rec.tags) != parent_id or not isinstance(tag, str) or not tag.isdigit():
+        return None
+    return int(tag)
