@@ -13,7 +13,6 @@ import pytest
 import gx
 from conftest import Repo, gx_subprocess, run_git
 from gx.errors import GxError
-from gx.lfs.objects import BadObject
 
 EXP_REF = "refs/experiments/default"
 
@@ -88,22 +87,33 @@ def _one_run(team, size: int = 300_000) -> tuple[str, bytes]:
     return run.info.run_id, data
 
 
-def test_file_url_remotes_and_a_corrupt_local_object_is_refused(team, monkeypatch):
+def _corrupt(obj: Path) -> None:
+    data = bytearray(obj.read_bytes())
+    data[1000] ^= 0xFF
+    obj.write_bytes(bytes(data))  # same size: only the hash can tell
+
+
+def test_file_url_remotes_and_corrupt_objects_are_refused_never_used(team, monkeypatch):
     monkeypatch.setenv("GX_LFS_THRESHOLD", "100KB")
     run_id, data = _one_run(team)
     gx_ok(team.alice, "push", f"file://{team.remote}")
     gx_ok(team.bob, "pull")
     gx_ok(team.bob, "artifacts", "get", run_id, "blob.bin", "-o", "first")
     [obj] = object_files(team.bob.path / ".git")
-    corrupt = bytearray(obj.read_bytes())
-    corrupt[1000] ^= 0xFF
-    obj.write_bytes(bytes(corrupt))  # same size: only the hash can tell
+    _corrupt(obj)  # a good copy is on the remote: refused, replaced, said once
     proc = gx_subprocess("artifacts", "get", run_id, "blob.bin", "-o", "second", cwd=team.bob.path)
+    assert proc.returncode == 0 and b"was corrupt; it was replaced by a verified copy" in proc.stderr, proc.stderr
+    assert (team.bob.path / "second" / "blob.bin").read_bytes() == data == obj.read_bytes()
+    _corrupt(obj)
+    [remote_obj] = object_files(team.remote)
+    _corrupt(remote_obj)  # no good copy anywhere: refused, nothing written
+    proc = gx_subprocess("artifacts", "get", run_id, "blob.bin", "-o", "third", cwd=team.bob.path)
     assert proc.returncode == 1 and b"corrupt" in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
-    assert not (team.bob.path / "second" / "blob.bin").exists()  # never handed out
+    assert not (team.bob.path / "third" / "blob.bin").exists()  # never handed out
+    assert object_files(team.bob.path / ".git") == []  # the remote's bad copy was not placed either
     monkeypatch.chdir(team.bob.path)
-    with pytest.raises(BadObject):
-        gx.MlflowClient().download_artifacts(run_id, "blob.bin", str(team.bob.path / "third"))
+    with pytest.raises(GxError, match="could not be fetched"):
+        gx.MlflowClient().download_artifacts(run_id, "blob.bin", str(team.bob.path / "fourth"))
 
 
 def test_missing_content_is_one_line_and_a_truncated_remote_object_leaves_nothing(team, monkeypatch):

@@ -2,7 +2,8 @@
 artifacts (``gx artifacts get``, ``download_artifacts``, models, the UI) goes through.
 
 A pointer's object is taken from the local store, verified by sha256 before use; when this clone
-lacks it, it is fetched first from ``origin`` (then any other remote that has it).
+lacks it, it is fetched first from ``origin`` (then any other remote that has it). A corrupt local
+object is refused and replaced by a verified copy from a remote when one has it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from gx.errors import GxError
-from gx.lfs.objects import has_object, open_object
+from gx.errors import GxError, GxWarning
+from gx.lfs.objects import BadObject, has_object, object_path, open_object
 from gx.lfs.pointer import Pointer, parse
 from gx.lfs.remote import fetch_objects
 from gx.records import LfsArtifact
@@ -79,8 +81,19 @@ def open_content(store: Store, content: bytes, what: str = "an artifact") -> Bin
     pointer = pointer_of(content)
     if pointer is None:
         return io.BytesIO(content)
+    common = store.paths.common_dir
     ensure_local(store, [pointer], what)
-    return open_object(store.paths.common_dir, pointer)
+    try:
+        return open_object(common, pointer)
+    except BadObject as corrupt:  # refused; a good copy from a remote replaces it, or the error stands
+        object_path(common, pointer.oid).unlink(missing_ok=True)
+        try:
+            ensure_local(store, [pointer], what)
+        except GxError:
+            raise corrupt from None
+        warnings.warn(f"gx: LFS object {pointer.oid[:12]} in this clone was corrupt; it was replaced by a "
+                      "verified copy from a remote", GxWarning, stacklevel=2)
+        return open_object(common, pointer)
 
 
 def read_content(store: Store, content: bytes, what: str = "an artifact") -> bytes:
