@@ -3,6 +3,7 @@ their LFS objects, pulled as pointers into a second clone, fetched on demand, ve
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -59,7 +60,7 @@ def test_a_50_mb_artifact_and_a_large_model_travel_and_load_in_a_second_clone(te
     (tmp_path / "sample.bin").write_bytes(big)
     with gx.start_run() as run:
         gx.log_artifact(str(tmp_path / "sample.bin"), "data")
-        gx.pyfunc.log_model(name="model", python_model=BigModel())
+        gx.pyfunc.log_model(name="model", python_model=BigModel(), registered_model_name="big")
     run_id = run.info.run_id
     assert len(object_files(team.alice.path / ".git")) == 2  # the sample and the model's pickle
     gx_ok(team.alice, "push")
@@ -72,7 +73,11 @@ def test_a_50_mb_artifact_and_a_large_model_travel_and_load_in_a_second_clone(te
     assert (team.bob.path / "got" / "data" / "sample.bin").read_bytes() == big
     monkeypatch.chdir(team.bob.path)
     assert len(object_files(team.bob.path / ".git")) == 1
-    assert gx.pyfunc.load_model(f"runs:/{run_id}/model").predict([1, 2]) == [11 * 2**20] * 2  # fetched on demand
+    shown = json.loads(gx_ok(team.bob, "models", "show", "big", "--json"))  # sizes read from the pointers
+    assert shown["files"]["python_model.pkl"] > 11 * 2**20
+    assert len(object_files(team.bob.path / ".git")) == 1
+    assert gx.pyfunc.load_model("models:/big/1").predict([1, 2]) == [11 * 2**20] * 2  # fetched on demand
+    assert gx.pyfunc.load_model(f"runs:/{run_id}/model").predict([1]) == [11 * 2**20]
     assert len(object_files(team.bob.path / ".git")) == 2
     for clone in (team.alice, team.bob):
         assert "Git LFS fsck OK" in clone.git("lfs", "fsck", EXP_REF)

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from gx.errors import GxError, GxWarning
 from gx.lfs.objects import BadObject, has_object, object_path, open_object
-from gx.lfs.pointer import Pointer, parse
+from gx.lfs.pointer import MAX_POINTER_BYTES, Pointer, parse
 from gx.lfs.remote import fetch_objects
 from gx.records import LfsArtifact
 from gx.store.encode import ARTIFACTS_DIR, ATTRIBUTES_FILE, lfs_attribute_line
@@ -41,6 +41,20 @@ def tree_artifact(store: Store, tree: bytes, artifact_path: str) -> bytes | None
     attributes = store.read_blob(tree, ATTRIBUTES_FILE) or b""
     marked = lfs_attribute_line(artifact_path) in attributes.decode("utf-8", "replace").splitlines()
     return LfsArtifact(blob) if marked else blob
+
+
+def with_lfs_sizes(store: Store, commit: str, folder: str, sizes: dict[str, int]) -> dict[str, int]:
+    """``sizes`` of the files under ``artifacts/<folder>`` of a run commit (as ``store.browse.file_sizes``
+    gives them), with each LFS artifact's real size in place of its pointer's."""
+    tree = store.commit(commit.encode()).tree
+    out = dict(sizes)
+    for name, size in sizes.items():
+        if size < MAX_POINTER_BYTES:
+            blob = tree_artifact(store, tree, f"{folder}/{name}" if folder else name)
+            pointer = pointer_of(blob) if blob is not None else None
+            if pointer is not None:
+                out[name] = pointer.size
+    return out
 
 
 def artifact_size(content: bytes) -> int:
