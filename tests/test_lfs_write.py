@@ -140,3 +140,15 @@ def test_a_large_artifact_streams_into_the_store_under_a_memory_limit(repo, tmp_
     assert f"size {200 * 2**20}" in pointer
     assert not list((repo.path / ".git" / "lfs" / "tmp").iterdir())  # no partial object left behind
     repo.fsck()
+
+
+def test_gx_run_children_log_large_artifacts_the_same_way(repo, git_lfs):
+    big = os.urandom(200_000)
+    (repo.path / "out.bin").write_bytes(big)
+    proc = gx_subprocess("run", "--", sys.executable, "-c", "import gx; gx.log_artifact('out.bin', 'outputs')",
+                         cwd=repo.path, env={"GX_LFS_THRESHOLD": "100KB"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert repo.git("show", f"{EXP_REF}:.gitattributes") == "artifacts/outputs/out.bin filter=lfs diff=lfs merge=lfs -text\n"
+    assert lfs_object(repo, big).read_bytes() == big
+    assert "Git LFS fsck OK" in repo.git("lfs", "fsck", EXP_REF)
+    repo.fsck()
