@@ -41,7 +41,7 @@ def upload_before_refs(store: Store, remote: Remote, decide: Decide) -> Decide:
     return deciding
 
 
-def upload_pushed_refs(store: Store, remote: str, remote_url: str, pushed: str) -> int:
+def upload_pushed_refs(store: Store, remote: str | None, remote_url: str, pushed: str) -> int:
     """For the pre-push hook: the objects of the experiment refs git is about to push (its standard input,
     ``<local ref> <local sha> <remote ref> <remote sha>`` per line); the number of objects named."""
     tips, have = [], []
