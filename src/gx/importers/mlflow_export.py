@@ -13,10 +13,12 @@ from typing import Any
 from gx import limits
 from gx.errors import GxError
 from gx.importers.convert import GX_RUN_TAG
+from gx.lfs.content import write_content
 from gx.query.runs import experiments_named, iter_run_refs, load_record, open_store
-from gx.records import ArtifactLink, RunRecord
+from gx.records import ArtifactLink, LfsArtifact, RunRecord
 from gx.store.experiment_numbers import NUMBER_TAG
 from gx.store.experiment_tags import experiment_state
+from gx.store.repo import Store
 
 #: MLflow's limits per log_batch call.
 _METRICS_PER_BATCH, _PARAMS_PER_BATCH = 1000, 100
@@ -62,20 +64,21 @@ def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int, l
                 if ref.run_id in there:
                     already += 1
                     continue
-                left_out += _export_run(client, exp_id, load_record(store, ref))
+                left_out += _export_run(client, exp_id, load_record(store, ref), store)
                 there.add(ref.run_id)
                 exported += 1
     return exported, already, left_out
 
 
-def _artifacts(rec: RunRecord, left_out: list[str]) -> dict[str, bytes]:
-    """The artifacts MLflow gets: regular files within the artifact limit; the rest noted in ``left_out``."""
-    files = {}
+def _artifacts(rec: RunRecord, left_out: list[str]) -> dict[str, bytes | LfsArtifact]:
+    """The artifacts MLflow gets: regular files (Git LFS ones streamed, whatever their size); the rest
+    noted in ``left_out``."""
+    files: dict[str, bytes | LfsArtifact] = {}
     for path, content in rec.artifacts.items():
         where = f"artifact {path} of run {rec.run_id[:8]}"
         if isinstance(content, ArtifactLink):
             left_out.append(f"{where}: a symbolic link, which MLflow's artifact stores do not keep")
-        elif len(content) > limits.MAX_ARTIFACT_BYTES:
+        elif isinstance(content, bytes) and len(content) > limits.MAX_ARTIFACT_BYTES:
             left_out.append(f"{where}: {len(content):,} bytes, over the artifact limit of "
                             f"{limits.MAX_ARTIFACT_BYTES:,} (GX_MAX_ARTIFACT_MB)")
         else:
@@ -83,7 +86,7 @@ def _artifacts(rec: RunRecord, left_out: list[str]) -> dict[str, bytes]:
     return files
 
 
-def _export_run(client: Any, exp_id: str, rec: RunRecord) -> list[str]:
+def _export_run(client: Any, exp_id: str, rec: RunRecord, store: Store) -> list[str]:
     """Write one run; what was left out of it."""
     from mlflow.entities import Metric, Param
 
@@ -107,7 +110,7 @@ def _export_run(client: Any, exp_id: str, rec: RunRecord) -> list[str]:
             for path, content in files.items():
                 target = Path(tmp, path)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
+                write_content(store, content, target, f"artifact {path!r}")  # Git LFS content, streamed
             client.log_artifacts(run_id, tmp)
     client.set_terminated(run_id, rec.status if rec.status != "RUNNING" else "KILLED", end_time=_ms(rec.end_time))
     if rec.deleted:
