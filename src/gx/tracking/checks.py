@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from gx import limits, values
@@ -209,3 +210,22 @@ def check_meta(meta: dict[str, Any], problems: Problems) -> RunRecord:
                 continue
             getattr(rec, field)[key] = value
     return rec
+
+
+def check_room(kind: str, key: str, existing: Mapping[str, Any]) -> None:
+    """Refuse a new key beyond ``MAX_KEYS_PER_RUN`` of its kind: a reader would refuse the run."""
+    if len(existing) >= limits.MAX_KEYS_PER_RUN:
+        raise BadValue(f"cannot log {kind} {key!r}: a run holds at most {limits.MAX_KEYS_PER_RUN:,} {kind}s")
+
+
+def check_start(name: Any, params: Mapping[str, Any], tags: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """A new run's name, params and tags as the logging calls would check them one by one."""
+    checked_params: dict[str, Any] = {}
+    for key, value in params.items():
+        check_room("param", key, checked_params)
+        checked_params[check_key("param", key)] = param_value(key, value)
+    checked_tags: dict[str, str] = {}
+    for key, value in tags.items():
+        check_room("tag", key, checked_tags)
+        checked_tags[check_key("tag", key)] = tag_value(key, value)
+    return run_name(name), checked_params, checked_tags

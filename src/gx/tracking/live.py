@@ -22,6 +22,7 @@ from gx.records import RUNNING
 from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_names
 from gx.tracking import journal
 from gx.tracking.capture import system_info
+from gx.tracking.checks import check_room, check_start
 from gx.tracking.entities import Run, RunData, RunInfo
 from gx.tracking.startup import not_writable, record_source
 from gx.tracking.writer import JournalWriter
@@ -88,7 +89,7 @@ class LiveRun:
         state = self._metrics.get(key)
         if state is None:
             check_key("metric", key)
-            _check_room("metric", key, self._metrics)
+            check_room("metric", key, self._metrics)
             self._check_file_room(f"metric {key!r}")
             state = self._metrics[key] = [0, -1, value]
         if step is None:
@@ -111,7 +112,7 @@ class LiveRun:
                     "(params are immutable: start a new run, or log it under another name)"
                 )
             return value
-        _check_room("param", key, self.params)
+        check_room("param", key, self.params)
         self.params[key] = value
         self._append(("p", key, value))
         return value
@@ -120,7 +121,7 @@ class LiveRun:
         check_key("tag", key)
         value = tag_value(key, value)
         if key not in self.tags:
-            _check_room("tag", key, self.tags)
+            check_room("tag", key, self.tags)
         self.tags[key] = value
         self._append(("t", key, value))
 
@@ -223,25 +224,6 @@ class LiveRun:
         finally:
             journal.close_fd(self._lock_fd)
             self._lock_fd = None
-
-
-def _check_room(kind: str, key: str, existing: Mapping[str, Any]) -> None:
-    """Refuse a new key beyond ``MAX_KEYS_PER_RUN`` of its kind: a reader would refuse the run."""
-    if len(existing) >= limits.MAX_KEYS_PER_RUN:
-        raise BadValue(f"cannot log {kind} {key!r}: a run holds at most {limits.MAX_KEYS_PER_RUN:,} {kind}s")
-
-
-def check_start(name: Any, params: Mapping[str, Any], tags: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """A new run's name, params and tags as the logging calls would check them one by one."""
-    checked_params: dict[str, Any] = {}
-    for key, value in params.items():
-        _check_room("param", key, checked_params)
-        checked_params[check_key("param", key)] = param_value(key, value)
-    checked_tags: dict[str, str] = {}
-    for key, value in tags.items():
-        _check_room("tag", key, checked_tags)
-        checked_tags[check_key("tag", key)] = tag_value(key, value)
-    return run_name(name), checked_params, checked_tags
 
 
 def attached_params() -> dict[str, Any]:
