@@ -3,9 +3,10 @@
 A run is about a dozen objects: as loose objects that is a dozen files (and fan-out directories) to
 create, as one pack it is two. The pack is written as git writes one: the data, then its index,
 each into a temporary file that is flushed to disk and renamed into place, so readers (git's and
-dulwich's both look for the index) never see half a pack, and a failed write leaves nothing. The
-pack and its index are flushed to disk before the ref moves when ``core.fsync`` asks for it, as git
-reads it: by default git flushes packs and their indexes (and not loose objects).
+dulwich's both look for the index) never see half a pack, and a failed write leaves nothing. Only
+the ref update is flushed to disk by default (dulwich's), as gx's loose objects and dulwich's own
+packs were; the pack and its index are flushed first when the repository asks for it
+(``core.fsync``, read as git reads it, or ``core.fsyncObjectFiles``).
 
 One pack per run would make every object lookup try every pack, so once the pack directory holds
 more than git's ``gc.autoPackLimit`` (50) packs, the small ones are merged into one, as
@@ -77,8 +78,11 @@ _FSYNC_WORDS = {
 
 
 def fsynced_parts(value: str | None) -> frozenset[str]:
-    """Which of ``pack`` and ``pack-metadata`` git flushes for a ``core.fsync`` value: by default
-    both; ``none`` starts from nothing, ``-word`` removes, unknown words are ignored (as git does)."""
+    """Which of ``pack`` and ``pack-metadata`` to flush for a ``core.fsync`` value: none when it is
+    not set; else as git reads it: from git's default (both), ``none`` starts from nothing, ``-word``
+    removes, unknown words are ignored."""
+    if value is None:
+        return frozenset()
     current = {"pack", "pack-metadata"}
     added: set[str] = set()
     removed: set[str] = set()
@@ -99,10 +103,12 @@ def fsync_from_config(config: Any) -> frozenset[str]:
         value = config.get((b"core",), b"fsync")
     except KeyError:
         value = None
-    return fsynced_parts(value.decode("utf-8", "replace") if value else None)
+    if value is None and config.get_boolean((b"core",), b"fsyncObjectFiles", False):
+        return frozenset(("pack", "pack-metadata"))
+    return fsynced_parts(None if value is None else value.decode("utf-8", "replace"))
 
 
-def write_pack(object_store: Any, objects: Iterable[ShaFile], fsync: frozenset[str] = frozenset(("pack", "pack-metadata"))) -> str:
+def write_pack(object_store: Any, objects: Iterable[ShaFile], fsync: frozenset[str] = frozenset()) -> str:
     """Write ``objects`` into the store as one pack; returns its path without the extension.
     ``fsync`` says which of the pack and its index are flushed to disk (``fsynced_parts``)."""
     level = getattr(object_store, "pack_compression_level", -1)
