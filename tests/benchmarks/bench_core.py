@@ -1,6 +1,7 @@
 """Core benchmarks (issues #2, #9): log_metric, writing a run, gx run overhead, start-up.
 
 Run by hand:  python tests/benchmarks/bench_core.py [--calls 100000] [--repeat 15] [--stat min] [--json PATH]
+              python tests/benchmarks/bench_core.py --against /path/to/other/src --repeat 25
 Figures go to docs/performance.md; ``--json`` also writes them in the issue-9 benchmark contract's
 shape (``tests/benchmarks/bench_speed.py`` collects them). Not collected by pytest (no test_ functions).
 """
@@ -77,13 +78,42 @@ def figure(name: str, gx_s: float, target: str, met: bool | None, peer: str | No
             "target": target, "met": met}
 
 
+def alternate(other_src: Path, repeat: int) -> None:
+    """Before/after on a loaded machine: each command under this tree's gx and under ``other_src``'s,
+    one after the other, ``repeat`` times, so drift in the machine's load hits both alike."""
+    py = sys.executable
+    trees = {"this tree": os.environ.get("PYTHONPATH", ""), str(other_src): str(other_src)}
+    envs = {name: {**os.environ, "PYTHONPATH": src} for name, src in trees.items()}
+    repos = {name: make_repo() for name in trees}
+    commands = {"python train.py": [py, "train.py"], "gx run train.py": [py, "-m", "gx", "run", "-q", "train.py"],
+                "gx --help": [py, "-m", "gx", "--help"], "python -c 'import gx'": [py, "-c", "import gx"]}
+    times: dict[tuple[str, str], list[float]] = {}
+    for name in trees:  # warm caches (byte code, the packages list) once
+        subprocess.run(commands["gx run train.py"], cwd=repos[name], env=envs[name], capture_output=True)
+    for _ in range(repeat):
+        for label, cmd in commands.items():
+            for name in trees:
+                t0 = time.perf_counter()
+                subprocess.run(cmd, cwd=repos[name], env=envs[name], check=True, capture_output=True)
+                times.setdefault((label, name), []).append((time.perf_counter() - t0) * 1000)
+    for (label, name), values in times.items():
+        values.sort()
+        print(f"{label:24} {name:28} min {values[0]:7.1f}  p25 {values[len(values) // 4]:7.1f}  "
+              f"median {statistics.median(values):7.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, help="also write the figures there as JSON (issue-9 contract)")
     parser.add_argument("--stat", choices=["median", "min"], default="median", help="how repeated timings are summarised")
+    parser.add_argument("--against", type=Path, metavar="SRC",
+                        help="instead: alternate the commands with another tree's src/ (before/after under load)")
     args = parser.parse_args()
+    if args.against:
+        alternate(args.against.resolve(), args.repeat)
+        return
     STAT[0] = min if args.stat == "min" else statistics.median
     repo = make_repo()
     os.chdir(repo)
