@@ -33,8 +33,9 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     ENTRY [-P KEY=VALUE]... runs an entry point declared in gx.yaml (entry_points:) or an MLproject
     file, its parameters typed and defaulted as declared. Exit status is the child's.
     """
+    from pathlib import Path
+
     from gx.paths import find_repo
-    from gx.reproduce.projects import entry_point_command
     from gx.tracking import fluent, runner
 
     if experiment == "":
@@ -43,7 +44,11 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
     parsed = dict(parse_assignment(p) for p in params)
     tag_map = dict(parse_assignment(t, kind="tag") for t in tags)
     argv = list(command)
-    entry = entry_point_command(argv, find_repo().worktree)
+    entry = None
+    if argv and not Path(argv[0]).exists():  # a script or a file runs as it is: no project file to read
+        from gx.reproduce.projects import entry_point_command
+
+        entry = entry_point_command(argv, find_repo().worktree)
     if entry is not None:  # gx run ENTRY -P key=value: an entry point of gx.yaml or MLproject
         argv, entry_params, note = entry
         parsed = {**entry_params, **parsed}

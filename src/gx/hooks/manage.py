@@ -43,10 +43,11 @@ if [ ! -x "$GX_PYTHON" ] && ! command -v gx >/dev/null 2>&1; then
     exit 0
 fi
 # Nothing for gx to do? Answer before starting Python: every commit pays for this hook. (What is
-# committed is the truth: the staged or committed gx.yaml, not the working tree's.)
+# committed is the truth: the staged or committed gx.yaml, not the working tree's. A line that is
+# only a comment, like '# autolog: later', does not count.)
 case "$GX_HOOK" in
-    pre-commit) git cat-file blob :gx.yaml 2>/dev/null | grep -q autolog || exit 0 ;;
-    post-commit) git cat-file blob HEAD:gx.yaml 2>/dev/null | grep -q autolog || exit 0 ;;
+    pre-commit) git cat-file blob :gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
+    post-commit) git cat-file blob HEAD:gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
     pre-push) if [ -n "${{GX_HOOK_PUSHING:-}}" ] || [ -z "$(git for-each-ref --count=1 --format=x refs/experiments/)" ]; then
                   exit 0
               fi ;;

@@ -34,7 +34,7 @@ def write_failed(what: str, exc: OSError) -> WriteFailed:
     return WriteFailed(f"cannot write {what} ({exc.strerror or exc})")
 
 
-def _shown(path: str | bytes) -> str:
+def shown_path(path: str | bytes) -> str:
     """``path`` relative to the working directory when below it (as the user would type it)."""
     text = os.fsdecode(path)
     with contextlib.suppress(OSError, ValueError):
@@ -74,7 +74,7 @@ def abort_lock_files(tb: TracebackType | None) -> None:
 def check_not_stale(ref: bytes, lock: bytes) -> None:
     """Refuse at once to wait for a ref lock left by a process that died (git asks the same)."""
     if lock_age(lock) > STALE_LOCK_AGE:
-        raise WriteFailed(f"cannot update {ref.decode()}: {_shown(lock)} was left by a process that died; "
+        raise WriteFailed(f"cannot update {ref.decode()}: {shown_path(lock)} was left by a process that died; "
                           "if no gx or git command is running, remove it and try again")
 
 
@@ -109,16 +109,16 @@ def write_loose_object(object_store: Any, obj: ShaFile) -> None:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        _share(object_store, directory, tmp)
+        share_paths(object_store, directory, tmp)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.remove(tmp)
-        raise write_failed(f"git objects into {_shown(object_store.path)}", exc) from exc
+        raise write_failed(f"git objects into {shown_path(object_store.path)}", exc) from exc
 
 
-def _share(object_store: Any, *paths: str) -> None:
+def share_paths(object_store: Any, *paths: str) -> None:
     """Widen permissions as core.sharedRepository asks (dulwich versions that know it)."""
     perm = getattr(object_store, "shared_perm", None)
     if perm is not None:

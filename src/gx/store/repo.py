@@ -21,6 +21,7 @@ from gx.paths import RepoPaths, find_repo
 from gx.records import ArtifactLink
 from gx.store.experiments import init_commit_objects
 from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
+from gx.store.packs import fsync_from_config, write_pack
 from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
 
 T = TypeVar("T")
@@ -44,6 +45,7 @@ class Store:
         except NotGitRepository as exc:
             raise NotARepository(f"{paths.open_path} is not a git repository; run 'git init'") from exc
         self._identity: bytes | None = None
+        self._fsync: frozenset[str] | None = None
         # every loose object written through this repository (runs, source snapshots, merges)
         objects = self.repo.object_store
         objects.add_object = functools.partial(write_loose_object, objects)
@@ -71,6 +73,12 @@ class Store:
             email = _clean_identity_part(email.rstrip(">")) or "unknown@localhost"
             self._identity = f"{name} <{email}>".encode()
         return self._identity
+
+    def fsynced_parts(self) -> frozenset[str]:
+        """What of a pack gx writes is flushed to disk (``core.fsync`` as git reads it)."""
+        if self._fsync is None:
+            self._fsync = fsync_from_config(self.repo.get_config_stack())
+        return self._fsync
 
     # -- refs ---------------------------------------------------------------------------
     def experiments(self) -> dict[str, bytes]:
@@ -205,18 +213,24 @@ class Store:
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.2)
 
-    def append(self, experiment: str, make: Callable[[bytes], Commit]) -> Commit:
+    def append(self, experiment: str, make: Callable[[bytes], Commit], objects: Iterable[ShaFile] = ()) -> Commit:
         """Put a commit on top of the experiment with compare-and-swap, retrying on contention.
 
         ``make(parent)`` builds the commit for a given tip; it is called again after every lost
-        race, so it must be cheap (the run's tree is built once, outside).
+        race, so it must be cheap (the run's tree is built once, outside). ``objects`` (its tree and
+        blobs) go in one pack with the first commit built; a commit rebuilt after a race goes alone.
         """
+        pending = list(objects)
 
         def decide(tip: bytes | None) -> tuple[bytes, Commit]:
             if tip is None:
                 self.check_new_experiment(experiment)
             commit = make(tip if tip is not None else self.init_commit(experiment).id)
-            self.repo.object_store.add_object(commit)
+            if pending:
+                write_pack(self.repo.object_store, [*pending, commit], self.fsynced_parts())
+                pending.clear()
+            else:
+                self.repo.object_store.add_object(commit)
             return commit.id, commit
 
         return self.update_ref(experiment_ref(experiment), decide, message=b"gx: record on " + experiment.encode())

@@ -11,6 +11,7 @@ from gx.records import RunRecord
 from gx.store import objects as gobj
 from gx.store.encode import FORMAT_VERSION, TOMBSTONE_FILE, encode_files
 from gx.store.history import walk
+from gx.store.packs import merge_small_packs
 from gx.store.repo import Store
 from gx.yamlio import dump
 
@@ -39,7 +40,6 @@ def write_run(store: Store, rec: RunRecord) -> bytes:
     """
     new: list[ShaFile] = []
     tree = gobj.build_tree(encode_files(rec), new)
-    store.add_objects(new)
     source = rec.source.get("snapshot") or rec.source.get("commit")
     source_sha = source.encode("ascii") if source and source.encode("ascii") in store.repo else None
     identity = store.identity()
@@ -57,7 +57,9 @@ def write_run(store: Store, rec: RunRecord) -> bytes:
         parents = [parent] + ([source_sha] if source_sha else [])
         return gobj.make_commit(tree, parents, subject, trailers, identity, when)
 
-    return store.append(rec.experiment, make).id
+    commit = store.append(rec.experiment, make, objects=new)
+    merge_small_packs(store.repo.object_store, store.fsynced_parts())
+    return commit.id
 
 
 def write_tombstone(store: Store, experiment: str, run_id: str, kind: str, name: str = "") -> bytes:

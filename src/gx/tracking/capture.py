@@ -14,13 +14,13 @@ from typing import Any
 from gx.tracking import journal
 
 
-def system_info() -> dict[str, Any]:
+def system_info(cache_dir: Path | None = None) -> dict[str, Any]:
     from gx._version import __version__
 
     return {
         "host": socket.gethostname(),
         "python": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": platform_name(cache_dir),
         "gx_version": __version__,
     }
 
@@ -32,6 +32,35 @@ def working_directory(worktree: Path | None) -> str | None:
         relative = Path(os.getcwd()).resolve().relative_to(worktree.resolve()) if worktree else None
         return relative.as_posix() if relative is not None and relative.parts else None
     return None
+
+
+def platform_name(cache_dir: Path | None = None) -> str:
+    """``platform.platform()``, kept in ``cache_dir`` with the kernel and interpreter it was computed
+    for: computing it runs ``uname -p`` and reads the interpreter's binary (10-30 ms before a run)."""
+    if cache_dir is None:
+        return platform.platform()
+    try:
+        binary = os.stat(sys.executable)
+        key = repr((*os.uname(), sys.executable, binary.st_mtime_ns, binary.st_size))
+    except (OSError, AttributeError):
+        return platform.platform()
+    cache = cache_dir / "platform.txt"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        cached_key, _, name = cache.read_text(encoding="utf-8").partition("\n")
+        if cached_key == key and name:
+            return name
+    name = platform.platform()
+    _write_cache(cache, f"{key}\n{name}")
+    return name
+
+
+def _write_cache(cache: Path, text: str) -> None:
+    """Write a cache file whole or not at all (a reader never sees half of it)."""
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cache)
 
 
 _packages_cache: list[str] = []
@@ -71,11 +100,7 @@ def installed_packages(cache_dir: Path | None = None) -> list[str]:
     names = {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]}
     _packages_cache.extend(sorted(names, key=str.lower))
     if cache is not None:
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-            tmp.write_text("\n".join(_packages_cache), encoding="utf-8")
-            os.replace(tmp, cache)
+        _write_cache(cache, "\n".join(_packages_cache))
     return _packages_cache
 
 

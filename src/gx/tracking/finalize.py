@@ -54,8 +54,9 @@ def commit_run_dir(
         # a crash between moving the ref and removing the dir leaves a recorded run's journal:
         # recovery (no owner's meta) looks for the run on the experiment before recording it
         if owner or not run_is_recorded(store, rec.experiment, rec.run_id, rec.start_time):
-            with contextlib.suppress(OSError):  # only a marker for people; a full disk may refuse it
-                journal.write_json_atomic(run_dir / journal.META_FILE, {**meta, "recovering": True})
+            if not owner:  # only a marker for people looking at a recovery; a full disk may refuse it
+                with contextlib.suppress(OSError):
+                    journal.write_json_atomic(run_dir / journal.META_FILE, {**meta, "recovering": True})
             rec.commit = write_run(store, rec).decode()
     if problems:
         say(setaside.keep_rest(paths, run_dir, problems))

@@ -265,7 +265,7 @@ def new_run(experiment: str, name: str | None, command: list[str] | None, params
     meta: dict[str, Any] = {
         "run_id": run_id, "experiment": experiment, "name": name or "", "start_time": start,
         "command": command, "env": allowed_env(), "params": dict(params or {}), "tags": dict(tags or {}),
-        "owner_pid": os.getpid(), **system_info(),
+        "owner_pid": os.getpid(), **system_info(paths.gx_dir / "cache"),
     }
     # refuse 'a/b' beside 'a' before writing anything (pure Python: no git code loaded yet)
     check_no_clash(experiment, local_experiment_names(paths.common_dir))
