@@ -38,11 +38,14 @@ class Verdict:
 class Quarantine:
     """A temporary object directory beside the repository's; nothing in it is read by git or gx."""
 
-    def __init__(self, main: DiskObjectStore) -> None:
+    def __init__(self, main: DiskObjectStore, alternate: bool = True) -> None:
+        """``alternate``: list the repository's objects as an alternate on disk (bases of a thin pack
+        dulwich completes); git's fetch is given it in its environment instead."""
         self.main = main
         self.path = tempfile.mkdtemp(prefix="incoming-", dir=main.path)
         self.objects = DiskObjectStore.init(self.path)
-        self.objects.add_alternate_path(os.path.abspath(main.path))  # bases of a thin pack
+        if alternate:
+            self.objects.add_alternate_path(os.path.abspath(main.path))
         self.types: dict[bytes, int] = {}  # every received object
         self.checked: dict[bytes, Checked] = {}  # trees and commits (their problems and links)
         self._local_types: dict[bytes, int | None] = {}
@@ -188,7 +191,7 @@ class Quarantine:
             elif kind != verify.BLOB:
                 found = [Problem(f"{blob_id}Blob", f"non-blob found at {role}")]
             else:
-                found = verify.check_special_blob(self.objects.get_raw(blob)[1], role)
+                found = verify.check_special_blob(self._raw(blob), role)
             self._special[key] = found
         return self._special[key]
 
@@ -218,6 +221,12 @@ class Quarantine:
 
         self.main.add_pack_data(len(keep), records())
 
+    def _raw(self, sha: bytes) -> bytes:
+        try:
+            return self.objects.get_raw(sha)[1]
+        except KeyError:
+            return self.main.get_raw(sha)[1]
+
     def _type_local(self, sha: bytes) -> bool:
         try:
             self.main.get_raw(sha)
@@ -228,7 +237,8 @@ class Quarantine:
     def _move_packs(self) -> None:
         source, target = os.path.join(self.path, "pack"), os.path.join(self.main.path, "pack")
         self.objects.close()
-        names = sorted((n for n in os.listdir(source) if n.startswith("pack-")), key=lambda n: n.endswith(".idx"))
+        names = sorted((n for n in os.listdir(source) if n.startswith("pack-") and not n.endswith(".keep")),
+                       key=lambda n: n.endswith(".idx"))
         for name in names:  # the index last: readers find a pack by its index
             if os.path.exists(os.path.join(target, name)):
                 continue  # the same pack is already there

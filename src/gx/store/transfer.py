@@ -20,6 +20,7 @@ from dulwich.file import FileLocked
 from dulwich.repo import Repo
 
 from gx.errors import RemoteError
+from gx.store import transfer_git
 from gx.store.fsckpolicy import FsckPolicy
 from gx.store.incoming import Quarantine
 from gx.store.merge import UNREADABLE, objects_to_send, pack_records
@@ -56,15 +57,26 @@ Select = Callable[[dict[bytes, bytes | None]], dict[str, bytes]]
 def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None,
                       progress: Progress | None = None) -> Fetched:
     """Download the objects of the remote's experiment refs, check them, and store those that pass."""
-    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress)
+    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress,
+                      every=wanted is None)
 
 
 def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes,
-               progress: Progress | None = None, tags: bool = False) -> Fetched:
+               progress: Progress | None = None, tags: bool = False, every: bool = False) -> Fetched:
     """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags),
-    check them in a quarantine, and store those whose new history passes. No local ref moves."""
+    check them in a quarantine, and store those whose new history passes. No local ref moves.
+    ``every``: ``select`` takes every ref under ``ref_prefix`` it can name (one glob for git's fetch)."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
+    git = transfer_git.usable(store, remote.url)
+    if git is not None:
+        try:
+            with Quarantine(store.repo.object_store, alternate=False) as quarantine:
+                found = transfer_git.fetch(store, git, remote, select, ref_prefix, every, quarantine, progress)
+                verdict = quarantine.admit(found, policy, tags)
+            return Fetched(verdict.accepted, verdict.refused)
+        except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
+            found = {}  # dulwich reads what it can and the checks refuse only what they must
     with Quarantine(store.repo.object_store) as quarantine:
         with remote_errors(remote, remote.url):
             client, path = client_for(store, remote.url, "pull")
@@ -171,6 +183,10 @@ def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, b
     receive-pack checks every ref's old value under its lock, so a racing push is refused, not lost.
     """
     result = SendResult({}, {}, {})
+    git = transfer_git.usable(store, remote.push_url)
+    if git is not None:
+        transfer_git.send(store, git, remote, decide, progress, result)
+        return result
     progress_text = progress
     objects = store.repo.object_store
 
