@@ -128,3 +128,25 @@ def test_dulwich_transport_when_asked(team, monkeypatch):
     verb(team.bob, "pull")
     assert calls == [] and names(team.bob) == ["a1"]
     assert os.environ["GX_GIT_BINARY"] == "0"
+
+
+def test_runs_counted_through_git_log_equal_the_walk_in_python(team, monkeypatch):
+    """A history with a merge, a deletion and runs whose source is another run's code: git's log and
+    merge.relate agree on how many runs a new experiment brings."""
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    from gx.store.commitgraph import history_runs
+    from gx.store.merge import relate
+    from gx.store.repo import Store
+    from gx.store.write import write_tombstone
+
+    first = record(team.alice, "lasso", "a1")
+    record(team.alice, "lasso", "a2")
+    verb(team.alice, "push")
+    record(team.bob, "lasso", "b1")
+    record(team.alice, "lasso", "a3")
+    verb(team.alice, "push")
+    verb(team.bob, "sync")  # a merge commit
+    with Store.open(team.bob.path) as store:
+        write_tombstone(store, "lasso", first, "delete", "a1")
+        tip_sha = store.tip("lasso")
+        assert history_runs(store, tip_sha) == relate(store, tip_sha, None).local_only_runs == 4
