@@ -144,18 +144,19 @@ class Quarantine:
 
     def _reason(self, root: bytes, policy: FsckPolicy, reasons: dict[bytes, str | None]) -> str | None:
         """Why ``root``'s received history may not be stored (None: it may), children first."""
-        stack, expanded = [root], set()
+        stack, expanded, checked = [root], set(), self.checked
         while stack:
             sha = stack[-1]
             if sha in reasons:
                 stack.pop()
                 continue
-            found = self.checked.get(sha)
-            pending = [] if found is None else [c for c, _, _ in found.links if c in self.checked and c not in reasons]
-            if pending and sha not in expanded:
-                expanded.add(sha)
-                stack.extend(pending)
-                continue
+            found = checked.get(sha)
+            if found is not None and sha not in expanded:
+                expanded.add(sha)  # a link said to be a blob is never a checked object's: its type is wrong
+                pending = [c for c, kind, _ in found.links if kind != verify.BLOB and c not in reasons and c in checked]
+                if pending:
+                    stack.extend(pending)
+                    continue
             stack.pop()
             reasons[sha] = None if found is None else self._own_reason(sha, found, policy, reasons)
         return reasons[root]
@@ -165,8 +166,9 @@ class Quarantine:
         for problem in found.problems:
             if policy.refuses(problem):
                 return f"{self._what(sha)} {problem}"
+        types = self.types
         for child, expected, name in found.links:
-            kind = self._type(child)
+            kind = types.get(child) or self._type(child)
             if kind != expected:
                 role = f"entry {verify.show_name(name)}" if name else "its tree" if expected == verify.TREE else "parent"
                 actual = "missing" if kind is None else f"a {TYPE_NAMES.get(kind, 'object')}"
@@ -208,10 +210,10 @@ class Quarantine:
             keep.add(sha)
             found = self.checked.get(sha)
             if found is not None:
-                stack.extend(c for c, _, _ in found.links if c not in keep)
+                stack.extend([c for c, _, _ in found.links])
         if not keep:
             return
-        if all(sha in keep or self._type_local(sha) for sha in self.types):
+        if len(keep) == len(self.types) or all(sha in keep or self._type_local(sha) for sha in self.types):
             self._move_packs()
             return
         def records() -> Iterator[UnpackedObject]:
