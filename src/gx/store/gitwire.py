@@ -133,24 +133,30 @@ def ls_remote(git: str, url: str, patterns: Iterable[str], env: dict[str, str], 
     return refs
 
 
-#: What ``git fetch`` into a quarantine must not do: check objects itself (gx checks each experiment
-#: on its own), unpack small packs into loose objects, run hooks, maintenance or submodule fetches.
+#: What the fetch into a quarantine must not do: check objects itself (gx checks each experiment on
+#: its own, ``incoming.py``), unpack small packs into loose objects, run hooks.
 FETCH_CONFIG = ("fetch.fsckObjects=false", "transfer.fsckObjects=false", "fetch.unpackLimit=1",
-                "transfer.unpackLimit=1", "fetch.writeCommitGraph=false", "maintenance.auto=false", "gc.auto=0",
-                f"core.hooksPath={os.devnull}", "fetch.recurseSubmodules=false", "fetch.prune=false",
-                "fetch.pruneTags=false", "fetch.negotiationAlgorithm=default")
+                "transfer.unpackLimit=1", f"core.hooksPath={os.devnull}")
 
 
-def fetch(git: str, git_dir: str, objects: str, alternate: str, url: str, refspecs: list[str], label: str,
-          progress: Progress | None) -> None:
-    """``git fetch`` of ``refspecs`` into ``git_dir`` (the quarantine's own refs) with objects written to
-    ``objects``; the repository's objects are an alternate (bases of thin packs, haves)."""
+def fetch_pack(git: str, git_dir: str, objects: str, alternate: str, url: str, refs: list[bytes], label: str,
+               progress: Progress | None) -> dict[bytes, bytes]:
+    """``git fetch-pack`` of ``refs`` into ``git_dir`` (which has no refs of its own), the pack written
+    to ``objects``; the repository's objects are an alternate (bases of the thin pack, and its refs
+    the haves). Plumbing: no ref moves, and no connectivity walk (gx's checks follow every link).
+    Returns ``{ref: id}`` as fetched."""
     args = [a for c in FETCH_CONFIG for a in ("-c", c)]
-    args += ["fetch", "--no-tags", "--no-recurse-submodules", "--progress" if progress else "--quiet", url, *refspecs]
+    args += ["fetch-pack", "--stdin", "--thin", "-k", url]
     env = clean_env(GIT_DIR=git_dir, GIT_OBJECT_DIRECTORY=objects, GIT_ALTERNATE_OBJECT_DIRECTORIES=alternate)
-    done = run(git, args, env, progress)
+    done = run(git, args, env, progress, stdin=b"".join(ref + b"\n" for ref in refs))
     if done.code:
         raise unreachable(label, url, done)
+    fetched = {}
+    for line in done.out.splitlines():
+        sha, _, ref = line.partition(" ")
+        if len(sha) == 40 and ref.startswith("refs/"):
+            fetched[ref.encode()] = sha.encode()
+    return fetched
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Fetching with the ``git`` binary into the quarantine (``incoming.py``), and reading back what came.
 
-``git fetch`` runs in a private repository inside the quarantine: its refs are the fetched tips,
-its object directory is the quarantine's, the repository's own objects an alternate (bases of the
-thin pack, and the tips git offers as haves). The repository's config is included, so remotes,
+``git fetch-pack`` runs in a private repository inside the quarantine, with no refs: its object
+directory is the quarantine's, the repository's own objects an alternate (bases of the thin pack,
+and, through the repository's refs, the haves git offers). The repository's config is included, so
 ``url.*.insteadOf``, ``core.sshCommand`` and http settings apply as for the user's own ``git fetch``.
 No ref of the repository moves and nothing in its object store changes until ``Quarantine.admit``.
 """
@@ -13,8 +13,6 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterator
-
-from dulwich.refs import DiskRefsContainer
 
 from gx.errors import RemoteError
 from gx.store import gitwire, verify
@@ -38,16 +36,15 @@ def _quoted(path: str) -> str:
     return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def fetch_into(quarantine: Quarantine, git: str, config: str, url: str, refspecs: list[str], label: str,
+def fetch_into(quarantine: Quarantine, git: str, config: str, url: str, refs: list[bytes], label: str,
                progress: gitwire.Progress | None) -> dict[bytes, bytes]:
-    """Fetch ``refspecs`` (``+src:dst``) into the quarantine; returns the fetched ``{dst ref: id}``,
-    and records every received object's type and the trees', commits' and tags' checks."""
+    """Fetch the remote's ``refs`` into the quarantine; returns ``{ref: id}`` as fetched, and records
+    every received object's type and the trees', commits' and tags' checks."""
     git_dir = _private_repository(quarantine, config)
     main = os.path.abspath(quarantine.main.path)
-    gitwire.fetch(git, git_dir, quarantine.path, main, url, refspecs, label, progress)
-    refs = DiskRefsContainer(git_dir).as_dict()
+    fetched = gitwire.fetch_pack(git, git_dir, quarantine.path, main, url, refs, label, progress)
     _read_received(quarantine, git, git_dir)
-    return {ref: sha for ref, sha in refs.items() if ref.startswith(b"refs/")}
+    return fetched
 
 
 def _read_received(quarantine: Quarantine, git: str, git_dir: str) -> None:

@@ -57,22 +57,20 @@ Select = Callable[[dict[bytes, bytes | None]], dict[str, bytes]]
 def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None,
                       progress: Progress | None = None) -> Fetched:
     """Download the objects of the remote's experiment refs, check them, and store those that pass."""
-    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress,
-                      every=wanted is None)
+    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress)
 
 
 def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes,
-               progress: Progress | None = None, tags: bool = False, every: bool = False) -> Fetched:
+               progress: Progress | None = None, tags: bool = False) -> Fetched:
     """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags),
-    check them in a quarantine, and store those whose new history passes. No local ref moves.
-    ``every``: ``select`` takes every ref under ``ref_prefix`` it can name (one glob for git's fetch)."""
+    check them in a quarantine, and store those whose new history passes. No local ref moves."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
     git = transfer_git.usable(store, remote.url)
     if git is not None:
         try:
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
-                found = transfer_git.fetch(store, git, remote, select, ref_prefix, every, quarantine, progress)
+                found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress)
                 verdict = quarantine.admit(found, policy, tags)
             return Fetched(verdict.accepted, verdict.refused)
         except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):

@@ -1,10 +1,10 @@
 """``transfer.py``'s fetch and push through the ``git`` binary (``gitwire.py``), same results.
 
-Fetch: one ``git fetch`` of every wanted ref into the quarantine (a glob when every experiment is
-wanted: one negotiation; else the refs ``ls-remote`` shows that ``select`` picks). Push: the remote's
-tips from ``ls-remote``, ``decide`` names the new ones, one ``git push`` of ``id:ref`` for each,
-never forced. A remote that moved in between is caught by git (not a fast-forward of its current
-tip, or its old value changed under receive-pack's lock): that ref fails and ``sync`` goes round.
+Fetch: the remote's refs from ``ls-remote``, ``select`` picks, one ``git fetch-pack`` of them all
+(one negotiation) into the quarantine. Push: the remote's tips from ``ls-remote``, ``decide`` names
+the new ones, one ``git push`` of ``id:ref`` for each, never forced. A remote that moved in between
+is caught by git (not a fast-forward of its current tip, or its old value changed under
+receive-pack's lock): that ref fails and ``sync`` goes round.
 """
 
 from __future__ import annotations
@@ -39,21 +39,16 @@ def _env(store: Store) -> dict[str, str]:
     return gitwire.clean_env(GIT_DIR=str(store.paths.git_dir))
 
 
-def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, every: bool,
-          quarantine: Quarantine, progress: Progress | None) -> dict[str, bytes]:
+def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
+          progress: Progress | None) -> dict[str, bytes]:
     """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted)."""
-    prefix = ref_prefix.decode()
-    if every:
-        refspecs = [f"+{prefix}*:{prefix}*"]
-    else:
-        advertised = gitwire.ls_remote(git, remote.url, [f"{prefix}*"], _env(store), remote.label)
-        refs = sorted(ref.decode() for ref, sha in advertised.items() if select({ref: sha}))
-        if not refs:
-            return {}
-        refspecs = [f"+{ref}:{ref}" for ref in refs]
+    advertised = gitwire.ls_remote(git, remote.url, [f"{ref_prefix.decode()}*"], _env(store), remote.label)
+    refs = sorted(ref for ref, sha in advertised.items() if select({ref: sha}))  # type: ignore[dict-item]
+    if not refs:
+        return {}
     config = str(store.paths.common_dir / "config")
-    fetched = fetch_into(quarantine, git, config, remote.url, refspecs, remote.label, progress)
-    return select(fetched)  # type: ignore[arg-type]
+    fetched = fetch_into(quarantine, git, config, remote.url, refs, remote.label, progress)
+    return select({ref: fetched.get(ref, advertised[ref]) for ref in refs})  # type: ignore[arg-type]
 
 
 def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
