@@ -1,6 +1,6 @@
 """Sharing benchmark (issue 9): gx push / pull / sync against plain git on the same experiment refs.
 
-Run by hand:  python tests/benchmarks/bench_share.py [--runs 1000,10000] [--more 10] [--transport path,ssh]
+Run by hand:  python tests/benchmarks/bench_share.py [--runs 1000,10000 (default 1000)] [--more 10] [--transport path,ssh]
               [--storage packed,loose] [--repeat 3] [--json PATH]
 Figures go to docs/performance.md (Sharing). Not collected by pytest (no test_ functions).
 
@@ -162,7 +162,7 @@ def figures(runs: int, more: int, transport: str, storage: str, rounds: list[dic
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", default="1000,10000", help="comma-separated run counts")
+    parser.add_argument("--runs", default="1000", help="comma-separated run counts (the issue: 1000,10000)")
     parser.add_argument("--more", type=int, default=10)
     parser.add_argument("--transport", default="path,ssh", help="path, ssh or both comma-separated")
     parser.add_argument("--storage", default="packed,loose", help="packed, loose or both comma-separated")
