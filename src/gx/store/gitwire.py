@@ -109,9 +109,20 @@ def run(git: str, args: list[str], env: dict[str, str], progress: Progress | Non
     """Run git, its progress on ``progress`` (after PROGRESS_DELAY), without a terminal prompt."""
     proc = subprocess.Popen([git, *args], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    err = _Stderr(proc.stderr, progress)  # type: ignore[arg-type]
-    out, _ = proc.communicate(stdin)
+    err = _Stderr(proc.stderr, progress)  # type: ignore[arg-type]  # its only reader
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    proc.stdout.close()  # type: ignore[union-attr]
     return Finished(proc.wait(), out.decode("utf-8", "replace"), err.join())
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:  # git exited early: its status says why
+        pass
 
 
 def unreachable(label: str, url: str, done: Finished) -> RemoteError:
