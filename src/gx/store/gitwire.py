@@ -1,5 +1,5 @@
-"""The ``git`` binary's transport, when it is on PATH: ``ls-remote``, ``fetch`` and ``push`` driven
-with explicit refspecs, their progress passed on and their failures turned into one line.
+"""The ``git`` binary's transport, when it is on PATH: ``ls-remote``, ``fetch-pack`` and ``push`` driven
+with explicit refs, their progress passed on and their failures turned into one line.
 
 git's own pack negotiation and pack generation (delta reuse, C speed) are 10-20 times faster than
 dulwich's pure-Python ones. What gx promises stays in gx: fetched objects land in a quarantine and
