@@ -1,21 +1,27 @@
-"""Sharing benchmark (issue #4): gx push / gx pull vs git push / git fetch of the same experiment refs.
+"""Sharing benchmark (issue 9): gx push / pull / sync against plain git on the same experiment refs.
 
-Run by hand:  python tests/benchmarks/bench_share.py [--runs 10000] [--more 10] [--transport path|ssh|both]
-Figures go to docs/performance.md. Not collected by pytest (no test_ functions).
+Run by hand:  python tests/benchmarks/bench_share.py [--runs 1000,10000 (default 1000)] [--more 10] [--transport path,ssh]
+              [--storage packed,loose] [--repeat 3] [--json PATH]
+Figures go to docs/performance.md (Sharing). Not collected by pytest (no test_ functions).
 
-One source repository gets ``--runs`` runs (10 params, 5 metrics x 10 steps, the same source commit),
-written straight into a pack. Each tool pushes them to its own bare remote, a fresh clone fetches
-them, then ``--more`` runs are added and pushed and fetched again (the incremental case). Bytes are
-what the receiving repository stored: receiving sides keep packs as sent (``unpackLimit=1``).
-``ssh`` goes through a stand-in ``ssh`` that runs the command locally, so both tools speak the wire
-protocol to the real ``git-receive-pack`` / ``git-upload-pack``.
+A source repository gets ``--runs`` runs (10 params, 5 metrics x 10 steps, one source commit), its
+objects in one pack ("packed") or loose ("loose", as runs recorded one by one leave them). Each tool
+has its own bare remote and two clones of it. Full: push the runs to the empty remote, pull them into
+one clone, sync the other (it receives everything, sends nothing). Incremental: ``--more`` runs more
+in the source, pushed, pulled, and synced likewise. The peers: ``git push`` / ``git fetch`` of
+``refs/experiments/*`` and, for sync, ``git fetch`` then ``git push``. ``ssh`` goes through a stand-in
+``ssh`` that runs the command locally, so both tools speak the wire protocol to the real
+``git-upload-pack`` / ``git-receive-pack``. Each figure is the median of ``--repeat`` rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,15 +31,20 @@ from pathlib import Path
 
 ENV = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
            GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1")
+#: An installed gx has its bytecode compiled (pip does it); without this every gx command would
+#: compile its modules again (0.3 s and more) where PYTHONDONTWRITEBYTECODE is set.
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 GX = [sys.executable, "-m", "gx"]
+SPEC = "refs/experiments/*:refs/experiments/*"
+TARGET = 1.5
 
 
 def git(*args: str, cwd: Path) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True, text=True).stdout
 
 
-def add_runs(repo: Path, count: int, seed: int) -> None:
-    """Append ``count`` runs to refs/experiments/bench through the store code, as one pack."""
+def add_runs(repo: Path, count: int, seed: int, loose: bool = False) -> None:
+    """Append ``count`` runs to refs/experiments/bench through the store code, as one pack or loose."""
     from gx.records import FINISHED, MetricPoint, RunRecord
     from gx.store import objects as gobj
     from gx.store.encode import encode_files
@@ -59,90 +70,134 @@ def add_runs(repo: Path, count: int, seed: int) -> None:
             objects.append(commit)
             parent = commit.id
         unique = {o.id: o for o in objects}
-        store.repo.object_store.add_objects([(o, None) for o in unique.values()])
+        if loose:
+            for obj in unique.values():
+                store.repo.object_store.add_object(obj)
+        else:
+            store.repo.object_store.add_objects([(o, None) for o in unique.values()])
         store.repo.refs[b"refs/experiments/bench"] = parent
 
 
-def stored_bytes(repo: Path) -> dict[str, int]:
-    objects = repo / "objects" if (repo / "objects").is_dir() else repo / ".git" / "objects"
-    return {str(p): p.stat().st_size for p in objects.rglob("*") if p.is_file()}
+def timed(*commands: list[str], cwd: Path) -> float:
+    """Wall time of ``commands`` run one after the other (each must succeed)."""
+    took = 0.0
+    for cmd in commands:
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
+        took += time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
+    return took
 
 
-def measure(cmd: list[str], cwd: Path, receiver: Path) -> tuple[float, int]:
-    before = stored_bytes(receiver)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
-    took = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    after = stored_bytes(receiver)
-    return took, sum(size for path, size in after.items() if before.get(path) != size)
-
-
-def run(runs: int, more: int, transport: str, root: Path) -> list[tuple[str, float, int, float, int]]:
-    base = root / transport
-    source = base / "source"
+def make_source(root: Path, runs: int, storage: str) -> Path:
+    source = root / f"source-{runs}-{storage}"
+    if source.exists():
+        return source
     source.mkdir(parents=True)
     git("init", "-q", "-b", "main", cwd=source)
     (source / "train.py").write_text("print('train')\n")
     git("add", ".", cwd=source)
     git("commit", "-qm", "code", cwd=source)
     t0 = time.perf_counter()
-    add_runs(source, runs, seed=1)
-    print(f"[{transport}] wrote {runs} runs in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-    ssh = base / "fake-ssh"
-    ssh.write_text('#!/bin/sh\nfor last; do :; done\nexec sh -c "$last"\n')
-    ssh.chmod(0o755)
-    ENV["GIT_SSH_COMMAND"] = str(ssh)
+    add_runs(source, runs, seed=1, loose=storage == "loose")
+    print(f"wrote {runs} runs ({storage}) in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return source
+
+
+def one_round(template: Path, runs: int, more: int, transport: str, storage: str, base: Path) -> dict[str, float]:
+    """Every figure of one scenario once: ``{"<tool> <verb> <full|incremental>": seconds}``."""
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    source = base / "source"
+    shutil.copytree(template, source, symlinks=True)
 
     def url(path: Path) -> str:
         return f"ssh://localhost{path}" if transport == "ssh" else str(path)
 
     sides = {}
     for tool in ("gx", "git"):
-        remote, clone = base / f"{tool}-remote.git", base / f"{tool}-clone"
-        git("init", "-q", "--bare", str(remote), cwd=base)
-        git("config", "receive.unpackLimit", "1", cwd=remote)
+        remote, clone, mate = base / f"{tool}-remote.git", base / f"{tool}-clone", base / f"{tool}-mate"
+        git("init", "-q", "--bare", "-b", "main", str(remote), cwd=base)
         git("push", "-q", str(remote), "main", cwd=source)
-        git("clone", "-q", str(remote), str(clone), cwd=base)
-        git("config", "fetch.unpackLimit", "1", cwd=clone)
-        sides[tool] = (remote, clone)
-    spec = "refs/experiments/*:refs/experiments/*"
+        for other in (clone, mate):
+            git("clone", "-q", "--no-local", str(remote), str(other), cwd=base)
+        sides[tool] = (url(remote), clone, mate)
     commands = {
-        "gx": (lambda r: [*GX, "push", url(r)], lambda r: [*GX, "pull", url(r)]),
-        "git": (lambda r: ["git", "push", "-q", url(r), spec], lambda r: ["git", "fetch", "-q", url(r), spec]),
+        "gx": {"push": lambda r: [[*GX, "push", r]], "pull": lambda r: [[*GX, "pull", r]],
+               "sync": lambda r: [[*GX, "sync", r]]},
+        "git": {"push": lambda r: [["git", "push", "-q", r, SPEC]], "pull": lambda r: [["git", "fetch", "-q", r, SPEC]],
+                "sync": lambda r: [["git", "fetch", "-q", r, SPEC], ["git", "push", "-q", r, SPEC]]},
     }
-    rows = []
-    for label, count in ((f"{runs} runs", runs), (f"+{more} runs", more)):
-        if count == more:
-            add_runs(source, more, seed=2)
-        cells: dict[str, list[float | int]] = {}
-        for tool, (remote, clone) in sides.items():
-            push, fetch = commands[tool]
-            cells[tool] = [*measure(push(remote), source, remote), *measure(fetch(remote), clone, clone)]
-        for i, what in ((0, "push"), (2, "fetch")):
-            rows.append((f"{transport}: {what} {label}", cells["gx"][i], cells["gx"][i + 1],
-                         cells["git"][i], cells["git"][i + 1]))
-    for tool, (_, clone) in sides.items():
-        assert git("rev-parse", "refs/experiments/bench", cwd=clone) == git("rev-parse", "refs/experiments/bench",
-                                                                              cwd=source), tool
-    return rows
+    out: dict[str, float] = {}
+    for phase in ("full", "incremental"):
+        if phase == "incremental":
+            add_runs(source, more, seed=2, loose=storage == "loose")
+        for tool, (remote, clone, mate) in sides.items():
+            verbs = commands[tool]
+            out[f"{tool} push {phase}"] = timed(*verbs["push"](remote), cwd=source)
+            out[f"{tool} pull {phase}"] = timed(*verbs["pull"](remote), cwd=clone)
+            out[f"{tool} sync {phase}"] = timed(*verbs["sync"](remote), cwd=mate)
+    want = git("rev-parse", "refs/experiments/bench", cwd=source)
+    for tool, (_, clone, mate) in sides.items():
+        for repo in (clone, mate):
+            assert git("rev-parse", "refs/experiments/bench", cwd=repo) == want, (tool, repo)
+    return out
+
+
+def _size(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def figures(runs: int, more: int, transport: str, storage: str, rounds: list[dict[str, float]]) -> list[dict]:
+    peers = {"push": "git push", "pull": "git fetch", "sync": "git fetch + git push"}
+    out = []
+    for phase in ("full", "incremental"):
+        for verb in ("push", "pull", "sync"):
+            gx_s = statistics.median(r[f"gx {verb} {phase}"] for r in rounds)
+            git_s = statistics.median(r[f"git {verb} {phase}"] for r in rounds)
+            amount = f"{_size(runs)} runs" if phase == "full" else f"+{more} runs onto {_size(runs)}"
+            out.append({"figure": f"gx {verb} {amount}, {storage}, {transport} remote", "gx_s": round(gx_s, 3),
+                        "peer": peers[verb], "peer_s": round(git_s, 3), "target": f"<= {TARGET}x git",
+                        "met": gx_s <= TARGET * git_s})
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--runs", default="1000", help="comma-separated run counts (the issue: 1000,10000)")
     parser.add_argument("--more", type=int, default=10)
-    parser.add_argument("--transport", choices=["path", "ssh", "both"], default="both")
+    parser.add_argument("--transport", default="path,ssh", help="path, ssh or both comma-separated")
+    parser.add_argument("--storage", default="packed,loose", help="packed, loose or both comma-separated")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", help="also write the figures there (the issue-9 benchmark contract)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="gx-bench-share-"))
-    rows = []
-    for transport in (["path", "ssh"] if args.transport == "both" else [args.transport]):
-        rows += run(args.runs, args.more, transport, root)
-    print(f"{'measure':28} {'gx s':>8} {'gx MiB':>8} {'git s':>8} {'git MiB':>8} {'time ratio':>10}")
-    for name, gx_s, gx_b, git_s, git_b in rows:
-        print(f"{name:28} {gx_s:8.2f} {gx_b / 2**20:8.2f} {git_s:8.2f} {git_b / 2**20:8.2f} "
-              f"{gx_s / max(git_s, 1e-9):9.1f}x")
+    ssh = root / "fake-ssh"
+    ssh.write_text('#!/bin/sh\nfor last; do :; done\nexec sh -c "$last"\n')
+    ssh.chmod(0o755)
+    ENV["GIT_SSH_COMMAND"] = str(ssh)
+    results = []
+    subprocess.run([*GX, "--help"], env=ENV, capture_output=True, check=True)  # bytecode written once
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "src")],
+                   env=ENV, capture_output=True)
+    try:
+        for runs in (int(n) for n in args.runs.split(",")):
+            for storage in args.storage.split(","):
+                template = make_source(root, runs, storage)
+                for transport in args.transport.split(","):
+                    rounds = [one_round(template, runs, args.more, transport, storage, root / "round")
+                              for _ in range(args.repeat)]
+                    results += figures(runs, args.more, transport, storage, rounds)
+                shutil.rmtree(template)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  target")
+    for f in results:
+        print(f"{f['figure']:52} {f['gx_s']:7.2f} {f['peer']:>20} {f['peer_s']:7.2f} "
+              f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -38,11 +38,14 @@ class Verdict:
 class Quarantine:
     """A temporary object directory beside the repository's; nothing in it is read by git or gx."""
 
-    def __init__(self, main: DiskObjectStore) -> None:
+    def __init__(self, main: DiskObjectStore, alternate: bool = True) -> None:
+        """``alternate``: list the repository's objects as an alternate on disk (bases of a thin pack
+        dulwich completes); git's fetch is given it in its environment instead."""
         self.main = main
         self.path = tempfile.mkdtemp(prefix="incoming-", dir=main.path)
         self.objects = DiskObjectStore.init(self.path)
-        self.objects.add_alternate_path(os.path.abspath(main.path))  # bases of a thin pack
+        if alternate:
+            self.objects.add_alternate_path(os.path.abspath(main.path))
         self.types: dict[bytes, int] = {}  # every received object
         self.checked: dict[bytes, Checked] = {}  # trees and commits (their problems and links)
         self._local_types: dict[bytes, int | None] = {}
@@ -141,18 +144,19 @@ class Quarantine:
 
     def _reason(self, root: bytes, policy: FsckPolicy, reasons: dict[bytes, str | None]) -> str | None:
         """Why ``root``'s received history may not be stored (None: it may), children first."""
-        stack, expanded = [root], set()
+        stack, expanded, checked = [root], set(), self.checked
         while stack:
             sha = stack[-1]
             if sha in reasons:
                 stack.pop()
                 continue
-            found = self.checked.get(sha)
-            pending = [] if found is None else [c for c, _, _ in found.links if c in self.checked and c not in reasons]
-            if pending and sha not in expanded:
-                expanded.add(sha)
-                stack.extend(pending)
-                continue
+            found = checked.get(sha)
+            if found is not None and sha not in expanded:
+                expanded.add(sha)  # a link said to be a blob is never a checked object's: its type is wrong
+                pending = [c for c, kind, _ in found.links if kind != verify.BLOB and c not in reasons and c in checked]
+                if pending:
+                    stack.extend(pending)
+                    continue
             stack.pop()
             reasons[sha] = None if found is None else self._own_reason(sha, found, policy, reasons)
         return reasons[root]
@@ -162,8 +166,9 @@ class Quarantine:
         for problem in found.problems:
             if policy.refuses(problem):
                 return f"{self._what(sha)} {problem}"
+        types = self.types
         for child, expected, name in found.links:
-            kind = self._type(child)
+            kind = types.get(child) or self._type(child)
             if kind != expected:
                 role = f"entry {verify.show_name(name)}" if name else "its tree" if expected == verify.TREE else "parent"
                 actual = "missing" if kind is None else f"a {TYPE_NAMES.get(kind, 'object')}"
@@ -188,7 +193,7 @@ class Quarantine:
             elif kind != verify.BLOB:
                 found = [Problem(f"{blob_id}Blob", f"non-blob found at {role}")]
             else:
-                found = verify.check_special_blob(self.objects.get_raw(blob)[1], role)
+                found = verify.check_special_blob(self._raw(blob), role)
             self._special[key] = found
         return self._special[key]
 
@@ -205,10 +210,10 @@ class Quarantine:
             keep.add(sha)
             found = self.checked.get(sha)
             if found is not None:
-                stack.extend(c for c, _, _ in found.links if c not in keep)
+                stack.extend([c for c, _, _ in found.links])
         if not keep:
             return
-        if all(sha in keep or self._type_local(sha) for sha in self.types):
+        if len(keep) == len(self.types) or all(sha in keep or self._type_local(sha) for sha in self.types):
             self._move_packs()
             return
         def records() -> Iterator[UnpackedObject]:
@@ -217,6 +222,12 @@ class Quarantine:
                 yield UnpackedObject(type_num, decomp_chunks=[raw], sha=hex_to_sha(sha))
 
         self.main.add_pack_data(len(keep), records())
+
+    def _raw(self, sha: bytes) -> bytes:
+        try:
+            return self.objects.get_raw(sha)[1]
+        except KeyError:
+            return self.main.get_raw(sha)[1]
 
     def _type_local(self, sha: bytes) -> bool:
         try:
@@ -228,7 +239,8 @@ class Quarantine:
     def _move_packs(self) -> None:
         source, target = os.path.join(self.path, "pack"), os.path.join(self.main.path, "pack")
         self.objects.close()
-        names = sorted((n for n in os.listdir(source) if n.startswith("pack-")), key=lambda n: n.endswith(".idx"))
+        names = sorted((n for n in os.listdir(source) if n.startswith("pack-") and not n.endswith(".keep")),
+                       key=lambda n: n.endswith(".idx"))
         for name in names:  # the index last: readers find a pack by its index
             if os.path.exists(os.path.join(target, name)):
                 continue  # the same pack is already there

@@ -20,6 +20,7 @@ from dulwich.objects import Commit, Tag, Tree
 from dulwich.pack import UnpackedObject, full_unpacked_object
 
 from gx.store import objects as gobj
+from gx.store.commitgraph import history_runs
 from gx.store.encode import FORMAT_VERSION
 from gx.store.history import history_parents
 from gx.store.refs import experiment_ref
@@ -214,8 +215,9 @@ def pack_records(objects: BaseObjectStore, ids: list[bytes], progress: Callable[
 
 
 def count_runs(store: Store, tip: bytes) -> int:
-    """Runs reachable from ``tip`` (what a push of a new experiment sends)."""
-    return relate(store, tip, None).local_only_runs
+    """Runs reachable from ``tip`` (what a push of a new experiment sends): git's log when it is there."""
+    runs = history_runs(store, tip)
+    return relate(store, tip, None).local_only_runs if runs is None else runs
 
 
 def merge_commit(store: Store, experiment: str, local: bytes, remote: bytes, label: str) -> gobj.Commit:
@@ -246,8 +248,7 @@ def integrate(store: Store, experiment: str, remote_tip: bytes, label: str) -> I
     def decide(tip: bytes | None) -> tuple[bytes | None, Integration]:
         if tip is None:
             store.check_new_experiment(experiment)
-            rel = relate(store, None, remote_tip)
-            return remote_tip, Integration(NEW, remote_tip, rel.remote_only_runs)
+            return remote_tip, Integration(NEW, remote_tip, count_runs(store, remote_tip))
         if tip == remote_tip:
             return None, Integration(UP_TO_DATE, tip, 0)
         rel = relate(store, tip, remote_tip)

@@ -97,7 +97,12 @@ def make_commit(
 
 def trailers_of(commit: Commit) -> dict[str, str]:
     """The ``Gx-*`` trailers of a commit message (empty for commits gx did not write)."""
-    return {k.decode(): v.decode("utf-8", "replace") for k, v in _TRAILER.findall(commit.message)}
+    return trailers_in(commit.message)
+
+
+def trailers_in(message: bytes) -> dict[str, str]:
+    """The ``Gx-*`` trailers of a raw commit message."""
+    return {k.decode(): v.decode("utf-8", "replace") for k, v in _TRAILER.findall(message)}
 
 
 def subject_line(parts: list[str], width: int = 100) -> str:

@@ -23,16 +23,11 @@ from dulwich.repo import Repo
 from gx.errors import RemoteError
 from gx.store import verify
 from gx.store.fsckpolicy import FsckPolicy
+from gx.store.gitwire import LOCAL_REPO_ENV
 
 #: Hooks git's receive-pack runs in the receiving repository.
 RECEIVE_HOOKS = ("pre-receive", "update", "proc-receive", "post-receive", "post-update",
                  "reference-transaction", "push-to-checkout")
-#: What git unsets before running a command in another repository (environment.c local_repo_env),
-#: so a gx run from inside a git hook cannot point receive-pack at the wrong repository.
-_LOCAL_REPO_ENV = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-                   "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
-                   "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX",
-                   "GIT_SHALLOW_FILE", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH")
 
 Records = Iterator[UnpackedObject]
 
@@ -90,7 +85,7 @@ def _refuse_if(policy: FsckPolicy, problems: list[verify.Problem], what: str, la
 @contextmanager
 def other_repository_env() -> Iterator[None]:
     """Run a git command in another repository without this one's ``GIT_DIR`` and friends."""
-    saved = {name: os.environ.pop(name) for name in _LOCAL_REPO_ENV if name in os.environ}
+    saved = {name: os.environ.pop(name) for name in LOCAL_REPO_ENV if name in os.environ}
     try:
         yield
     finally:

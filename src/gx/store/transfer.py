@@ -20,6 +20,7 @@ from dulwich.file import FileLocked
 from dulwich.repo import Repo
 
 from gx.errors import RemoteError
+from gx.store import transfer_git
 from gx.store.fsckpolicy import FsckPolicy
 from gx.store.incoming import Quarantine
 from gx.store.merge import UNREADABLE, objects_to_send, pack_records
@@ -65,6 +66,15 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes,
     check them in a quarantine, and store those whose new history passes. No local ref moves."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
+    git = transfer_git.usable(store, remote.url)
+    if git is not None:
+        try:
+            with Quarantine(store.repo.object_store, alternate=False) as quarantine:
+                found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress)
+                verdict = quarantine.admit(found, policy, tags)
+            return Fetched(verdict.accepted, verdict.refused)
+        except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
+            found = {}  # dulwich reads what it can and the checks refuse only what they must
     with Quarantine(store.repo.object_store) as quarantine:
         with remote_errors(remote, remote.url):
             client, path = client_for(store, remote.url, "pull")
@@ -171,6 +181,10 @@ def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, b
     receive-pack checks every ref's old value under its lock, so a racing push is refused, not lost.
     """
     result = SendResult({}, {}, {})
+    git = transfer_git.usable(store, remote.push_url)
+    if git is not None:
+        transfer_git.send(store, git, remote, decide, progress, result)
+        return result
     progress_text = progress
     objects = store.repo.object_store
 

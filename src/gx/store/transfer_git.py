@@ -1,0 +1,74 @@
+"""``transfer.py``'s fetch and push through the ``git`` binary (``gitwire.py``), same results.
+
+Fetch: the remote's refs from ``ls-remote``, ``select`` picks, one ``git fetch-pack`` of them all
+(one negotiation) into the quarantine. Push: the remote's tips from ``ls-remote``, ``decide`` names
+the new ones, one ``git push`` of ``id:ref`` for each, never forced. A remote that moved in between
+is caught by git (not a fast-forward of its current tip, or its old value changed under
+receive-pack's lock): that ref fails and ``sync`` goes round.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from gx.errors import RemoteError
+from gx.store import gitwire
+from gx.store.incoming import Quarantine
+from gx.store.incoming_git import fetch_into
+from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
+from gx.store.remote import Progress, Remote, remote_experiments
+from gx.store.repo import Store
+
+if TYPE_CHECKING:
+    from gx.store.transfer import Select, SendResult
+
+#: git's words for a ref that lost a race: another push moved it first.
+RACED = ("lock", "fetch first", "non-fast-forward", "stale info")
+
+
+def usable(store: Store, url: str) -> str | None:
+    """The git binary to move objects with, or None for dulwich's transport: git is not on PATH or
+    ``GX_GIT_BINARY=0``; http(s), whose credentials gx reads itself; or a shallow repository."""
+    git = gitwire.git_binary()
+    if git is None or url.lower().startswith(("http://", "https://")) or store.repo.get_shallow():
+        return None
+    return git
+
+
+def _env(store: Store) -> dict[str, str]:
+    return gitwire.clean_env(GIT_DIR=str(store.paths.git_dir))
+
+
+def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
+          progress: Progress | None) -> dict[str, bytes]:
+    """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted)."""
+    advertised = gitwire.ls_remote(git, remote.url, [f"{ref_prefix.decode()}*"], _env(store), remote.label)
+    refs = sorted(ref for ref, sha in advertised.items() if select({ref: sha}))  # type: ignore[dict-item]
+    if not refs:
+        return {}
+    config = str(store.paths.common_dir / "config")
+    fetched = fetch_into(quarantine, git, config, remote.url, refs, remote.label, progress)
+    return select({ref: fetched.get(ref, advertised[ref]) for ref in refs})  # type: ignore[arg-type]
+
+
+def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
+         progress: Progress | None, result: SendResult) -> None:
+    """Fill ``result`` as the dulwich push does: tips before, refs moved, refs refused and why."""
+    advertised = gitwire.ls_remote(git, remote.push_url, [f"{PREFIX}*"], _env(store), remote.label)
+    result.before = remote_experiments(advertised, None)  # type: ignore[arg-type]
+    result.updated = decide(dict(result.before))
+    if not result.updated:
+        return
+    updates = {experiment_ref(name): sha for name, sha in result.updated.items()}
+    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress)
+    if pushed.unpack_failed:
+        raise RemoteError(f"{remote.label} refused the push: {pushed.unpack_failed}")
+    for ref in updates:
+        name = experiment_from_ref(ref)
+        reason = pushed.status.get(ref, "the remote did not report on it")
+        if name is None or reason is None:
+            continue
+        result.failed[name] = f"{reason} (remote: {pushed.remote_said})" if pushed.remote_said else reason
+        if any(word in reason for word in RACED):
+            result.raced.add(name)
+        result.updated.pop(name, None)

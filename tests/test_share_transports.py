@@ -1,0 +1,153 @@
+"""Both transports: the git binary's (the default when git is on PATH) and dulwich's (``GX_GIT_BINARY=0``).
+
+The share tests run once more here with ``GX_GIT_BINARY=0``, so the pure-dulwich path keeps passing
+the same tests as the git one; then what only the git path does: its quarantine leaves nothing
+behind, the fetched objects are checked before they are stored, progress shows after a second.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import hostile
+from conftest import Repo
+from gx.errors import GxWarning
+from gx.share import sync as share
+from gx.store import gitwire, transfer
+from test_share_concurrency import test_a_push_that_loses_the_race_is_merged_and_retried  # noqa: F401
+from test_share_receive import team as receive_team  # noqa: F401 - the fixture ``t``
+from test_share_receive import (
+    test_a_rejecting_hook_is_run_and_has_the_last_word,  # noqa: F401
+    test_the_callers_git_environment_does_not_redirect_the_remote,  # noqa: F401
+)
+from test_share_sync import (  # noqa: F401
+    names,
+    record,
+    team_fixture,
+    test_deletions_and_restores_travel,
+    test_diverged_histories_end_as_the_union_in_either_push_order,
+    test_fast_forward_when_one_side_contains_the_other,
+    test_selected_experiments_and_unknown_ones,
+    test_ssh_transport_and_a_refusing_remote,
+    test_unreachable_or_unknown_remote_is_one_clear_line,
+    tip,
+    verb,
+)
+
+
+@pytest.fixture(autouse=True)
+def dulwich_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The imported share tests run with dulwich's transport; this module's own tests with git's."""
+    if request.function.__module__ != __name__:
+        monkeypatch.setenv("GX_GIT_BINARY", "0")
+
+
+def _git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = gitwire.run
+
+    def counting(git: str, args: list[str], *rest, **kw):
+        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
+        return real(git, args, *rest, **kw)
+
+    monkeypatch.setattr(gitwire, "run", counting)
+    return calls
+
+
+def _leftovers(repo: Path) -> list[str]:
+    git_dir = repo / ".git" if (repo / ".git").is_dir() else repo
+    found = [p.name for p in (git_dir / "objects").iterdir() if p.name.startswith("incoming-")]
+    return found + [name for name in ("FETCH_HEAD",) if (git_dir / name).exists()]
+
+
+def test_the_git_transport_moves_the_runs_and_leaves_nothing_behind(team, monkeypatch):
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    calls = _git_calls(monkeypatch)
+    record(team.alice, "lasso", "a1")
+    record(team.alice, "lasso", "a2")
+    [pushed] = verb(team.alice, "push")
+    assert pushed.sent == 2 and pushed.created == "remote"
+    assert calls == ["ls-remote", "push", "ls-remote"]  # the last one: the registry's tags
+    calls.clear()
+    record(team.bob, "lasso", "b1")
+    [synced] = verb(team.bob, "sync")
+    assert (synced.received, synced.sent, synced.merged) == (2, 1, True)
+    assert calls[:2] == ["ls-remote", "fetch-pack"] and "push" in calls
+    assert names(team.bob) == names(team.alice) + ["b1"] == ["a1", "a2", "b1"]
+    assert tip(team.bob, "lasso") == hostile.rev(team.remote, "refs/experiments/lasso")
+    for repo in (team.alice.path, team.bob.path, team.remote):
+        assert _leftovers(repo) == []
+    hostile.git(team.bob.path, "fsck", "--strict", "--no-dangling")
+    hostile.git(team.remote, "fsck", "--strict", "--no-dangling")
+
+
+def test_fetched_objects_are_checked_in_the_quarantine_before_they_are_stored(tmp_path, monkeypatch):
+    """git's fetch takes a tree named ``.git`` (git's pack-objects serves it); gx's checks refuse the
+    one experiment holding it, before any of its objects reach the object store."""
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    h = hostile.make_team(tmp_path)
+    hostile.add_run_with_entry(h.mate, "shared", b".git")
+    bad = hostile.rev(h.mate, "refs/experiments/shared")
+    hostile.add_run(h.mate, "good", name="g1")
+    hostile.push_experiments(h.mate)
+    calls = _git_calls(monkeypatch)
+    monkeypatch.setattr(transfer, "_copy_from_repository", None)  # no fallback to dulwich's transport
+    monkeypatch.chdir(h.victim)
+    with pytest.warns(GxWarning, match="not pulling refs/experiments/shared from origin: .*hasDotgit"):
+        results = share.pull()
+    assert [(r.experiment, r.received) for r in results] == [("good", 1)]
+    assert calls == ["ls-remote", "fetch-pack", "ls-remote"]  # the experiments, then the registry's tags
+    assert hostile.rev(h.victim, "refs/experiments/good") == hostile.rev(h.remote, "refs/experiments/good")
+    assert subprocess.run(["git", "cat-file", "-e", bad], cwd=h.victim).returncode != 0, "the bad run was stored"
+    assert _leftovers(h.victim) == []
+    Repo(h.victim).fsck()
+
+
+def test_progress_shows_git_counters_only_for_transfers_over_a_second(team, monkeypatch):
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    for i in range(3):
+        record(team.alice, "lasso", f"a{i}")
+    shown: list[str] = []
+    monkeypatch.setattr(gitwire, "PROGRESS_DELAY", 10.0)  # longer than this push, even on a loaded machine
+    verb(team.alice, "push", progress=shown.append)
+    assert shown == []
+    monkeypatch.setattr(gitwire, "PROGRESS_DELAY", 0.0)
+    verb(team.bob, "pull", progress=shown.append)
+    text = "".join(shown)
+    assert "Receiving objects: 100% (" in text, text  # git's counters: objects, then bytes and rate once measurable
+
+
+def test_dulwich_transport_when_asked(team, monkeypatch):
+    monkeypatch.setenv("GX_GIT_BINARY", "0")
+    calls = _git_calls(monkeypatch)
+    record(team.alice, "lasso", "a1")
+    verb(team.alice, "push")
+    verb(team.bob, "pull")
+    assert calls == [] and names(team.bob) == ["a1"]
+    assert os.environ["GX_GIT_BINARY"] == "0"
+
+
+def test_runs_counted_through_git_log_equal_the_walk_in_python(team, monkeypatch):
+    """A history with a merge, a deletion and runs whose source is another run's code: git's log and
+    merge.relate agree on how many runs a new experiment brings."""
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    from gx.store.commitgraph import history_runs
+    from gx.store.merge import relate
+    from gx.store.repo import Store
+    from gx.store.write import write_tombstone
+
+    first = record(team.alice, "lasso", "a1")
+    record(team.alice, "lasso", "a2")
+    verb(team.alice, "push")
+    record(team.bob, "lasso", "b1")
+    record(team.alice, "lasso", "a3")
+    verb(team.alice, "push")
+    verb(team.bob, "sync")  # a merge commit
+    with Store.open(team.bob.path) as store:
+        write_tombstone(store, "lasso", first, "delete", "a1")
+        tip_sha = store.tip("lasso")
+        assert history_runs(store, tip_sha) == relate(store, tip_sha, None).local_only_runs == 4
