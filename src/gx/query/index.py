@@ -8,7 +8,6 @@ Set ``GX_NO_INDEX=1`` to read the refs directly.
 
 from __future__ import annotations
 
-import marshal
 import os
 import sqlite3
 import sys
@@ -16,11 +15,13 @@ from contextlib import suppress
 from typing import Any
 
 from gx.errors import BadRecord
+from gx.query.index_memo import new_epoch, rows_of
+from gx.query.index_progress import BuildProgress
 from gx.query.index_rows import (
     LazySummary,
     StopSet,
-    check_crc,
     packed_row,
+    summary_readers,
     summary_row,
     where_experiments,
 )
@@ -30,7 +31,7 @@ from gx.store.history import generations, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"7-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"8-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
@@ -44,11 +45,16 @@ CREATE TABLE bad_runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT N
 CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
                     time REAL NOT NULL, commit_time INTEGER NOT NULL, generation INTEGER NOT NULL);
 CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-                           status TEXT, PRIMARY KEY(key, run_id, experiment));
+                           status TEXT, PRIMARY KEY(key, run_id, experiment)) WITHOUT ROWID;
 CREATE INDEX commits_by_experiment ON commits(experiment);
+CREATE INDEX runs_by_seq ON runs(seq);
 CREATE INDEX metric_by_value ON metric_values(key, value);
 CREATE INDEX metric_by_status ON metric_values(key, status, value);
 """
+
+
+#: Runs whose summary files are read in one batch (bounds the memory of a 100k-run build).
+CHUNK = 4000
 
 
 def enabled() -> bool:
@@ -59,6 +65,7 @@ class Index:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.path = store.paths.gx_dir / "index.sqlite"
+        self.progress = BuildProgress()
         self.conn = self._open()
 
     # -- opening -----------------------------------------------------------------------
@@ -74,6 +81,7 @@ class Index:
                 if not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:  # a new file
                     conn.executescript(_SCHEMA)
                     conn.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+                    new_epoch(conn)
                     return conn
                 conn.close()
             except sqlite3.DatabaseError:
@@ -111,6 +119,7 @@ class Index:
         indexed = {ref: (exp, tip) for ref, exp, tip in conn.execute("SELECT ref, experiment, tip FROM refs")}
         if indexed == current:
             return
+        self.progress = BuildProgress()
         conn.execute("BEGIN IMMEDIATE")
         try:
             indexed = {ref: (exp, tip) for ref, exp, tip in conn.execute("SELECT ref, experiment, tip FROM refs")}
@@ -134,6 +143,8 @@ class Index:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            self.progress.finish()
 
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
@@ -145,6 +156,7 @@ class Index:
         return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:
+        new_epoch(self.conn)  # rows go away: processes that kept rows read them again
         for table in ("runs", "bad_runs", "commits", "events", "metric_values"):
             self.conn.execute(f"DELETE FROM {table} WHERE experiment=?", (experiment,))  # noqa: S608
         if tips:
@@ -157,20 +169,27 @@ class Index:
         gen = generations(entries, lambda sha: (known("SELECT generation FROM commits WHERE sha=?",
                                                       (sha.decode(),)).fetchone() or (None,))[0])
         commits, runs, bad, events, values = [], [], [], [], []
+        to_read = []
         for entry in entries:
             sha = entry.sha.decode()
             commits.append((sha, experiment, gen[entry.sha]))
             if entry.kind == gobj.KIND_RUN and entry.run_id:
+                to_read.append(entry)
+            elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
+                events.append((sha, experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha]))
+        for start in range(0, len(to_read), CHUNK):
+            chunk = to_read[start:start + CHUNK]
+            for entry, read in zip(chunk, summary_readers(self.store, chunk)):
+                sha = entry.sha.decode()
                 try:
-                    row = summary_row(self.store, entry, experiment)
+                    row = summary_row(read, entry, experiment)
                 except BadRecord as exc:
                     bad.append((entry.run_id, experiment, sha, str(exc)))
                     continue
                 runs.append(packed_row(row, experiment, sha, entry.time))
                 # SQLite stores NaN as NULL, which is what "no usable value" should be; the status is for gx best
                 values.extend((entry.run_id, experiment, k, v, row[2]) for k, v in row[6].items())
-            elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
-                events.append((sha, experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha]))
+            self.progress.advance(len(chunk))
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is
         # ORDER BY commit_time DESC, seq DESC, as gx.store.history.walk yields it
@@ -180,6 +199,7 @@ class Index:
         self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO bad_runs VALUES(?,?,?,?)", bad)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?,?)", events)
+        values.sort(key=lambda v: (v[2], v[0]))  # in primary-key order: appends to the b-tree, ~3x faster
         self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?,?)", values)
         return seen
 
@@ -207,14 +227,13 @@ class Index:
         each unreadable run in scope is one warning."""
         self.warn_bad_runs(experiments)
         deleted = self.deleted(experiments)
+        names = experiments or sorted({exp for (exp,) in self.conn.execute("SELECT DISTINCT experiment FROM refs")})
+        rows = rows_of(self.conn, str(self.path), names)
+        if history_order:
+            rows = sorted(rows, key=lambda r: (r[1], r[2]), reverse=True)
         out = []
-        loads = marshal.loads
         new = LazySummary.__new__
-        order = " ORDER BY commit_time DESC, seq DESC" if history_order else " ORDER BY start_time DESC, commit_time DESC, seq DESC"
-        sql = "SELECT experiment, sha, head, params, metrics, tags, crc FROM runs" + where_experiments(experiments) + order
-        for exp, sha, head, params, metrics, tags, crc in self.conn.execute(sql, experiments or ()):
-            check_crc(crc, head, params, metrics, tags)
-            run_id, name, status, start, end, source = loads(head)
+        for _, _, _, exp, sha, run_id, name, status, start, end, source, params, metrics, tags in rows:
             gone = bool(deleted) and (exp, run_id) in deleted
             if (gone if deleted_only else include_deleted or not gone):
                 run = new(LazySummary)

@@ -5,19 +5,31 @@ from __future__ import annotations
 import marshal
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gx.records import RunSummary
+from gx.store.bulk import top_level_files
 from gx.store.decode import decode_summary
+from gx.store.encode import SUMMARY_FILES
 from gx.store.history import Entry
 from gx.store.repo import Store
 
 
-def summary_row(store: Store, entry: Entry, experiment: str) -> tuple[Any, ...]:
+def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], bytes | None]]:
+    """For each run commit, a reader of its summary files: read in one batch through git when it can,
+    through dulwich for whatever the batch did not settle (the same bytes and the same errors)."""
+    trees = [entry.commit.tree for entry in entries]
+
+    def reader(tree: bytes, known: dict[str, bytes | None]) -> Callable[[str], bytes | None]:
+        return lambda path: known[path] if path in known else store.read_blob(tree, path)
+
+    return [reader(tree, known) for tree, known in zip(trees, top_level_files(store, trees, SUMMARY_FILES))]
+
+
+def summary_row(read: Callable[[str], bytes | None], entry: Entry, experiment: str) -> tuple[Any, ...]:
     """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
-    tree = entry.commit.tree
-    rec = decode_summary(lambda path: store.read_blob(tree, path), experiment, entry.run_id or "")
+    rec = decode_summary(read, experiment, entry.run_id or "")
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
             rec.tags, rec.source.get("commit"))
 

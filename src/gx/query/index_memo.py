@@ -1,0 +1,83 @@
+"""Run rows kept in memory between reads of one long-lived process (``gx ui``, a notebook).
+
+After a ref moves, a read used to fetch, check and unmarshal every row of the experiment again
+(~100 ms at 10k runs). Within one *epoch* of the index file the ``runs`` table only ever gains rows,
+each with a larger ``seq``: so a process keeps the rows it read, and fetches only ``seq`` beyond what
+it has. The epoch is a random token that changes whenever rows can disappear (a new index file,
+an experiment rebuilt after a ref stopped fast-forwarding); then everything is read again.
+"""
+
+from __future__ import annotations
+
+import marshal
+import secrets
+import sqlite3
+import threading
+from typing import Any
+
+from gx.query.index_rows import check_crc
+
+#: (start_key, commit_time, seq, experiment, sha, run_id, name, status, start, end, source, params, metrics, tags);
+#: sorted in reverse it is the listing order (newest start first), ties broken by seq, which is unique
+Row = tuple[Any, ...]
+
+_ROWS: dict[tuple[str, str], tuple[str, int, list[Row]]] = {}
+_LOCK = threading.Lock()
+#: Experiments' rows kept per process (least recently read dropped first).
+MAX_EXPERIMENTS = 64
+
+
+def new_epoch(conn: sqlite3.Connection) -> None:
+    """Mark the index as changed in a way a process's kept rows cannot follow."""
+    conn.execute("INSERT OR REPLACE INTO meta VALUES('epoch', ?)", (secrets.token_hex(8),))
+
+
+def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> list[Row]:
+    """Every indexed run row of ``experiments``, in listing order."""
+    conn.execute("BEGIN")  # one snapshot: the epoch, the top seq and the rows agree
+    try:
+        epoch = (conn.execute("SELECT value FROM meta WHERE key='epoch'").fetchone() or ("",))[0]
+        top = conn.execute("SELECT coalesce(max(seq), 0) FROM runs").fetchone()[0]
+        parts = [_experiment_rows(conn, path, exp, epoch, top) for exp in experiments]
+    finally:
+        conn.execute("COMMIT")
+    if len(parts) == 1:
+        return parts[0]
+    return sorted((row for part in parts for row in part), reverse=True)
+
+
+def _experiment_rows(conn: sqlite3.Connection, path: str, experiment: str, epoch: str, top: int) -> list[Row]:
+    key = (path, experiment)
+    with _LOCK:
+        kept = _ROWS.pop(key, None)
+    if kept is not None and kept[0] == epoch and kept[1] == top:
+        rows = kept[2]
+    elif kept is not None and kept[0] == epoch and kept[1] < top:
+        rows = sorted(kept[2] + _fetch(conn, experiment, kept[1], top), reverse=True)
+    else:
+        rows = sorted(_fetch(conn, experiment, -1, top), reverse=True)
+    with _LOCK:
+        _ROWS[key] = (epoch, top, rows)
+        while len(_ROWS) > MAX_EXPERIMENTS:
+            del _ROWS[next(iter(_ROWS))]
+    return rows
+
+
+def _fetch(conn: sqlite3.Connection, experiment: str, after: int, upto: int) -> list[Row]:
+    loads = marshal.loads
+    out = []
+    sql = ("SELECT seq, commit_time, sha, head, params, metrics, tags, crc FROM runs "
+           "WHERE experiment = ? AND seq > ? AND seq <= ?")
+    for seq, commit_time, sha, head, params, metrics, tags, crc in conn.execute(sql, (experiment, after, upto)):
+        check_crc(crc, head, params, metrics, tags)
+        run_id, name, status, start, end, source = loads(head)
+        start_key = float("-inf") if start is None else start  # SQL's DESC puts NULL last
+        out.append((start_key, commit_time, seq, experiment, sha, run_id, name, status, start, end, source,
+                    params, metrics, tags))
+    return out
+
+
+def forget() -> None:
+    """Drop every kept row (tests; a process that wants its memory back)."""
+    with _LOCK:
+        _ROWS.clear()
