@@ -123,6 +123,21 @@ def test_kept_rows_follow_refs_that_move_rewind_and_vanish(repo, monkeypatch):
     assert {r.experiment for r in gx.query.runs.list_runs()} == {"later"}
 
 
+def test_shared_summaries_are_the_same_objects_while_their_runs_are_unchanged(repo):
+    rng = random.Random(5)
+    with Store.open(repo.path) as store:
+        write_runs_bulk(store, [make_record(i, "ui", rng, time.time() - 100) for i in range(30)])
+        first = gx.query.runs.list_runs(store=store, shared=True)
+        assert first[0].params["model"]  # decoded once, kept with the object
+        again = gx.query.runs.list_runs(store=store, shared=True)
+        assert all(a is b for a, b in zip(first, again)) and len(again) == 30
+        assert all(a is not b for a, b in zip(first, gx.query.runs.list_runs(store=store)))  # callers that may modify
+        gx.query.deletion.delete_run(first[1].run_id)
+        after = gx.query.runs.list_runs(store=store, shared=True, include_deleted=True)
+        assert after[1] is first[1] and after[1].deleted and not after[0].deleted
+        assert first[1] not in gx.query.runs.list_runs(store=store, shared=True)
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

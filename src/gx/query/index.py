@@ -15,11 +15,11 @@ from contextlib import suppress
 from typing import Any
 
 from gx.errors import BadRecord
-from gx.query.index_memo import new_epoch, rows_of
+from gx.query.index_memo import new_epoch, rows_of, shared_summaries
 from gx.query.index_progress import BuildProgress
 from gx.query.index_rows import (
+    KnownCommits,
     LazySummary,
-    StopSet,
     packed_row,
     summary_readers,
     summary_row,
@@ -148,8 +148,7 @@ class Index:
 
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
-        known = StopSet(row[0].encode() for row in
-                      self.conn.execute("SELECT sha FROM commits WHERE experiment=?", (experiment,)))
+        known = KnownCommits(self.conn, experiment)
         new = {tip for _, tip in moves if tip.encode() not in known}
         seen = self._index_walk(experiment, [t.encode() for t in new], known)
         reached = known.hits | seen
@@ -222,24 +221,31 @@ class Index:
             BadRun(*row).warn()
 
     def summaries(self, experiments: list[str] | None = None, include_deleted: bool = False,
-                  deleted_only: bool = False, history_order: bool = False) -> list[RunSummary]:
+                  deleted_only: bool = False, history_order: bool = False, shared: bool = False) -> list[RunSummary]:
         """Run summaries, newest start first (or in history order: the order ``~N`` counts in);
-        each unreadable run in scope is one warning."""
+        each unreadable run in scope is one warning. With ``shared``, the same objects as an earlier
+        call of this process where the run is unchanged (the caller must not modify them)."""
         self.warn_bad_runs(experiments)
         deleted = self.deleted(experiments)
         names = experiments or sorted({exp for (exp,) in self.conn.execute("SELECT DISTINCT experiment FROM refs")})
-        rows = rows_of(self.conn, str(self.path), names)
+        epoch, rows = rows_of(self.conn, str(self.path), names)
         if history_order:
             rows = sorted(rows, key=lambda r: (r[1], r[2]), reverse=True)
+        kept = shared_summaries(str(self.path), epoch) if shared else {}
         out = []
         new = LazySummary.__new__
-        for _, _, _, exp, sha, run_id, name, status, start, end, source, params, metrics, tags in rows:
+        for _, _, seq, exp, sha, run_id, name, status, start, end, source, params, metrics, tags in rows:
             gone = bool(deleted) and (exp, run_id) in deleted
             if (gone if deleted_only else include_deleted or not gone):
-                run = new(LazySummary)
-                run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
-                run.start_time, run.end_time, run.commit, run.deleted, run.source_commit = start, end, sha, gone, source
-                run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
+                run = kept.get(seq)
+                if run is None:
+                    run = new(LazySummary)
+                    run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
+                    run.start_time, run.end_time, run.commit, run.source_commit = start, end, sha, source
+                    run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
+                    if shared:
+                        kept[seq] = run
+                run.deleted = gone
                 out.append(run)
         return out
 

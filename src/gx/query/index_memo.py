@@ -23,8 +23,11 @@ Row = tuple[Any, ...]
 
 _ROWS: dict[tuple[str, str], tuple[str, int, list[Row]]] = {}
 _LOCK = threading.Lock()
+_OBJECTS: dict[str, tuple[str, dict[int, Any]]] = {}
 #: Experiments' rows kept per process (least recently read dropped first).
 MAX_EXPERIMENTS = 64
+#: Repositories whose shared summaries a process keeps.
+MAX_SHARED_STORES = 4
 
 
 def new_epoch(conn: sqlite3.Connection) -> None:
@@ -32,8 +35,8 @@ def new_epoch(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO meta VALUES('epoch', ?)", (secrets.token_hex(8),))
 
 
-def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> list[Row]:
-    """Every indexed run row of ``experiments``, in listing order."""
+def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> tuple[str, list[Row]]:
+    """The index's epoch and every indexed run row of ``experiments``, in listing order."""
     conn.execute("BEGIN")  # one snapshot: the epoch, the top seq and the rows agree
     try:
         epoch = (conn.execute("SELECT value FROM meta WHERE key='epoch'").fetchone() or ("",))[0]
@@ -42,8 +45,8 @@ def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> list
     finally:
         conn.execute("COMMIT")
     if len(parts) == 1:
-        return parts[0]
-    return sorted((row for part in parts for row in part), reverse=True)
+        return epoch, parts[0]
+    return epoch, sorted((row for part in parts for row in part), reverse=True)
 
 
 def _experiment_rows(conn: sqlite3.Connection, path: str, experiment: str, epoch: str, top: int) -> list[Row]:
@@ -77,7 +80,21 @@ def _fetch(conn: sqlite3.Connection, experiment: str, after: int, upto: int) -> 
     return out
 
 
+def shared_summaries(path: str, epoch: str) -> dict[int, Any]:
+    """Summaries built in this epoch by seq, for callers that promise not to change them (gx ui):
+    their decoded params and metrics then survive from one request to the next."""
+    with _LOCK:
+        kept = _OBJECTS.pop(path, None)
+        if kept is None or kept[0] != epoch:
+            kept = (epoch, {})
+        _OBJECTS[path] = kept
+        while len(_OBJECTS) > MAX_SHARED_STORES:
+            del _OBJECTS[next(iter(_OBJECTS))]
+        return kept[1]
+
+
 def forget() -> None:
-    """Drop every kept row (tests; a process that wants its memory back)."""
+    """Drop every kept row and summary (tests; a process that wants its memory back)."""
     with _LOCK:
         _ROWS.clear()
+        _OBJECTS.clear()
