@@ -26,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import make_record  # noqa: E402
 
 
-def listing(monkeypatch, mode: str, repo_path: Path) -> tuple[list, list[str]]:
-    """Runs (every field, in order) and warnings of a cold read with ``GX_GIT_READS=mode``."""
+def listing(monkeypatch, mode: str, repo_path: Path, workers: str = "0") -> tuple[list, list[str]]:
+    """Runs (every field, in order) and warnings of a cold read with ``GX_GIT_READS=mode``,
+    decoded by ``workers`` processes."""
     for index_file in (repo_path / ".git" / "gx").glob("index.sqlite*"):
         index_file.unlink()
     index_memo.forget()
     monkeypatch.setenv("GX_GIT_READS", mode)
+    monkeypatch.setenv("GX_INDEX_WORKERS", workers)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = gx.query.runs.list_runs(include_deleted=True)
@@ -95,6 +97,7 @@ def test_batched_reads_list_what_dulwich_lists(repo, monkeypatch):
     assert any(bad["missing"][:8] in w and "missing" in w for w in warned)
     assert listing(monkeypatch, "always", repo.path) == by_dulwich
     assert listing(monkeypatch, "", repo.path) == by_dulwich
+    assert listing(monkeypatch, "always", repo.path, workers="2") == by_dulwich  # decoded in two processes
     monkeypatch.setenv("GX_NO_INDEX", "1")  # the walk alone, without the index
     assert listing(monkeypatch, "always", repo.path) == listing(monkeypatch, "0", repo.path)
 

@@ -218,31 +218,34 @@ def _parse_simple(text: str) -> Any:
     if len(lines) == 1 and lines[0] in ("{}", "[]"):
         return _scalar(lines[0])
     root: dict[str, Any] = {}
-    current: Any = None  # the open nested dict or list of the last "key:" line
+    current: Any = None  # the open nested dict or list (a _Pending) of the last "key:" line
+    known = _SCALARS  # the hot loop of a cold index build: look parsed scalars up inline
     for line in lines:
-        if not line or line.startswith("#"):
-            raise _Fallback
-        if line.startswith("- "):
-            if not isinstance(current, _Pending):
+        first = line[:1]
+        if first == " ":  # "  key: value" under the last "key:" line
+            if current is None or line[1:2] != " " or line[2:3] == " ":
+                raise _Fallback
+            key, _, rest = line[2:].partition(": ")
+            if not rest:
+                raise _Fallback
+            name = known.get(key)
+            current[name if type(name) is str else _key(key)] = known[rest] if rest in known else _scalar(rest)
+            continue
+        if first == "-" and line[1:2] == " ":
+            if current is None:
                 raise _Fallback
             current.append(_scalar(line[2:]))
             continue
-        if line.startswith("  "):
-            if not isinstance(current, _Pending) or line.startswith("   "):
-                raise _Fallback
-            key, sep, rest = line[2:].partition(": ")
-            if not sep or not rest:
-                raise _Fallback
-            current[_key(key)] = _scalar(rest)
-            continue
-        if line.endswith(":"):
-            key = _key(line[:-1])
-            current = root[key] = _Pending()
-            continue
-        key, sep, rest = line.partition(": ")
-        if not sep or not rest:
+        if not first or first == "#":
             raise _Fallback
-        root[_key(key)] = _scalar(rest)
+        if line[-1] == ":":
+            current = root[_key(line[:-1])] = _Pending()
+            continue
+        key, _, rest = line.partition(": ")
+        if not rest:
+            raise _Fallback
+        name = known.get(key)
+        root[name if type(name) is str else _key(key)] = known[rest] if rest in known else _scalar(rest)
         current = None
     for key, value in root.items():
         if isinstance(value, _Pending):

@@ -28,9 +28,9 @@ def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], 
     return [reader(tree, known) for tree, known in zip(trees, top_level_files(store, trees, SUMMARY_FILES))]
 
 
-def summary_row(read: Callable[[str], bytes | None], entry: Entry, experiment: str) -> tuple[Any, ...]:
+def summary_row(read: Callable[[str], bytes | None], run_id: str, experiment: str) -> tuple[Any, ...]:
     """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
-    rec = decode_summary(read, experiment, entry.run_id or "")
+    rec = decode_summary(read, experiment, run_id)
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
             rec.tags, rec.source.get("commit"))
 
