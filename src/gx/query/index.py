@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 from contextlib import suppress
 from typing import Any
 
@@ -23,33 +22,11 @@ from gx.query.index_rows import (
     summary_readers,
     where_experiments,
 )
+from gx.query.index_schema import SCHEMA, SCHEMA_VERSION, secondary_indexes
 from gx.records import BadRun, ExperimentInfo, RunSummary
 from gx.store import objects as gobj
 from gx.store.history import generations, walk
 from gx.store.repo import Store
-
-# marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"8-py{sys.version_info[0]}.{sys.version_info[1]}"
-_SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
-CREATE TABLE commits(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, generation INTEGER NOT NULL);
-CREATE TABLE runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, start_time REAL,
-                  name TEXT NOT NULL, head BLOB NOT NULL, params BLOB NOT NULL, metrics BLOB NOT NULL,
-                  tags BLOB NOT NULL, commit_time INTEGER NOT NULL, crc INTEGER NOT NULL, seq INTEGER NOT NULL,
-                  PRIMARY KEY(run_id, experiment));
-CREATE TABLE bad_runs(run_id TEXT NOT NULL, experiment TEXT NOT NULL, sha TEXT NOT NULL, reason TEXT NOT NULL,
-                      PRIMARY KEY(run_id, experiment));
-CREATE TABLE events(sha TEXT PRIMARY KEY, experiment TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
-                    time REAL NOT NULL, commit_time INTEGER NOT NULL, generation INTEGER NOT NULL);
-CREATE TABLE metric_values(run_id TEXT NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-                           status TEXT, PRIMARY KEY(key, run_id, experiment)) WITHOUT ROWID;
-"""
-#: Secondary indexes: dropped while an empty index is filled and built once at the end (sorting once
-#: costs far less than keeping four b-trees in order through 100k runs' inserts).
-_SECONDARY = {"commits_by_experiment": "commits(experiment)", "runs_by_seq": "runs(seq)",
-              "metric_by_value": "metric_values(key, value)", "metric_by_status": "metric_values(key, status, value)"}
-
 
 #: Runs whose summary files are read in one batch (bounds the memory of a 100k-run build).
 CHUNK = 4000
@@ -78,8 +55,8 @@ class Index:
                 if self._version(conn) == SCHEMA_VERSION:
                     return conn
                 if not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:  # a new file
-                    conn.executescript(_SCHEMA)
-                    self._secondary_indexes(conn, create=True)
+                    conn.executescript(SCHEMA)
+                    secondary_indexes(conn, create=True)
                     conn.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
                     new_epoch(conn)
                     return conn
@@ -89,11 +66,6 @@ class Index:
                     raise
             self._remove()  # outdated or corrupt: start again from the refs
         raise AssertionError("unreachable")
-
-    @staticmethod
-    def _secondary_indexes(conn: sqlite3.Connection, create: bool) -> None:
-        for name, columns in _SECONDARY.items():
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" if create else f"DROP INDEX IF EXISTS {name}")
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> str | None:
@@ -129,7 +101,7 @@ class Index:
         try:
             indexed = {ref: (exp, tip) for ref, exp, tip in conn.execute("SELECT ref, experiment, tip FROM refs")}
             if not indexed:
-                self._secondary_indexes(conn, create=False)
+                secondary_indexes(conn, create=False)
             changed: dict[str, list[tuple[str | None, str]]] = {}
             rebuild: set[str] = set()
             for ref, (exp, tip) in current.items():
@@ -146,7 +118,7 @@ class Index:
                 self._rebuild(exp, [tip for e, tip in current.values() if e == exp])
             conn.execute("DELETE FROM refs")
             conn.executemany("INSERT INTO refs VALUES(?,?,?)", [(r, e, t) for r, (e, t) in current.items()])
-            self._secondary_indexes(conn, create=True)
+            secondary_indexes(conn, create=True)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -157,9 +129,11 @@ class Index:
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
         known = KnownCommits(self.conn, experiment)
-        new = {tip for _, tip in moves if tip.encode() not in known}
-        seen = self._index_walk(experiment, [t.encode() for t in new], known)
-        reached = known.hits | seen
+        if not len(known):  # an experiment new to the index: nothing to stop at, nothing to look up
+            reached = self._index_walk(experiment, [tip.encode() for _, tip in moves], frozenset())
+        else:
+            new = {tip for _, tip in moves if tip.encode() not in known}
+            reached = known.hits | self._index_walk(experiment, [t.encode() for t in new], known)
         return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 from contextlib import suppress
 
-from dulwich.objects import Commit, Tree
+from dulwich.objects import Commit, parse_tree
 
 from gx.store.repo import Store
 
@@ -72,10 +72,10 @@ def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | Non
                 out.append(None)
                 continue
             size = int(parts[2])
-            content = read(size)
-            if len(content) != size or read(1) != b"\n":
+            content = read(size + 1)
+            if len(content) != size + 1 or content[-1:] != b"\n":
                 raise OSError("git cat-file stopped early")
-            out.append((parts[1], content))
+            out.append((parts[1], content[:-1]))
     finally:
         proc.stdout.close()
         writer.join()
@@ -147,7 +147,7 @@ def top_level_files(store: Store, trees: list[bytes], names: tuple[str, ...]) ->
             if found is None or found[0] != b"tree":
                 continue
             try:
-                entries = {entry.path: entry.sha for entry in Tree.from_raw_string(b"tree", found[1]).items()}
+                entries = {name: sha for name, _mode, sha in parse_tree(found[1], 20)}  # as dulwich's Tree reads it
             except Exception:  # noqa: BLE001 - a malformed tree: dulwich reads it again and decides
                 continue
             for name, key in wanted:
