@@ -23,6 +23,8 @@ from gx.store.repo import Store
 
 #: Fewer objects than this are read through dulwich: starting git costs a few milliseconds.
 MIN_BATCH = 48
+#: Commits the first batch of a walk reads ahead.
+FIRST_PREFETCH = 1024
 
 
 def git_reads_enabled() -> bool:
@@ -83,9 +85,10 @@ def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | Non
     return out
 
 
-def first_parent_line(store: Store, tips: Iterable[bytes], stop: Iterable[bytes]) -> list[bytes]:
-    """Commit ids on the first-parent lines from ``tips``, not reaching into ``stop`` (``git rev-list``)."""
-    cmd, env = _git(store, "rev-list", "--first-parent", "--stdin")
+def first_parent_line(store: Store, tips: Iterable[bytes], stop: Iterable[bytes], limit: int) -> list[bytes]:
+    """Up to ``limit`` commit ids on the first-parent lines from ``tips``, not reaching into ``stop``
+    (``git rev-list``)."""
+    cmd, env = _git(store, "rev-list", "--first-parent", f"--max-count={limit}", "--stdin")
     lines = b"".join(t + b"\n" for t in tips) + b"".join(b"^" + s + b"\n" for s in stop)
     done = subprocess.run(cmd, input=lines, capture_output=True, env=env, check=False)
     if done.returncode != 0:
@@ -104,6 +107,8 @@ class CommitPrefetch:
         self.misses = 0
         self.enabled = git_reads_enabled()
         self.threshold = min_batch()
+        # grows 4x a batch, so a walk that stops early reads little ahead ("always": tiny batches, for tests)
+        self.budget = 2 if self.threshold == 1 else FIRST_PREFETCH
 
     def get(self, sha: bytes, frontier: Iterable[bytes] = ()) -> object:
         """The object ``sha`` (KeyError when missing), prefetching along ``frontier`` when worthwhile."""
@@ -121,7 +126,8 @@ class CommitPrefetch:
 
     def _prefetch(self, starts: list[bytes]) -> None:
         try:
-            shas = [s for s in first_parent_line(self.store, starts, self.stop) if s not in self.cache]
+            shas = [s for s in first_parent_line(self.store, starts, self.stop, self.budget) if s not in self.cache]
+            self.budget *= 4
             objects = cat_file(self.store, shas)
         except (OSError, ValueError):
             self.enabled = False
