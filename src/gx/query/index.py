@@ -8,6 +8,7 @@ Set ``GX_NO_INDEX=1`` to read the refs directly.
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
 from contextlib import suppress
@@ -180,7 +181,6 @@ class Index:
         base = self.conn.execute("SELECT coalesce(max(seq), 0) FROM runs").fetchone()[0]
         for i, row in enumerate(runs):
             row.append(base + len(runs) - i)
-        runs.sort(key=lambda row: row[0])  # stable: of two commits of one run, the newer still comes first and wins
         self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO bad_runs VALUES(?,?,?,?)", bad)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?,?)", events)
@@ -219,18 +219,19 @@ class Index:
             rows = sorted(rows, key=lambda r: (r[1], r[2]), reverse=True)
         kept = shared_summaries(str(self.path), epoch) if shared else {}
         out = []
-        new = LazySummary.__new__
-        for _, _, seq, exp, sha, run_id, name, status, start, end, source, params, metrics, tags in rows:
-            gone = bool(deleted) and (exp, run_id) in deleted
+        new, loads = LazySummary.__new__, marshal.loads
+        for _, _, seq, exp, sha, head, params, metrics, tags, _ in rows:
+            run = kept.get(seq)
+            if run is None:
+                run_id, name, status, start, end, source = loads(head)
+                run = new(LazySummary)
+                run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
+                run.start_time, run.end_time, run.commit, run.source_commit = start, end, sha, source
+                run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
+                if shared:
+                    kept[seq] = run
+            gone = bool(deleted) and (exp, run.run_id) in deleted
             if (gone if deleted_only else include_deleted or not gone):
-                run = kept.get(seq)
-                if run is None:
-                    run = new(LazySummary)
-                    run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
-                    run.start_time, run.end_time, run.commit, run.source_commit = start, end, sha, source
-                    run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
-                    if shared:
-                        kept[seq] = run
                 run.deleted = gone
                 out.append(run)
         return out

@@ -9,11 +9,9 @@ message in a worker as in the parent. Set ``GX_INDEX_WORKERS=0`` to decode in th
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from gx.errors import BadRecord
@@ -73,8 +71,13 @@ class Decoder:
     """Decodes batches of runs in worker processes (forked once per build) or in this process."""
 
     def __init__(self, runs: int) -> None:
-        self.pool: Executor | None = None
+        self.pool: Any = None
         workers = worker_count()
+        if workers < 2 or runs < 2:
+            return
+        import multiprocessing  # here: a warm listing never needs it
+        from concurrent.futures import ProcessPoolExecutor
+
         asked = os.environ.get("GX_INDEX_WORKERS", "").isdigit()
         # fork only a process with no other thread (a forked thread's locks would stay held)
         if (workers >= 2 and (runs >= MIN_RUNS or asked) and threading.active_count() == 1

@@ -9,21 +9,21 @@ an experiment rebuilt after a ref stopped fast-forwarding); then everything is r
 
 from __future__ import annotations
 
-import marshal
-import secrets
+import os
 import sqlite3
 import threading
 from typing import Any
 
 from gx.query.index_rows import check_crc
 
-#: (start_key, commit_time, seq, experiment, sha, run_id, name, status, start, end, source, params, metrics, tags);
-#: sorted in reverse it is the listing order (newest start first), ties broken by seq, which is unique
+#: (start_time, commit_time, seq, experiment, sha, head, params, metrics, tags), crc-checked; lists of
+#: them are in listing order: newest start first (no start last), then commit time, then seq (unique)
 Row = tuple[Any, ...]
 
 _ROWS: dict[tuple[str, str], tuple[str, int, list[Row]]] = {}
 _LOCK = threading.Lock()
 _OBJECTS: dict[str, tuple[str, dict[int, Any]]] = {}
+_NO_START = float("-inf")
 #: Experiments' rows kept per process (least recently read dropped first).
 MAX_EXPERIMENTS = 64
 #: Repositories whose shared summaries a process keeps.
@@ -32,7 +32,7 @@ MAX_SHARED_STORES = 4
 
 def new_epoch(conn: sqlite3.Connection) -> None:
     """Mark the index as changed in a way a process's kept rows cannot follow."""
-    conn.execute("INSERT OR REPLACE INTO meta VALUES('epoch', ?)", (secrets.token_hex(8),))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES('epoch', ?)", (os.urandom(8).hex(),))
 
 
 def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> tuple[str, list[Row]]:
@@ -46,7 +46,11 @@ def rows_of(conn: sqlite3.Connection, path: str, experiments: list[str]) -> tupl
         conn.execute("COMMIT")
     if len(parts) == 1:
         return epoch, parts[0]
-    return epoch, sorted((row for part in parts for row in part), reverse=True)
+    return epoch, sorted((row for part in parts for row in part), key=listing_order, reverse=True)
+
+
+def listing_order(row: Row) -> tuple[float, int, int]:
+    return (_NO_START if row[0] is None else row[0], row[1], row[2])  # as SQL's DESC puts NULL last
 
 
 def _experiment_rows(conn: sqlite3.Connection, path: str, experiment: str, epoch: str, top: int) -> list[Row]:
@@ -56,9 +60,9 @@ def _experiment_rows(conn: sqlite3.Connection, path: str, experiment: str, epoch
     if kept is not None and kept[0] == epoch and kept[1] == top:
         rows = kept[2]
     elif kept is not None and kept[0] == epoch and kept[1] < top:
-        rows = sorted(kept[2] + _fetch(conn, experiment, kept[1], top), reverse=True)
+        rows = sorted(kept[2] + _fetch(conn, experiment, kept[1], top), key=listing_order, reverse=True)
     else:
-        rows = sorted(_fetch(conn, experiment, -1, top), reverse=True)
+        rows = _fetch(conn, experiment, -1, top)
     with _LOCK:
         _ROWS[key] = (epoch, top, rows)
         while len(_ROWS) > MAX_EXPERIMENTS:
@@ -67,17 +71,15 @@ def _experiment_rows(conn: sqlite3.Connection, path: str, experiment: str, epoch
 
 
 def _fetch(conn: sqlite3.Connection, experiment: str, after: int, upto: int) -> list[Row]:
-    loads = marshal.loads
-    out = []
-    sql = ("SELECT seq, commit_time, sha, head, params, metrics, tags, crc FROM runs "
-           "WHERE experiment = ? AND seq > ? AND seq <= ?")
-    for seq, commit_time, sha, head, params, metrics, tags, crc in conn.execute(sql, (experiment, after, upto)):
-        check_crc(crc, head, params, metrics, tags)
-        run_id, name, status, start, end, source = loads(head)
-        start_key = float("-inf") if start is None else start  # SQL's DESC puts NULL last
-        out.append((start_key, commit_time, seq, experiment, sha, run_id, name, status, start, end, source,
-                    params, metrics, tags))
-    return out
+    """Rows with ``after < seq <= upto``, in listing order (sorted by SQLite)."""
+    # "+seq": for a whole experiment a table scan beats walking the seq index (by a third at 10k)
+    seq = "seq" if after >= 0 else "+seq"
+    sql = ("SELECT start_time, commit_time, seq, experiment, sha, head, params, metrics, tags, crc FROM runs "
+           f"WHERE experiment = ? AND {seq} > ? AND {seq} <= ? ORDER BY start_time DESC, commit_time DESC, seq DESC")
+    rows = conn.execute(sql, (experiment, after, upto)).fetchall()
+    for row in rows:
+        check_crc(row[9], row[5], row[6], row[7], row[8])
+    return rows
 
 
 def shared_summaries(path: str, epoch: str) -> dict[int, Any]:

@@ -11,9 +11,6 @@ Set ``GX_GIT_READS=0`` to read through dulwich only, ``always`` to batch even a 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import threading
 from collections.abc import Iterable
 from contextlib import suppress
 
@@ -28,6 +25,8 @@ FIRST_PREFETCH = 1024
 
 
 def git_reads_enabled() -> bool:
+    import shutil  # here and below: a warm listing starts no git and should not import for it
+
     return os.environ.get("GX_GIT_READS", "") not in ("0", "false", "no") and shutil.which("git") is not None
 
 
@@ -50,6 +49,9 @@ def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | Non
         return []
     if any(b"\n" in n or b"\r" in n for n in names):
         raise OSError("an object name holds a line break")
+    import subprocess
+    import threading
+
     cmd, env = _git(store, "cat-file", "--batch")
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdin is not None and proc.stdout is not None
@@ -88,6 +90,8 @@ def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | Non
 def first_parent_line(store: Store, tips: Iterable[bytes], stop: Iterable[bytes], limit: int) -> list[bytes]:
     """Up to ``limit`` commit ids on the first-parent lines from ``tips``, not reaching into ``stop``
     (``git rev-list``)."""
+    import subprocess
+
     cmd, env = _git(store, "rev-list", "--first-parent", f"--max-count={limit}", "--stdin")
     lines = b"".join(t + b"\n" for t in tips) + b"".join(b"^" + s + b"\n" for s in stop)
     done = subprocess.run(cmd, input=lines, capture_output=True, env=env, check=False)
