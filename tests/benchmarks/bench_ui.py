@@ -62,6 +62,10 @@ def bench_cold(path: Path, experiment: str, repeat: int) -> float:
     return p50_ms(samples)
 
 
+#: CPU milliseconds (server and client, this process) of the request ``bench_after_ref_move`` times, p50
+AFTER_MOVE_CPU = [0.0]
+
+
 def bench_after_ref_move(path: Path, base: str, experiment: str, repeat: int) -> float:
     """p50 of the first runs-table request after a ref moved under a running server (issue 9): a run is
     recorded through the store, as another process's run would land, then the page asks again."""
@@ -72,11 +76,14 @@ def bench_after_ref_move(path: Path, base: str, experiment: str, repeat: int) ->
     url = f"/api/runs?experiment={quote(experiment)}&order_by=" + quote("metrics.rmse ASC")
     _get(base, url)
     rng = random.Random()
-    samples = []
+    samples, cpu = [], []
     for i in range(repeat):
         with Store.open(path) as store:
             write_runs_bulk(store, [make_record(i, experiment, rng, time.time())])
+        used = time.process_time()  # the server is a thread of this process: its CPU time counts here
         samples.append(_get(base, url))
+        cpu.append(time.process_time() - used)
+    AFTER_MOVE_CPU[0] = p50_ms(cpu)
     return p50_ms(samples)
 
 
@@ -138,12 +145,14 @@ def main() -> None:
         print(f"building {args.runs} runs in {path}: {build(path, args.runs):.1f}s")
     with running_server(path) as base:
         moved = bench_after_ref_move(path, base, "synthetic-00", args.repeat)
-    print(f"{args.runs} runs  JSON p50  {'runs page, first request after a ref moved':45s} {moved:8.1f} ms")
+    print(f"{args.runs} runs  JSON p50  {'runs page, first request after a ref moved':45s} {moved:8.1f} ms "
+          f"(CPU {AFTER_MOVE_CPU[0]:.1f} ms, load {os.getloadavg()[0]:.1f})")
     if args.json:
         args.json.write_text(json.dumps([{
             "figure": f"gx ui: first runs-page JSON after a ref moved, {args.runs:,} runs (p50, server running)",
             "gx_s": round(moved / 1000, 4), "peer": None, "peer_s": None, "target": "p50 < 50 ms",
-            "met": moved < 50}], indent=1))
+            "met": moved < 50, "gx_cpu_s": round(AFTER_MOVE_CPU[0] / 1000, 4),
+            "load": round(os.getloadavg()[0], 1)}], indent=1))
     if args.after_move:
         return
     run_id = long_run(path)
