@@ -146,6 +146,9 @@ _FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:e[-+][0-9]+)?\Z")
 _PLAIN_STR = re.compile(r"(?:[^\W\d]|/|-+[^\W\d])[\w./@+-]*(?: [\w./@+-]+)*\Z")
 _SPECIAL = {".nan": math.nan, ".inf": math.inf, "-.inf": -math.inf, "true": True, "false": False,
             "null": None, "~": None, "{}": {}, "[]": []}
+# digits and lower-case letters, as run ids and commit ids are: a string unless YAML 1.1 reads it as a
+# binary or hex number (0b…, 0x…) or the loader's exponent float (1e5)
+_ID_WORD = re.compile(r"[0-9][0-9a-z]*[a-z][0-9a-z]*\Z")
 # plain words YAML 1.1 reads as bools or nulls: leave those to PyYAML
 _RESERVED = {"yes", "no", "on", "off", "true", "false", "null"}
 
@@ -154,7 +157,25 @@ class _Fallback(Exception):
     pass
 
 
+#: Parsed scalars by their text: keys and many values repeat from one run's files to the next.
+_SCALARS: dict[str, Any] = {}
+_SCALARS_MAX = 50_000
+
+
 def _scalar(text: str) -> Any:
+    try:
+        return _SCALARS[text]
+    except KeyError:
+        pass
+    value = _parse_scalar(text)
+    if type(value) is not dict and type(value) is not list:  # only immutable values are shared
+        if len(_SCALARS) >= _SCALARS_MAX:
+            _SCALARS.clear()
+        _SCALARS[text] = value
+    return value
+
+
+def _parse_scalar(text: str) -> Any:
     if text in _SPECIAL:
         value = _SPECIAL[text]
         return dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
@@ -167,6 +188,8 @@ def _scalar(text: str) -> Any:
     if _FLOAT.match(text):
         return float(text)
     if _PLAIN_STR.match(text) and text.lower() not in _RESERVED:
+        return text
+    if _ID_WORD.match(text) and text[:2] not in ("0b", "0x") and not _EXPONENT_FLOAT.match(text):
         return text
     raise _Fallback
 
@@ -195,31 +218,34 @@ def _parse_simple(text: str) -> Any:
     if len(lines) == 1 and lines[0] in ("{}", "[]"):
         return _scalar(lines[0])
     root: dict[str, Any] = {}
-    current: Any = None  # the open nested dict or list of the last "key:" line
+    current: Any = None  # the open nested dict or list (a _Pending) of the last "key:" line
+    known = _SCALARS  # the hot loop of a cold index build: look parsed scalars up inline
     for line in lines:
-        if not line or line.startswith("#"):
-            raise _Fallback
-        if line.startswith("- "):
-            if not isinstance(current, _Pending):
+        first = line[:1]
+        if first == " ":  # "  key: value" under the last "key:" line
+            if current is None or line[1:2] != " " or line[2:3] == " ":
+                raise _Fallback
+            key, _, rest = line[2:].partition(": ")
+            if not rest:
+                raise _Fallback
+            name = known.get(key)
+            current[name if type(name) is str else _key(key)] = known[rest] if rest in known else _scalar(rest)
+            continue
+        if first == "-" and line[1:2] == " ":
+            if current is None:
                 raise _Fallback
             current.append(_scalar(line[2:]))
             continue
-        if line.startswith("  "):
-            if not isinstance(current, _Pending) or line.startswith("   "):
-                raise _Fallback
-            key, sep, rest = line[2:].partition(": ")
-            if not sep or not rest:
-                raise _Fallback
-            current[_key(key)] = _scalar(rest)
-            continue
-        if line.endswith(":"):
-            key = _key(line[:-1])
-            current = root[key] = _Pending()
-            continue
-        key, sep, rest = line.partition(": ")
-        if not sep or not rest:
+        if not first or first == "#":
             raise _Fallback
-        root[_key(key)] = _scalar(rest)
+        if line[-1] == ":":
+            current = root[_key(line[:-1])] = _Pending()
+            continue
+        key, _, rest = line.partition(": ")
+        if not rest:
+            raise _Fallback
+        name = known.get(key)
+        root[name if type(name) is str else _key(key)] = known[rest] if rest in known else _scalar(rest)
         current = None
     for key, value in root.items():
         if isinstance(value, _Pending):

@@ -5,19 +5,32 @@ from __future__ import annotations
 import marshal
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from gx.records import RunSummary
+from gx.store.bulk import top_level_files
 from gx.store.decode import decode_summary
+from gx.store.encode import SUMMARY_FILES
 from gx.store.history import Entry
 from gx.store.repo import Store
 
 
-def summary_row(store: Store, entry: Entry, experiment: str) -> tuple[Any, ...]:
+def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], bytes | None]]:
+    """For each run commit, a reader of its summary files: read in one batch through git when it can,
+    through dulwich for whatever the batch did not settle (the same bytes and the same errors)."""
+    trees = [entry.commit.tree for entry in entries]
+
+    def reader(tree: bytes, known: dict[str, bytes | None]) -> Callable[[str], bytes | None]:
+        return lambda path: known[path] if path in known else store.read_blob(tree, path)
+
+    return [reader(tree, known) for tree, known in zip(trees, top_level_files(store, trees, SUMMARY_FILES))]
+
+
+def summary_row(read: Callable[[str], bytes | None], run_id: str, experiment: str) -> tuple[Any, ...]:
     """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
-    tree = entry.commit.tree
-    rec = decode_summary(lambda path: store.read_blob(tree, path), experiment, entry.run_id or "")
+    rec = decode_summary(read, experiment, run_id)
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
             rec.tags, rec.source.get("commit"))
 
@@ -45,10 +58,15 @@ def _lazy(field: str) -> property:
     raw_name, cache_name = f"_raw_{field}", f"_{field}"
 
     def get(self: LazySummary) -> Any:
+        state = self.__dict__
         try:
-            return self.__dict__[cache_name]
+            return state[cache_name]
         except KeyError:
-            value = self.__dict__[cache_name] = marshal.loads(self.__dict__.pop(raw_name))
+            raw = state.get(raw_name)
+            if raw is None:  # another thread decoded it in between (summaries shared by gx ui's threads)
+                return state[cache_name]
+            value = state[cache_name] = marshal.loads(raw)
+            state.pop(raw_name, None)
             return value
 
     def set_(self: LazySummary, value: Any) -> None:
@@ -66,18 +84,30 @@ class LazySummary(RunSummary):
     tags = _lazy("tags")  # type: ignore[assignment]
 
 
-class StopSet(set):  # type: ignore[type-arg]
-    """A walk's stop set that remembers which of its members a walk ran into."""
+class KnownCommits(AbstractSet[bytes]):
+    """The commits the index holds for one experiment, as a walk's stop set. Looked up one at a time
+    (a walk after a fetch meets a handful, and loading 100k ids costs more than the walk); read whole
+    only when a long walk iterates it. Remembers which of them a walk ran into."""
 
-    def __init__(self, items: Iterable[bytes]) -> None:
-        super().__init__(items)
+    def __init__(self, conn: sqlite3.Connection, experiment: str) -> None:
+        self.conn, self.experiment = conn, experiment
         self.hits: set[bytes] = set()
 
     def __contains__(self, item: object) -> bool:
-        found = super().__contains__(item)
+        if not isinstance(item, bytes):
+            return False
+        found = self.conn.execute("SELECT 1 FROM commits WHERE sha = ? AND experiment = ?",
+                                  (item.decode("ascii", "replace"), self.experiment)).fetchone() is not None
         if found:
-            self.hits.add(item)  # type: ignore[arg-type]
+            self.hits.add(item)
         return found
+
+    def __iter__(self) -> Iterator[bytes]:
+        rows = self.conn.execute("SELECT sha FROM commits WHERE experiment = ?", (self.experiment,)).fetchall()
+        return (sha.encode() for (sha,) in rows)
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM commits WHERE experiment = ?", (self.experiment,)).fetchone()[0]
 
 
 def where_experiments(experiments: list[str] | None) -> str:

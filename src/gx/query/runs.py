@@ -144,13 +144,15 @@ def _unreadable(ref: RunRef, exc: BadRecord) -> BadRecord:
 
 
 def list_runs(experiments: Iterable[str] | None = None, include_deleted: bool = False,
-              deleted_only: bool = False, store: Store | None = None) -> list[RunSummary]:
-    """Summaries of runs, newest first across experiments; each unreadable run is one warning."""
+              deleted_only: bool = False, store: Store | None = None, shared: bool = False) -> list[RunSummary]:
+    """Summaries of runs, newest first across experiments; each unreadable run is one warning.
+    ``shared``: a long-lived reader (gx ui) that never modifies the summaries gets the same objects
+    back for unchanged runs, with what it already decoded of them."""
     own = store is None
     store = store or open_store()
     try:
         names = experiments_named(store, experiments) if experiments else None
-        indexed = with_index(store, lambda index: index.summaries(names, include_deleted, deleted_only))
+        indexed = with_index(store, lambda index: index.summaries(names, include_deleted, deleted_only, shared=shared))
         if indexed is not None:
             return indexed
         runs = readable_summaries(store, [r for r in iter_run_refs(store, names)

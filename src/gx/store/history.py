@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dulwich.objects import Commit
 
 from gx.store import objects as gobj
+from gx.store.bulk import CommitPrefetch
 from gx.store.repo import Store
 
 
@@ -46,23 +47,23 @@ def history_parents(commit: Commit, trailers: dict[str, str]) -> list[bytes]:
 
 
 def walk(store: Store, tips: bytes | Iterable[bytes], stop: AbstractSet[bytes] = frozenset()) -> Iterator[Entry]:
-    """Every gx commit reachable from ``tips``, newest first, each once; ``stop`` commits are not entered."""
-    repo = store.repo
-    heap: list[tuple[int, int, bytes]] = []
+    """Every gx commit reachable from ``tips``, newest first, each once; ``stop`` commits are not entered.
+    A long walk reads its commits in batches through git when it can (``gx.store.bulk``)."""
+    commits = CommitPrefetch(store, stop)
+    heap: list[tuple[int, int, bytes, Commit]] = []
     counter = 0
     seen: set[bytes] = set()
     for tip in [tips] if isinstance(tips, bytes) else tips:
         if tip in seen:
             continue
         seen.add(tip)
-        first: Commit = repo[tip]  # type: ignore[assignment]
+        first: Commit = commits.get(tip)  # type: ignore[assignment]
         counter += 1
-        heapq.heappush(heap, (-first.commit_time, counter, tip))
+        heapq.heappush(heap, (-first.commit_time, counter, tip, first))
     while heap:
-        _, _, sha = heapq.heappop(heap)
+        _, _, sha, commit = heapq.heappop(heap)
         if sha in stop:
             continue
-        commit: Commit = repo[sha]  # type: ignore[assignment]
         trailers = gobj.trailers_of(commit)
         kind = trailers.get("Gx-Kind", "")
         yield Entry(sha, kind, trailers.get("Gx-Run"), commit.commit_time, trailers, commit)
@@ -70,13 +71,13 @@ def walk(store: Store, tips: bytes | Iterable[bytes], stop: AbstractSet[bytes] =
             if parent not in seen:
                 seen.add(parent)
                 try:
-                    parent_commit: Commit = repo[parent]  # type: ignore[assignment]
+                    parent_commit: Commit = commits.get(parent, [item[2] for item in heap])  # type: ignore[assignment]
                 except KeyError:  # shallow or partial clone: history ends here
                     continue
                 if parent_commit.type_name != b"commit":  # a hostile object: history ends here too
                     continue
                 counter += 1
-                heapq.heappush(heap, (-parent_commit.commit_time, counter, parent))
+                heapq.heappush(heap, (-parent_commit.commit_time, counter, parent, parent_commit))
 
 
 @dataclass

@@ -84,7 +84,7 @@ def all_runs(store: Store, cache: RunCache, experiment: str | None) -> list[RunS
     """Committed runs (read again only when a ref moved, not while a journal grows) and runs in
     progress (the journal's copy only until the commit lands)."""
     key = ("runs", refs_version(store), experiment)
-    runs = cache.get(key) or cache.put(key, list_runs([experiment] if experiment else None, store=store))
+    runs = cache.get(key) or cache.put(key, list_runs([experiment] if experiment else None, store=store, shared=True))
     committed = {r.run_id for r in runs}
     running = [r for r in live.live_summaries(store.paths)
                if r.run_id not in committed and (not experiment or r.experiment == experiment)]
