@@ -22,6 +22,7 @@ from gx.query.index_rows import (
     check_crc,
     packed_row,
     summary_row,
+    unpacked_inputs,
     where_experiments,
 )
 from gx.records import BadRun, ExperimentInfo, RunSummary
@@ -30,7 +31,7 @@ from gx.store.history import generations, walk
 from gx.store.repo import Store
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"7-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"8-py{sys.version_info[0]}.{sys.version_info[1]}"
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);
@@ -214,12 +215,13 @@ class Index:
         sql = "SELECT experiment, sha, head, params, metrics, tags, crc FROM runs" + where_experiments(experiments) + order
         for exp, sha, head, params, metrics, tags, crc in self.conn.execute(sql, experiments or ()):
             check_crc(crc, head, params, metrics, tags)
-            run_id, name, status, start, end, source = loads(head)
+            run_id, name, status, start, end, source, inputs = loads(head)
             gone = bool(deleted) and (exp, run_id) in deleted
             if (gone if deleted_only else include_deleted or not gone):
                 run = new(LazySummary)
                 run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
                 run.start_time, run.end_time, run.commit, run.deleted, run.source_commit = start, end, sha, gone, source
+                run.inputs = unpacked_inputs(inputs)
                 run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
                 out.append(run)
         return out

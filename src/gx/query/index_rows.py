@@ -9,25 +9,31 @@ from collections.abc import Iterable
 from typing import Any
 
 from gx.records import RunSummary
+from gx.runinputs import RunInput, from_checked
 from gx.store.decode import decode_summary
 from gx.store.history import Entry
 from gx.store.repo import Store
 
 
 def summary_row(store: Store, entry: Entry, experiment: str) -> tuple[Any, ...]:
-    """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
+    """(run_id, name, status, start, end, params, metrics, tags, source commit, inputs) of a run commit."""
     tree = entry.commit.tree
     rec = decode_summary(lambda path: store.read_blob(tree, path), experiment, entry.run_id or "")
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
-            rec.tags, rec.source.get("commit"))
+            rec.tags, rec.source.get("commit"), rec.inputs)
 
 
 def packed_row(row: tuple[Any, ...], experiment: str, sha: str, commit_time: int) -> list[Any]:
     """A ``runs`` table row (without its seq): the summary marshalled, with a checksum over the payloads."""
-    head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
+    head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8], [i.to_dict() for i in row[9]]))
     params, metrics, tags = marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7])
     return [row[0], experiment, sha, row[3], row[1], head, params, metrics, tags, commit_time,
             zlib.crc32(head + params + metrics + tags)]
+
+
+def unpacked_inputs(packed: list[dict[str, Any]]) -> list[RunInput]:
+    """A run's inputs as ``packed_row`` stored them."""
+    return [from_checked(d) for d in packed] if packed else []
 
 
 class IndexDamaged(sqlite3.DatabaseError):
