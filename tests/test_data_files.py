@@ -182,3 +182,18 @@ def test_hashing_a_large_file_keeps_memory_flat(tmp_path):
         expected.update(zeros)
     assert (int(size), digest) == (128 * 1024 * 1024, expected.hexdigest())
     assert int(grown_kib) < 8 * 1024, f"hashing grew the process by {grown_kib} KiB"
+
+
+def test_an_unchanged_file_is_read_once(repo, cli):
+    data = repo.write("data/big.csv", "a\n1\n")
+    time.sleep(1.1)  # a file changed in the last second is hashed again every time (racy-clean guard)
+    run_with(cli, "data/big.csv")
+    cache_file = repo.path / ".git" / "gx" / "cache" / "input-hashes.json"
+    cache = json.loads(cache_file.read_text())
+    [entry] = cache.values()
+    assert entry[4] == sha256(b"a\n1\n")
+    entry[4] = "f" * 64  # had gx read the file again, it would record the real hash
+    cache_file.write_text(json.dumps(cache))
+    assert record(run_with(cli, "data/big.csv")).inputs[0].file.sha256 == "f" * 64
+    data.write_text("a\n2\n")  # same size, new content: the stat no longer matches
+    assert record(run_with(cli, "data/big.csv")).inputs[0].file.sha256 == sha256(b"a\n2\n")

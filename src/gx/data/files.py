@@ -1,7 +1,7 @@
 """Files as run inputs (``gx run --input``, gx.yaml's ``inputs:``): size and hashes, read in chunks so a
-file of any size costs a fixed 1 MiB of memory.
+file of any size costs a fixed 1 MiB of memory, and once while it is unchanged (``hashcache``).
 
-One pass gives the sha256 and the git blob id. What git, Git LFS or DVC already know is used rather
+One pass gives the sha256 and, for a file git tracks, the git blob id. What git, Git LFS or DVC already know is used rather
 than read again: an LFS pointer file names its content's sha256 (``gx.lfs.pointer``); a DVC-tracked
 file has the md5 DVC recorded (``gx.data.dvc``); a tracked file's state comes from the git index.
 """
@@ -12,9 +12,11 @@ import glob
 import hashlib
 import os
 import stat
+import time
 from pathlib import Path
 
 from gx.data.dvc import dvc_record
+from gx.data.hashcache import CACHE_NAME, HashCache
 from gx.errors import BadFile
 from gx.lfs import pointer
 from gx.paths import RepoPaths
@@ -46,25 +48,28 @@ def expand(patterns: list[str] | tuple[str, ...], base: Path | None = None) -> l
     return out
 
 
-def hash_file(path: Path) -> tuple[int, str, str]:
-    """(size, sha256, git blob id) of a regular file, streamed; BadFile when it cannot be read whole."""
+def hash_file(path: Path, git_blob: bool = True) -> tuple[int, str, str | None]:
+    """(size, sha256, git blob id) of a regular file, streamed; the blob id (a second hash over the same
+    chunks) only when asked for. BadFile when the file cannot be read whole."""
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise BadFile(f"input {str(path)!r} is not a regular file")
-            sha256, blob = hashlib.sha256(), hashlib.sha1(b"blob %d\0" % st.st_size)
+            sha256 = hashlib.sha256()
+            blob = hashlib.sha1(b"blob %d\0" % st.st_size) if git_blob else None
             buffer = bytearray(CHUNK_BYTES)
             view, total = memoryview(buffer), 0
             while (n := fh.readinto(buffer)) > 0:
                 sha256.update(view[:n])
-                blob.update(view[:n])
+                if blob is not None:
+                    blob.update(view[:n])
                 total += n
     except OSError as exc:
         raise BadFile(f"cannot read input {str(path)!r}: {exc.strerror or exc}") from None
     if total != st.st_size:
         raise BadFile(f"input {str(path)!r} changed size while it was read; run again once it is written")
-    return total, sha256.hexdigest(), blob.hexdigest()
+    return total, sha256.hexdigest(), None if blob is None else blob.hexdigest()
 
 
 def _staged_blob(paths: RepoPaths | None, relative: str | None) -> tuple[bool, str | None]:
@@ -109,8 +114,8 @@ def file_facts(path: Path, paths: RepoPaths | None) -> FileFacts:
         facts.dvc_md5 = dvc.md5
         facts.dvc_file = _relative(dvc.record_file, paths) or str(dvc.record_file)
     asked, staged = _staged_blob(paths, relative)
-    if dvc is None:  # the one read of the content: sha256 (unless LFS named it) and the blob id together
-        size, sha256, blob = hash_file(path)
+    if dvc is None:  # the one read of the content: sha256 (unless LFS named it), and the blob id if git tracks it
+        size, sha256, blob = _hashes(path, st, paths, need_blob=staged is not None)
         if facts.lfs_oid is None:
             facts.size, facts.sha256 = size, sha256
         if asked:
@@ -119,6 +124,19 @@ def file_facts(path: Path, paths: RepoPaths | None) -> FileFacts:
     elif asked and staged is None:  # DVC's data is git-ignored: said without reading the content
         facts.git = "untracked"
     return facts
+
+
+def _hashes(path: Path, st: os.stat_result, paths: RepoPaths | None, need_blob: bool) -> tuple[int, str, str | None]:
+    """(size, sha256, blob id) from the hash cache while the file's stat is unchanged, else read now."""
+    cache = HashCache(paths.gx_dir / "cache" / CACHE_NAME if paths is not None else None)
+    key = path.resolve()
+    known = cache.get(key, st, need_blob)
+    if known is not None:
+        return st.st_size, known[0], known[1] if need_blob else None
+    started = time.time_ns()
+    size, sha256, blob = hash_file(path, git_blob=need_blob)
+    cache.put(key, st, started, sha256, blob)
+    return size, sha256, blob
 
 
 def file_input(path: Path, paths: RepoPaths | None, context: str | None = None) -> RunInput:

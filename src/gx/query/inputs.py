@@ -77,7 +77,7 @@ def input_filter(path: str) -> str:
     for file in expand([path]):
         facts = file_facts(file, paths)
         ids = facts.content_ids()
-        sha256 = ids.get("sha256") or hash_file(file)[1]
+        sha256 = ids.get("sha256") or hash_file(file, git_blob=False)[1]
         alternatives = [f"datasets.sha256 = {quote_string(sha256)}"]
         if "md5" in ids:
             alternatives.append(f"datasets.md5 = {quote_string(ids['md5'])}")
