@@ -126,3 +126,15 @@ def test_training_process_stays_light(repo):
             "print(sorted(m for m in ('pandas', 'numpy', 'dulwich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_password_in_a_dataset_source_never_reaches_git(repo):
+    from conftest import all_object_contents
+
+    with gx.start_run():
+        gx.log_input(gx.data.from_pandas(frame(), source="https://ada:hunter2@example.com/train.csv"),
+                     tags={"api_token": "tok-123456", "split": "v1"})
+    [inp] = only_record().inputs
+    assert inp.source == "https://ada:***@example.com/train.csv"
+    assert inp.tags == {"api_token": "***", "split": "v1"}
+    assert b"hunter2" not in all_object_contents(repo) and b"tok-123456" not in all_object_contents(repo)

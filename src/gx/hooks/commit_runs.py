@@ -217,8 +217,7 @@ def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult
     if existing is not None:
         return AutologResult(sha.decode(), cfg.experiment, existing[1], existing[0], recorded=False)
     tip = store.tip(cfg.experiment)
-    rec = commit_record(store, commit, cfg.experiment, found, key)
-    rec.inputs = inputs
+    rec = commit_record(store, commit, cfg.experiment, found, key, inputs)
     from gx.store.write import write_run
 
     run_commit = write_run(store, rec)
@@ -248,7 +247,8 @@ def _input_files(cfg: AutologConfig, paths: RepoPaths) -> list[Any]:
         raise AutologError(f"{CONFIG_FILE}: autolog.inputs: {exc}") from None
 
 
-def commit_record(store: Store, commit: Any, experiment: str, found: Collected, key: str) -> RunRecord:
+def commit_record(store: Store, commit: Any, experiment: str, found: Collected, key: str,
+                  inputs: list[Any] | None = None) -> RunRecord:
     """A commit as a run: its files' params, metrics and artifacts, its time, author and branch.
 
     It describes a commit, not an execution: no command, packages or platform are recorded.
@@ -273,5 +273,6 @@ def commit_record(store: Store, commit: Any, experiment: str, found: Collected, 
     rec.metrics = {k: [MetricPoint(0, when, v)] for k, v in found.metrics.items()}
     rec.artifacts = dict(found.artifacts)
     rec.tags = {SOURCE_TAG: "post-commit", COMMIT_TAG: sha, KEY_TAG: key}
+    rec.inputs = list(inputs or [])
     scrub_record(rec)  # a params file may hold a password: it stays out of the run, as everywhere
     return rec
