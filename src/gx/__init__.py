@@ -30,9 +30,10 @@ _LAZY = {
                      "set_experiment_tag", "set_experiment_tags"], "gx.query.experiments"),
     **dict.fromkeys(["get_tracking_uri", "set_tracking_uri"], "gx.tracking.session"),
     "last_active_run": "gx.tracking.client",
+    "log_input": "gx.tracking.inputs",
 }
-#: Integrations reached as ``gx.<name>`` that are not model flavors (``gx.optuna.Callback``).
-_INTEGRATIONS = {"optuna": "gx.autolog.optuna"}
+#: Modules reached as ``gx.<name>`` that are not model flavors (``gx.optuna.Callback``, ``gx.data.from_pandas``).
+_INTEGRATIONS = {"optuna": "gx.autolog.optuna", "data": "gx.data"}
 #: Flavor modules, reached as attributes (``gx.sklearn.log_model``), imported on first use.
 _SUBMODULES = {"sklearn", "xgboost", "lightgbm", "pyfunc"}
 #: Flavors with an autolog integration: ``gx.sklearn.autolog`` is ``gx.autolog.sklearn.autolog``, attached

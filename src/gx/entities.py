@@ -1,5 +1,17 @@
-"""``from gx.entities import ViewType, Run, Experiment, Metric``: MLflow's ``mlflow.entities`` names."""
+"""``from gx.entities import ViewType, Run, Experiment, Metric, DatasetInput``: MLflow's ``mlflow.entities`` names."""
 
-from gx.tracking.entities import Experiment, Metric, Run, RunData, RunInfo, ViewType
+from gx.tracking.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    InputTag,
+    Metric,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    ViewType,
+)
 
-__all__ = ["Experiment", "Metric", "Run", "RunData", "RunInfo", "ViewType"]
+__all__ = ["Dataset", "DatasetInput", "Experiment", "InputTag", "Metric", "Run", "RunData", "RunInfo", "RunInputs",
+           "ViewType"]

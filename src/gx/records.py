@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Union
 
+from gx.runinputs import RunInput
+
 Number = Union[int, float]
 ParamValue = Union[int, float, bool, str, None]
 
@@ -71,6 +73,7 @@ class RunRecord:
     packages: list[str] = field(default_factory=list)  # "name==version", sorted
     stdout_tail: bytes | None = None
     stderr_tail: bytes | None = None
+    inputs: list[RunInput] = field(default_factory=list)  # datasets and files the run read (inputs.yaml)
     # Filled when read back from the store:
     commit: str | None = None  # hex sha of the run commit
     deleted: bool = False
@@ -110,6 +113,7 @@ class RunSummary:
     commit: str | None = None
     deleted: bool = False
     source_commit: str | None = None
+    inputs: list[RunInput] = field(default_factory=list)
 
     @property
     def duration(self) -> float | None:
@@ -136,6 +140,7 @@ class RunSummary:
             commit=rec.commit,
             deleted=rec.deleted,
             source_commit=rec.source.get("commit"),
+            inputs=list(rec.inputs),
         )
 
 

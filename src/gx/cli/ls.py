@@ -109,9 +109,11 @@ def cell(run: RunSummary, key: str, precise: bool = False) -> str:
 @click.option("--all", "show_all", is_flag=True, help="Show deleted runs too.")
 @click.option("--flat", is_flag=True, help="Do not indent nested runs under their parent.")
 @click.option("--parent", "parent_spec", metavar="RUN", help="Only the children of RUN (a sweep's trials, a search's candidates).")
+@click.option("--input", "input_paths", multiple=True, metavar="PATH",
+              help="Only runs that read the current content of PATH (whatever its path was then). Repeatable.")
 def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[str, ...], limit: int | None,
            columns: str | None, changed_only: bool, output_format: str, as_json: bool, deleted: bool,
-           show_all: bool, flat: bool, parent_spec: str | None) -> None:
+           show_all: bool, flat: bool, parent_spec: str | None, input_paths: tuple[str, ...]) -> None:
     """List runs of EXPERIMENTS (default: all), newest first; a nested run is indented under its
     parent when both are listed.
 
@@ -122,6 +124,11 @@ def ls_cmd(experiments: tuple[str, ...], filter_string: str, sort_keys: tuple[st
     from gx.query.search import search
 
     query = filter_string if parent_spec is None else children_filter(resolve_run_id(parent_spec), filter_string)
+    if input_paths:
+        from gx.query.inputs import input_filter
+
+        used = " and ".join(input_filter(p) for p in input_paths)
+        query = f"({query}) and {used}" if query.strip() else used
     runs = search(experiments or None, query, sort_keys, limit, include_deleted=show_all, deleted_only=deleted)
     if as_json or output_format == "json":
         click.echo(fmt.dumps([fmt.summary_json(r) for r in runs]))

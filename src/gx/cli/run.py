@@ -23,10 +23,13 @@ from gx.values import parse_assignment
 @click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(),
               help="YAML/JSON file the script writes; read at the end as metrics. Repeatable.")
 @click.option("-t", "--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag. Repeatable.")
+@click.option("-i", "--input", "inputs", multiple=True, metavar="PATH",
+              help="A data file the run reads (a glob picks several): its size and hashes are recorded. Repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line at the end.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], params_files: tuple[str, ...],
-            metrics_files: tuple[str, ...], tags: tuple[str, ...], quiet: bool, command: tuple[str, ...]) -> None:
+            metrics_files: tuple[str, ...], tags: tuple[str, ...], inputs: tuple[str, ...], quiet: bool,
+            command: tuple[str, ...]) -> None:
     """Run SCRIPT.py [ARGS]... with this Python, or -- COMMAND [ARGS]..., as one recorded run.
 
     The script can `import gx` and log into the same run; `gx.params()` returns the -p values.
@@ -54,7 +57,7 @@ def run_cmd(experiment: str | None, name: str | None, params: tuple[str, ...], p
         parsed = {**entry_params, **parsed}
         if note:
             click.echo(f"gx: {note}", err=True)
-    code, live = runner.run(argv, exp, name, parsed, tag_map, params_files, metrics_files)
+    code, live = runner.run(argv, exp, name, parsed, tag_map, params_files, metrics_files, inputs)
     if not quiet:
         label = f" ({live.name})" if live.name else ""
         click.echo(f"gx: recorded run {live.run_id[:8]}{label} in '{exp}' [{live.status}]", err=True)

@@ -34,6 +34,7 @@ def record_json(rec: RunRecord) -> dict:
         "gx_version": rec.gx_version,
         "env": rec.env,
         "artifacts": {path: artifact_size(content) for path, content in sorted(rec.artifacts.items())},
+        "inputs": [i.to_dict() for i in rec.inputs],
         "packages": rec.packages,
         "commit": rec.commit,
         "deleted": rec.deleted,
@@ -112,6 +113,11 @@ def show_cmd(run: str, as_json: bool, show_output: bool) -> None:
                for k, pts in rec.metrics.items() if pts}
     section("metrics", metrics, str)
     section("tags", rec.tags)
+    if rec.inputs:
+        from gx.query.inputs import describe
+
+        lines.append("\ninputs:")
+        lines.extend(f"  {describe(i)}" for i in rec.inputs)
     section("artifacts", {p: f"{artifact_size(c)} bytes" for p, c in sorted(rec.artifacts.items())}, str)
     lines.extend(children_lines(rec.run_id, rec.tags))
     if rec.error:

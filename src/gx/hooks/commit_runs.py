@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gx import limits
 from gx.datafiles import first_line
-from gx.errors import BadName
+from gx.errors import BadFile, BadName
 from gx.hooks.commit_files import (
     CONFIG_FILE,
     AutologError,
@@ -48,6 +48,7 @@ class AutologConfig:
     params: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     artifacts: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)  # data files (globs allowed), hashed from the working tree
 
 
 @dataclass
@@ -91,10 +92,10 @@ def parse_config(data: bytes | None) -> AutologConfig | None:
     if section is None or section is False:
         return None
     if not isinstance(section, dict):
-        raise AutologError(f"{CONFIG_FILE}: 'autolog' must be a mapping with experiment, params, metrics, artifacts")
-    unknown = [str(k) for k in section if k not in ("experiment", *_KINDS)]
+        raise AutologError(f"{CONFIG_FILE}: 'autolog' must be a mapping with experiment, params, metrics, artifacts, inputs")
+    unknown = [str(k) for k in section if k not in ("experiment", *_KINDS, "inputs")]
     if unknown:
-        raise AutologError(f"{CONFIG_FILE}: unknown key 'autolog.{unknown[0]}' (known: experiment, params, metrics, artifacts)")
+        raise AutologError(f"{CONFIG_FILE}: unknown key 'autolog.{unknown[0]}' (known: experiment, params, metrics, artifacts, inputs)")
     from gx.store.refs import validate_experiment
 
     cfg = AutologConfig()
@@ -102,7 +103,7 @@ def parse_config(data: bytes | None) -> AutologConfig | None:
         cfg.experiment = validate_experiment(section.get("experiment") or DEFAULT_EXPERIMENT)
     except BadName as exc:
         raise AutologError(f"{CONFIG_FILE}: autolog.experiment: {exc}") from None
-    for kind in _KINDS:
+    for kind in (*_KINDS, "inputs"):
         value = section.get(kind) or []
         items = value if isinstance(value, list) else [value]
         setattr(cfg, kind, list(dict.fromkeys(_clean_path(kind, item) for item in items)))
@@ -120,7 +121,7 @@ def load_config(snap: Snapshot, parsed: ParsedFiles) -> AutologConfig | None:
 
 
 def _config_fields(cfg: AutologConfig | None) -> list[Any] | None:
-    return [cfg.experiment, cfg.params, cfg.metrics, cfg.artifacts] if cfg else None
+    return [cfg.experiment, cfg.params, cfg.metrics, cfg.artifacts, cfg.inputs] if cfg else None
 
 
 def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = None) -> Collected:
@@ -187,6 +188,8 @@ def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | 
         cfg = load_config(snap, parsed)
         if cfg is not None:
             collect(cfg, snap, parsed)
+            if cfg.inputs and paths.worktree is not None:  # each must name a file now: it is hashed after the commit
+                _expand_inputs(cfg, paths.worktree)
         parsed.save()
         return cfg
     finally:
@@ -208,12 +211,13 @@ def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult
         return None
     found = collect(cfg, snap, parsed)
     parsed.save()
-    key = autolog_key(commit.tree, found.ids)
+    inputs = _input_files(cfg, store.paths)
+    key = autolog_key(commit.tree, found.ids + [(i.source, i.digest) for i in inputs])
     existing = find_recorded(store, cfg.experiment, key)
     if existing is not None:
         return AutologResult(sha.decode(), cfg.experiment, existing[1], existing[0], recorded=False)
     tip = store.tip(cfg.experiment)
-    rec = commit_record(store, commit, cfg.experiment, found, key)
+    rec = commit_record(store, commit, cfg.experiment, found, key, inputs)
     from gx.store.write import write_run
 
     run_commit = write_run(store, rec)
@@ -221,7 +225,30 @@ def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult
     return AutologResult(sha.decode(), cfg.experiment, rec.run_id, run_commit.decode(), recorded=True)
 
 
-def commit_record(store: Store, commit: Any, experiment: str, found: Collected, key: str) -> RunRecord:
+def _expand_inputs(cfg: AutologConfig, worktree: Any) -> list[Any]:
+    from gx.data.files import expand
+
+    try:
+        return expand(cfg.inputs, base=worktree)
+    except BadFile as exc:
+        raise AutologError(f"{CONFIG_FILE}: autolog.inputs: {exc}") from None
+
+
+def _input_files(cfg: AutologConfig, paths: RepoPaths) -> list[Any]:
+    """The declared inputs as the working tree holds them when the commit is made (data is often
+    not in git: DVC or LFS files, or files git ignores)."""
+    if not cfg.inputs or paths.worktree is None:
+        return []
+    from gx.data.files import file_input
+
+    try:
+        return [file_input(path, paths) for path in _expand_inputs(cfg, paths.worktree)]
+    except BadFile as exc:
+        raise AutologError(f"{CONFIG_FILE}: autolog.inputs: {exc}") from None
+
+
+def commit_record(store: Store, commit: Any, experiment: str, found: Collected, key: str,
+                  inputs: list[Any] | None = None) -> RunRecord:
     """A commit as a run: its files' params, metrics and artifacts, its time, author and branch.
 
     It describes a commit, not an execution: no command, packages or platform are recorded.
@@ -246,5 +273,6 @@ def commit_record(store: Store, commit: Any, experiment: str, found: Collected, 
     rec.metrics = {k: [MetricPoint(0, when, v)] for k, v in found.metrics.items()}
     rec.artifacts = dict(found.artifacts)
     rec.tags = {SOURCE_TAG: "post-commit", COMMIT_TAG: sha, KEY_TAG: key}
+    rec.inputs = list(inputs or [])
     scrub_record(rec)  # a params file may hold a password: it stays out of the run, as everywhere
     return rec

@@ -12,10 +12,8 @@ import math
 import sys
 from typing import Any
 
+from gx.data.schema import column_type as _column_type
 from gx.errors import GxError
-
-_KIND_TYPES = {"b": "boolean", "i": "long", "u": "long", "f": "double", "O": "string", "U": "string",
-               "S": "binary", "M": "datetime"}
 
 
 class SignatureError(GxError):
@@ -28,14 +26,6 @@ def _is_pandas(data: Any) -> bool:
 
 def _is_array(data: Any) -> bool:
     return type(data).__module__ == "numpy" and hasattr(data, "dtype") and hasattr(data, "shape")
-
-
-def _column_type(dtype: Any) -> str:
-    if str(dtype) in ("float32",):
-        return "float"
-    if str(dtype) in ("int32", "int16", "int8"):
-        return "integer"
-    return _KIND_TYPES.get(getattr(dtype, "kind", "O"), "string")
 
 
 def _value_type(value: Any) -> str:

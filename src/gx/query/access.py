@@ -7,6 +7,7 @@ from operator import attrgetter
 from typing import Callable
 
 from gx.records import RunSummary
+from gx.runinputs import RunInput
 
 #: Entity spellings accepted in filters and sort keys -> canonical entity.
 ENTITY_ALIASES: dict[str, str] = {
@@ -22,6 +23,8 @@ ENTITY_ALIASES: dict[str, str] = {
     "attribute": "attributes",
     "attr": "attributes",
     "run": "attributes",
+    "datasets": "datasets",
+    "dataset": "datasets",
 }
 
 #: Attribute spellings -> canonical attribute key.
@@ -37,6 +40,17 @@ ATTRIBUTE_ALIASES: dict[str, str] = {
     "duration": "duration",
     "source_commit": "source_commit",
     "commit": "commit",
+}
+
+#: What ``datasets.KEY`` reads of each input: MLflow's name, digest and context, and gx's source
+#: (path or URI) and content hashes (sha256, the LFS oid included; md5, the one DVC recorded).
+DATASET_KEYS: dict[str, Callable[[RunInput], object]] = {
+    "name": attrgetter("name"),
+    "digest": attrgetter("digest"),
+    "context": attrgetter("context"),
+    "source": attrgetter("source"),
+    "sha256": lambda inp: inp.file.content_ids().get("sha256") if inp.file else None,
+    "md5": lambda inp: inp.file.dvc_md5 if inp.file else None,
 }
 
 #: Attributes holding epoch seconds (filters take epoch milliseconds or ISO dates for these).
@@ -75,12 +89,29 @@ def getter(entity: str, key: str) -> Callable[[RunSummary], object]:
         return lambda run: run.metrics.get(key)
     if entity == "tags":
         return lambda run: run.tags.get(key)
+    if entity == "datasets":
+        return _dataset_getter(key)
     if entity == "attributes":
         try:
             return _ATTRIBUTE_GETTERS[key]
         except KeyError:
             raise ValueError(f"unknown attribute {key!r}") from None
     raise ValueError(f"unknown entity {entity!r}")
+
+
+def _dataset_getter(key: str) -> Callable[[RunSummary], object]:
+    """The values of one key over a run's inputs (a tuple), or None when no input has one: a filter
+    on ``datasets.KEY`` matches a run when any of its inputs matches, as in MLflow."""
+    try:
+        read = DATASET_KEYS[key]
+    except KeyError:
+        raise ValueError(f"unknown dataset key {key!r}") from None
+
+    def values(run: RunSummary) -> tuple[object, ...] | None:
+        found = tuple(v for v in map(read, run.inputs) if v is not None)
+        return found or None
+
+    return values
 
 
 def value_of(run: RunSummary, entity: str, key: str) -> object:

@@ -41,7 +41,7 @@ def run_from_summary(summary: RunSummary) -> Run:
     info = RunInfo(summary.run_id, summary.experiment, summary.name, summary.status, summary.start_time,
                    summary.end_time, summary.commit, summary.deleted)
     params = {k: str(v) for k, v in summary.params.items()}
-    return Run(info, RunData(params, dict(summary.metrics), dict(summary.tags)))
+    return Run(info, RunData(params, dict(summary.metrics), dict(summary.tags)), inputs=summary.inputs)
 
 
 def _offset(page_token: str | None) -> int:

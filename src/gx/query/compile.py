@@ -119,8 +119,21 @@ def bind(get: Callable[[RunSummary], Any], test: Test) -> Predicate:
     return predicate
 
 
+def bind_any(get: Callable[[RunSummary], Any], test: Test) -> Predicate:
+    """Apply a value test to each of a field's values (a run's inputs): true when any passes."""
+
+    def predicate(run: RunSummary) -> bool:
+        values = get(run)
+        return values is not None and any(test(v) for v in values)
+
+    return predicate
+
+
 def field_kind(entity: str, key: str) -> str:
-    """How a field compares: number, time, status, or value (params, tags, text attributes)."""
+    """How a field compares: number, time, status, dataset (any of a run's inputs), or value
+    (params, tags, text attributes)."""
+    if entity == "datasets":
+        return "dataset"
     if entity == "metrics" or (entity == "attributes" and key in NUMBER_ATTRIBUTES):
         return "number"
     if entity == "attributes" and key in TIME_ATTRIBUTES:

@@ -13,6 +13,7 @@ Choices (see the tests for examples):
 * A missing key (or a param set to None) fails every comparison, != and NOT IN included; only
   IS NULL is true. NaN fails every comparison except != and NOT IN.
 * Bare attribute names (status, start_time, ...) may be used without ``attributes.``.
+* ``datasets.KEY`` (``gx.query.access.DATASET_KEYS``) matches a run when any of its inputs does (MLflow's rule).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gx.query.compile import (
     all_of,
     any_of,
     bind,
+    bind_any,
     field_kind,
     like_regex,
     to_number,
@@ -137,9 +139,9 @@ class _Parser:
                 v = raw(run)
                 return None if v is None else str(v).upper()
 
-        tok = self.take()
+        join, tok = bind_any if kind == "dataset" else bind, self.take()
         if tok.kind == "OP":
-            return bind(get, self.compare(kind, OP_FUNCS[tok.text], self.value()))
+            return join(get, self.compare(kind, OP_FUNCS[tok.text], self.value()))
         word = tok.text.lower() if tok.kind == "WORD" else ""
         if word == "is":
             negate = self.at_word("not")
@@ -169,7 +171,7 @@ class _Parser:
         if negate:
             inner = test
             test = lambda v: not inner(v)  # noqa: E731
-        return bind(get, test)
+        return join(get, test)
 
     def value(self) -> Literal:
         tok = self.take()

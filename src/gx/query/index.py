@@ -21,6 +21,7 @@ from gx.query.index_rows import (
     KnownCommits,
     LazySummary,
     summary_readers,
+    unpacked_inputs,
     where_experiments,
 )
 from gx.query.index_schema import SCHEMA, SCHEMA_VERSION, secondary_indexes
@@ -223,10 +224,11 @@ class Index:
         for _, _, seq, exp, sha, head, params, metrics, tags, _ in rows:
             run = kept.get(seq)
             if run is None:
-                run_id, name, status, start, end, source = loads(head)
+                run_id, name, status, start, end, source, inputs = loads(head)
                 run = new(LazySummary)
                 run.run_id, run.experiment, run.name, run.status = run_id, exp, name, status
                 run.start_time, run.end_time, run.commit, run.source_commit = start, end, sha, source
+                run.inputs = unpacked_inputs(inputs)
                 run._raw_params, run._raw_metrics, run._raw_tags = params, metrics, tags
                 if shared:
                     kept[seq] = run

@@ -7,7 +7,7 @@ import marshal
 from collections.abc import Collection
 
 from gx.query.index import Index
-from gx.query.index_rows import check_crc
+from gx.query.index_rows import check_crc, unpacked_inputs
 from gx.records import RunSummary
 
 
@@ -48,6 +48,6 @@ def _summary(index: Index, experiment: str, run_id: str) -> RunSummary:
                              (experiment, run_id)).fetchone()
     sha, head, params, metrics, tags, crc = row
     check_crc(crc, head, params, metrics, tags)
-    run_id, name, status, start, end, source = marshal.loads(head)
+    run_id, name, status, start, end, source, inputs = marshal.loads(head)
     return RunSummary(run_id, experiment, name, status, start, end, marshal.loads(params),
-                      marshal.loads(metrics), marshal.loads(tags), sha, False, source)
+                      marshal.loads(metrics), marshal.loads(tags), sha, False, source, unpacked_inputs(inputs))

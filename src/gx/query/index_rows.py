@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from gx.errors import BadRecord
 from gx.records import RunSummary
+from gx.runinputs import RunInput, from_checked
 from gx.store.bulk import top_level_files
 from gx.store.decode import decode_summary
 from gx.store.encode import SUMMARY_FILES
@@ -22,25 +24,35 @@ def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], 
     through dulwich for whatever the batch did not settle (the same bytes and the same errors)."""
     trees = [entry.commit.tree for entry in entries]
 
-    def reader(tree: bytes, known: dict[str, bytes | None]) -> Callable[[str], bytes | None]:
-        return lambda path: known[path] if path in known else store.read_blob(tree, path)
+    def reader(tree: bytes, known: dict[str, bytes | BadRecord | None]) -> Callable[[str], bytes | None]:
+        def read(path: str) -> bytes | None:
+            found = known[path] if path in known else store.read_blob(tree, path)
+            if isinstance(found, BadRecord):
+                raise found
+            return found
+        return read
 
     return [reader(tree, known) for tree, known in zip(trees, top_level_files(store, trees, SUMMARY_FILES))]
 
 
 def summary_row(read: Callable[[str], bytes | None], run_id: str, experiment: str) -> tuple[Any, ...]:
-    """(run_id, name, status, start, end, params, metrics, tags, source commit) of a run commit."""
+    """(run_id, name, status, start, end, params, metrics, tags, source commit, inputs) of a run commit."""
     rec = decode_summary(read, experiment, run_id)
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
-            rec.tags, rec.source.get("commit"))
+            rec.tags, rec.source.get("commit"), rec.inputs)
 
 
 def packed_row(row: tuple[Any, ...], experiment: str, sha: str, commit_time: int) -> list[Any]:
     """A ``runs`` table row (without its seq): the summary marshalled, with a checksum over the payloads."""
-    head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8]))
+    head = marshal.dumps((row[0], row[1], row[2], row[3], row[4], row[8], [i.to_dict() for i in row[9]]))
     params, metrics, tags = marshal.dumps(row[5]), marshal.dumps(row[6]), marshal.dumps(row[7])
     return [row[0], experiment, sha, row[3], row[1], head, params, metrics, tags, commit_time,
             zlib.crc32(head + params + metrics + tags)]
+
+
+def unpacked_inputs(packed: list[dict[str, Any]]) -> list[RunInput]:
+    """A run's inputs as ``packed_row`` stored them."""
+    return [from_checked(d) for d in packed] if packed else []
 
 
 class IndexDamaged(sqlite3.DatabaseError):

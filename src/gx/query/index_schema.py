@@ -6,7 +6,7 @@ import sqlite3
 import sys
 
 # marshal's format follows the Python version: a new interpreter rebuilds the index
-SCHEMA_VERSION = f"8-py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA_VERSION = f"9-py{sys.version_info[0]}.{sys.version_info[1]}"
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE refs(ref TEXT PRIMARY KEY, experiment TEXT NOT NULL, tip TEXT NOT NULL);

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from gx.errors import FilterSyntaxError
-from gx.query.access import ATTRIBUTE_ALIASES, normalize_attribute, normalize_entity
+from gx.query.access import ATTRIBUTE_ALIASES, DATASET_KEYS, normalize_attribute, normalize_entity
 
 KEYWORDS = frozenset(
     {"and", "or", "not", "in", "is", "null", "like", "ilike", "regexp", "true", "false"}
@@ -124,8 +124,11 @@ def resolve_field(tok: Token, s: str) -> tuple[str, str]:
         raise FilterSyntaxError(f"{what} such as metrics.loss < 0.5", s, tok.pos)
     entity = normalize_entity(tok.text)
     if entity is None:
-        msg = f"unknown entity {tok.text!r}: use metrics., params., tags. or attributes."
+        msg = f"unknown entity {tok.text!r}: use metrics., params., tags., attributes. or datasets."
         raise FilterSyntaxError(msg, s, tok.pos)
+    if entity == "datasets" and tok.key not in DATASET_KEYS:
+        known = ", ".join(DATASET_KEYS)
+        raise FilterSyntaxError(f"unknown dataset key {tok.key!r}; known: {known}", s, tok.key_pos)
     if entity != "attributes":
         return entity, tok.key
     attr = normalize_attribute(tok.key)

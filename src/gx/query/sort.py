@@ -48,6 +48,8 @@ def parse_sort_key(spec: str) -> SortKey:
         if tokens[0].kind == "EOF":
             raise FilterSyntaxError("empty sort key", spec, tokens[0].pos)
         entity, key = resolve_field(tokens[0], spec)
+        if entity == "datasets":
+            raise FilterSyntaxError("runs cannot be sorted by datasets.*: a run may have several inputs", spec, 0)
         rest = tokens[1:]
         word = rest[0].text.lower() if rest[0].kind == "WORD" else ""
         if word in ("asc", "desc"):

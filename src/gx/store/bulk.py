@@ -11,11 +11,13 @@ Set ``GX_GIT_READS=0`` to read through dulwich only, ``always`` to batch even a 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 
 from dulwich.objects import Commit, parse_tree
 
+from gx import limits
+from gx.errors import BadRecord
 from gx.store.repo import Store
 
 #: Fewer objects than this are read through dulwich: starting git costs a few milliseconds.
@@ -42,9 +44,28 @@ def _git(store: Store, *args: str) -> tuple[list[str], dict[str, str]]:
     return ["git", "--git-dir", str(store.paths.git_dir), "--no-replace-objects", *args], env
 
 
-def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | None]:
+class TooLarge(bytes):
+    """Stands for the content of an object over ``cat_file``'s ``max_size``: never read into memory."""
+
+    size: int
+
+
+def _skip(read: Callable[[int], bytes], count: int) -> int:
+    """Read and drop ``count`` bytes in bounded chunks; how many there were."""
+    seen = 0
+    while seen < count:
+        chunk = read(min(1 << 20, count - seen))
+        if not chunk:
+            break
+        seen += len(chunk)
+    return seen
+
+
+def cat_file(store: Store, names: list[bytes], max_size: int | None = None) -> list[tuple[bytes, bytes] | None]:
     """``(type, content)`` of each object name (an id, or ``tree:path``), None where git has none.
-    Raises OSError when git cannot be run or stops early (the caller then uses dulwich)."""
+    An object over ``max_size`` bytes (a hostile run's huge file) is skipped unread: its content is a
+    ``TooLarge`` carrying the size. Raises OSError when git cannot be run or stops early (the caller
+    then uses dulwich)."""
     if not names:
         return []
     if any(b"\n" in n or b"\r" in n for n in names):
@@ -76,6 +97,13 @@ def cat_file(store: Store, names: list[bytes]) -> list[tuple[bytes, bytes] | Non
                 out.append(None)
                 continue
             size = int(parts[2])
+            if max_size is not None and size > max_size:
+                if _skip(read, size + 1) != size + 1:
+                    raise OSError("git cat-file stopped early")
+                too_large = TooLarge()
+                too_large.size = size
+                out.append((parts[1], too_large))
+                continue
             content = read(size + 1)
             if len(content) != size + 1 or content[-1:] != b"\n":
                 raise OSError("git cat-file stopped early")
@@ -142,16 +170,17 @@ class CommitPrefetch:
                     self.cache[sha] = Commit.from_raw_string(b"commit", found[1], sha=sha)
 
 
-def top_level_files(store: Store, trees: list[bytes], names: tuple[str, ...]) -> list[dict[str, bytes | None]]:
-    """For each tree, the files among ``names`` that git could settle: content, or None when the
-    tree has no such file (or it is not a file). A name left out must be read through dulwich."""
-    empty: list[dict[str, bytes | None]] = [{} for _ in trees]
+def top_level_files(store: Store, trees: list[bytes], names: tuple[str, ...]) -> list[dict[str, bytes | BadRecord | None]]:
+    """For each tree, the files among ``names`` that git could settle: content, None when the tree has
+    no such file (or it is not a file), or a ``BadRecord`` for a file over the document limit (never
+    read). A name left out must be read through dulwich."""
+    empty: list[dict[str, bytes | BadRecord | None]] = [{} for _ in trees]
     if not trees or len(trees) < min_batch() // 4 or not git_reads_enabled():
         return empty
     wanted = [(n, n.encode()) for n in names]
     try:
         raw_trees = cat_file(store, trees)
-        out: list[dict[str, bytes | None]] = [{} for _ in trees]
+        out: list[dict[str, bytes | BadRecord | None]] = [{} for _ in trees]
         blob_of: list[tuple[int, str, bytes]] = []
         for i, found in enumerate(raw_trees):
             if found is None or found[0] != b"tree":
@@ -165,10 +194,14 @@ def top_level_files(store: Store, trees: list[bytes], names: tuple[str, ...]) ->
                     blob_of.append((i, name, entries[key]))
                 else:
                     out[i][name] = None
-        blobs = cat_file(store, [sha for _, _, sha in blob_of])
+        blobs = cat_file(store, [sha for _, _, sha in blob_of], max_size=limits.MAX_DOCUMENT_BYTES)
     except (OSError, ValueError):
         return empty
     for (i, name, _), found in zip(blob_of, blobs):
-        if found is not None:
+        if found is None:
+            continue
+        if isinstance(found[1], TooLarge):  # refused unread, as the decoder would refuse it after reading
+            out[i][name] = BadRecord(f"{name} is {found[1].size:,} bytes; the limit is {limits.MAX_DOCUMENT_BYTES:,}")
+        else:
             out[i][name] = found[1] if found[0] == b"blob" else None
     return out

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from gx import limits, yamlio
-from gx.errors import BadRecord
+from gx.errors import BadRecord, BadValue
 from gx.records import STATUSES, ArtifactLink, LfsArtifact, MetricPoint, RunRecord, parse_time
+from gx.runinputs import check_inputs
 from gx.store.encode import (
     ARTIFACTS_DIR,
     ATTRIBUTES_FILE,
     HISTORY_DIR,
+    INPUTS_FILE,
     METRICS_FILE,
     PACKAGES_FILE,
     PARAMS_FILE,
@@ -165,6 +167,10 @@ def decode_summary(read: Callable[[str], bytes | None], experiment: str, run_id:
         if type(step) is not int:
             raise BadRecord(f"{METRICS_FILE}: {str(key)[:40]!r} has a step that is not an integer")
         rec.metrics[_key(METRICS_FILE, key)] = [MetricPoint(step, end, _number(METRICS_FILE, key, last["value"]))]
+    try:
+        rec.inputs = check_inputs(_document(read(INPUTS_FILE), INPUTS_FILE).get("inputs", []))
+    except BadValue as exc:
+        raise BadRecord(f"{INPUTS_FILE}: {exc}") from None
     return rec
 
 

@@ -33,8 +33,9 @@ ATTRIBUTES_FILE = ".gitattributes"
 LFS_ATTRIBUTES = "filter=lfs diff=lfs merge=lfs -text"
 #: git ignores a .gitattributes line this long or longer (attr.c ATTR_MAX_LINE_LENGTH).
 MAX_ATTRIBUTE_LINE = 2048
+INPUTS_FILE = "inputs.yaml"
 
-SUMMARY_FILES = (RUN_FILE, PARAMS_FILE, METRICS_FILE, TAGS_FILE)
+SUMMARY_FILES = (RUN_FILE, PARAMS_FILE, METRICS_FILE, TAGS_FILE, INPUTS_FILE)
 _HISTORY_HEADER = "step\ttimestamp_ms\tvalue\n"
 _SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
 
@@ -122,6 +123,8 @@ def encode_files(rec: RunRecord) -> dict[str, bytes]:
         ).encode("utf-8"),
         TAGS_FILE: yamlio.dump(rec.tags).encode("utf-8"),
     }
+    if rec.inputs:  # only runs that have inputs carry the file: older readers ignore it
+        files[INPUTS_FILE] = yamlio.dump({"inputs": [i.to_dict() for i in rec.inputs]}).encode("utf-8")
     for key, points in rec.metrics.items():
         if points:
             files[f"{HISTORY_DIR}/{metric_file_name(key)}"] = encode_history(points)

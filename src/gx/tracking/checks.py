@@ -16,6 +16,7 @@ from typing import Any, Callable
 from gx import limits, values
 from gx.errors import BadValue, GxError
 from gx.records import FAILED, FINISHED, KILLED, RUN_ID, RunRecord
+from gx.runinputs import check_input
 from gx.store.refs import validate_experiment
 from gx.values import (
     check_artifact_path,
@@ -116,13 +117,14 @@ _KINDS: dict[str, tuple[Callable[..., tuple[Any, ...]], tuple[int, ...]]] = {
     "n": (lambda name: ("n", run_name(name)), (1,)),
     "a": (lambda path: ("a", check_artifact_path(path)), (1,)),
     "e": (_end, (2, 3)),
+    "i": (lambda value: ("i", check_input(value).to_dict()), (1,)),
 }
 
 
 def check_entry(entry: Any) -> tuple[Any, ...]:
     """One journal entry, checked and normalised; BadValue (or another GxError) says what is wrong."""
     if not isinstance(entry, list) or not entry or not isinstance(entry[0], str) or entry[0] not in _KINDS:
-        raise BadValue(f"{json.dumps(entry)[:80]} is not a journal entry (an array starting with m, p, t, n, a or e)")
+        raise BadValue(f"{json.dumps(entry)[:80]} is not a journal entry (an array starting with m, p, t, n, a, e or i)")
     check, arities = _KINDS[entry[0]]
     if len(entry) - 1 not in arities:
         raise BadValue(f"{entry[0]!r} entry has {len(entry) - 1} fields, not {' or '.join(map(str, arities))}")

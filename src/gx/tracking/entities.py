@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from gx.records import RunRecord
+from gx.runinputs import RunInput
 
 
 def experiment_id(name: str) -> str:
@@ -130,11 +132,57 @@ class RunData:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """MLflow's dataset entity: ``source``, ``schema`` and ``profile`` are JSON text, as MLflow's."""
+
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class InputTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    dataset: Dataset
+    tags: list[InputTag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """``run.inputs``: the datasets a run read (``model_inputs`` is MLflow 3's; gx records none)."""
+
+    dataset_inputs: list[DatasetInput] = field(default_factory=list)
+    model_inputs: list[Any] = field(default_factory=list)
+
+
+def dataset_input(inp: RunInput) -> DatasetInput:
+    """A recorded input as MLflow's ``DatasetInput``."""
+    if inp.source_type == "code":
+        source = {"tags": {"mlflow.source.name": inp.source} if inp.source else {}}
+    else:
+        source = {"url" if inp.source_type == "http" else "uri": inp.source}
+    dataset = Dataset(inp.name, inp.digest, inp.source_type, json.dumps(source),
+                      None if inp.schema is None else json.dumps(inp.schema),
+                      None if inp.profile is None else json.dumps(inp.profile))
+    return DatasetInput(dataset, [InputTag(k, v) for k, v in inp.tags.items()])
+
+
 class Run:
-    def __init__(self, info: RunInfo, data: RunData, record: RunRecord | None = None) -> None:
+    def __init__(self, info: RunInfo, data: RunData, record: RunRecord | None = None,
+                 inputs: list[RunInput] | None = None) -> None:
         self.info = info
         self.data = data
         self.record = record
+        self.inputs = RunInputs([dataset_input(i) for i in inputs or (record.inputs if record else ())])
 
     @classmethod
     def from_record(cls, rec: RunRecord, string_params: bool = False) -> Run:

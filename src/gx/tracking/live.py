@@ -19,6 +19,7 @@ from gx import limits, values
 from gx.errors import BadValue, ParamConflict
 from gx.paths import RepoPaths, find_repo
 from gx.records import RUNNING
+from gx.runinputs import RunInput, merge_input
 from gx.store.refs import DEFAULT_EXPERIMENT, check_no_clash, local_experiment_names
 from gx.tracking import journal
 from gx.tracking.capture import system_info
@@ -71,6 +72,7 @@ class LiveRun:
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._artifacts: set[str] = set()
         self.lfs: Any = None  # gx.lfs.config.LfsSettings, read at the first artifact
+        self.inputs: list[RunInput] = []
         self._lock_fd = lock_fd
         self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
@@ -129,6 +131,11 @@ class LiveRun:
         self.name = name = run_name(name)
         self._append(("n", name))
 
+    def log_input(self, run_input: RunInput) -> None:
+        """Record a dataset or file the run reads (already checked by whoever built it)."""
+        merge_input(self.inputs, run_input)
+        self._append(("i", run_input.to_dict()))
+
     def log_artifact_bytes(self, artifact_path: str, content: bytes) -> None:
         """Stage an artifact's content; over the LFS threshold it goes to the LFS store and its pointer
         is staged instead (``gx.tracking.artifacts``)."""
@@ -186,7 +193,7 @@ class LiveRun:
 
     def to_run(self) -> Run:
         info = RunInfo(self.run_id, self.experiment, self.name, self.status, self.start_time, None)
-        return Run(info, RunData(dict(self.params), self.metrics, dict(self.tags)))
+        return Run(info, RunData(dict(self.params), self.metrics, dict(self.tags)), inputs=self.inputs)
 
     # -- ending -----------------------------------------------------------------------
     def _restore_meta(self) -> None:

@@ -98,7 +98,7 @@ def scrub_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:
 def scrub_record(rec: RunRecord, environ: Mapping[str, str] | None = None) -> None:
     """Mask the secrets of a run, whatever path recorded it: params and tags named like a secret
     (gx's own ``gx.*`` tags hold none), and secrets by value in every string a run stores besides
-    its code and artifacts — name, command, params, tags, error text and output tails."""
+    its code and artifacts — name, command, params, tags, error text, output tails and inputs' sources."""
     values = secret_values_from_env(environ)
     for mapping in (rec.params, rec.tags):
         for key, value in list(mapping.items()):
@@ -118,3 +118,8 @@ def scrub_record(rec: RunRecord, environ: Mapping[str, str] | None = None) -> No
         rec.stdout_tail = mask_bytes(rec.stdout_tail, values)
     if rec.stderr_tail:
         rec.stderr_tail = mask_bytes(rec.stderr_tail, values)
+    for inp in rec.inputs:  # a dataset's source may be a URL with a password or a signed token
+        inp.name, inp.source = mask_text(inp.name, values), mask_text(inp.source, values)
+        inp.tags = {k: MASK if is_secret_name(k) and v else mask_text(v, values) for k, v in inp.tags.items()}
+        if inp.file is not None:
+            inp.file.path = mask_text(inp.file.path, values)

@@ -16,6 +16,7 @@ from gx import limits, values
 from gx.datafiles import first_line
 from gx.errors import BadValue, GxError
 from gx.records import ArtifactLink, LfsArtifact, MetricPoint, RunRecord
+from gx.runinputs import from_checked, merge_input
 from gx.tracking import journal
 from gx.tracking.checks import MAX_TIME, Problems, Unrecordable, check_entry, check_meta
 from gx.values import check_artifact_path
@@ -128,6 +129,11 @@ def build_record(run_dir: Path, meta: dict[str, Any], unwritten: bytes = b"") ->
             rec.name = entry[1]
         elif kind == "a":
             logged_artifacts.add(entry[1])
+        elif kind == "i":
+            try:
+                merge_input(rec.inputs, from_checked(entry[1]))
+            except GxError as exc:
+                problems.add(str(exc))
         elif kind == "e":
             ended, rec.end_time = entry[1], entry[2]
             if entry[3]:

@@ -19,6 +19,7 @@ from gx.paths import find_repo
 from gx.records import FAILED, FINISHED, KILLED
 from gx.tracking import journal
 from gx.tracking.capture import start_packages_thread
+from gx.tracking.inputs import file_inputs
 from gx.tracking.live import (
     ENV_EXPERIMENT,
     ENV_RUN_DIR,
@@ -121,9 +122,11 @@ def resolve_command(argv: Sequence[str]) -> list[str]:
 
 def run(argv: Sequence[str], experiment: str, name: str | None = None, params: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None, params_files: Sequence[str] = (),
-        metrics_files: Sequence[str] = ()) -> tuple[int, LiveRun]:
-    """Run ``argv`` as one recorded run; returns (exit code, the run). Validates before writing."""
+        metrics_files: Sequence[str] = (), inputs: Sequence[str] = ()) -> tuple[int, LiveRun]:
+    """Run ``argv`` as one recorded run; returns (exit code, the run). Validates before writing;
+    ``inputs`` (paths or globs) are hashed before the command starts: the data as the run found it."""
     command = resolve_command(argv)
+    input_files = file_inputs(inputs) if inputs else []
     all_params: dict[str, Any] = {}
     for path in params_files:
         all_params.update(params_from_file(path))
@@ -136,6 +139,8 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
             all_params[key] = MASK
     live, meta = new_run(experiment, name, safe_command, params=all_params, tags=tags, capture_source=False)
     live.background.append(start_packages_thread(live.run_dir))
+    for run_input in input_files:
+        live.log_input(run_input)
     env = dict(os.environ)
     env.update({
         ENV_RUN_ID: live.run_id,
