@@ -177,3 +177,27 @@ def test_ids_starting_with_a_digit_read_as_pyyaml_reads_them(word):
 
     for text in (yamlio.dump({"id": word}), f"id: {word}\n"):
         assert yamlio.load_fast(text) == yamlio.load(text)
+
+
+def test_a_huge_summary_file_is_refused_unread(repo, monkeypatch):
+    """A teammate's run whose params.yaml is 40 MB (the document limit is 4 MiB) is one warning, as
+    through dulwich, and the batch reader never holds the file: it skips it by the size git announces."""
+    import tracemalloc
+
+    with Store.open(repo.path) as store:
+        write_runs_bulk(store, [make_record(i, "bulk", random.Random(3), time.time() - 100) for i in range(30)])
+    run_id = "d4" * 16
+    files = hostile.run_files(run_id, "bulk", "huge-params")
+    files["params.yaml"] = b"alpha: 1\n" + b"# padding\n" * 4_000_000
+    hostile.add_run(repo.path, "bulk", files, run_id=run_id, name="huge-params")
+    by_dulwich = listing(monkeypatch, "0", repo.path)
+    assert len(by_dulwich[1]) == 2 and all(run_id[:8] in w and "params.yaml" in w for w in by_dulwich[1])
+    tracemalloc.start()
+    try:
+        batched = listing(monkeypatch, "always", repo.path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert batched[0] == by_dulwich[0]
+    assert len(batched[1]) == 2 and all(run_id[:8] in w and "params.yaml" in w for w in batched[1])
+    assert peak < 20_000_000, f"the batch reader held {peak:,} bytes"
