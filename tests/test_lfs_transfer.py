@@ -4,6 +4,7 @@ credential helpers, and one-line errors."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -244,3 +245,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_an_ssh_remote_authenticates_through_git_lfs_authenticate(lfs, tmp_path: Path, monkeypatch) -> None:
+    server, alice, _ = lfs
+    subprocess.run(["git", "config", "--unset", "lfs.url"], cwd=alice.parent, check=True)
+    server.require_auth("deploy", "from-ssh")
+    answer = json.dumps({"href": server.url, "header": {"Authorization": "Basic ZGVwbG95OmZyb20tc3No"},
+                         "expires_in": 60})
+    ssh = tmp_path / "fake-ssh"
+    ssh.write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path / 'ssh-calls'}\necho '{answer}'\n")
+    ssh.chmod(0o755)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(ssh))
+    pointer = stored(alice, 10_000)
+    transfer.upload(alice, "git@127.0.0.1:gx/models.git", [pointer])
+    assert server.has(pointer.oid)
+    assert (tmp_path / "ssh-calls").read_text().split() == [
+        "git@127.0.0.1", "git-lfs-authenticate", "gx/models.git", "upload"]
+
+
+def test_working_credentials_are_approved_once(lfs, tmp_path: Path, monkeypatch) -> None:
+    server, alice, _ = lfs
+    server.require_auth("ada", "pw")
+    helper = tmp_path / "helper"
+    helper.write_text(f"#!/bin/sh\necho \"$1\" >> {tmp_path / 'calls'}\n"
+                      "[ \"$1\" = get ] && printf 'username=ada\\npassword=pw\\n'\nexit 0\n")
+    helper.chmod(0o755)
+    subprocess.run(["git", "config", "credential.helper", str(helper)], cwd=alice.parent, check=True)
+    monkeypatch.chdir(alice.parent)
+    transfer.upload(alice, REMOTE, [stored(alice, 1000), stored(alice, 2000)])
+    assert (tmp_path / "calls").read_text().split() == ["get", "store"]
