@@ -128,10 +128,9 @@ def test_numpy_scalars_nan_inf_unicode(repo):
 
 
 def test_artifact_size_limit(repo, tmp_path, monkeypatch):
-    from gx import values
-
-    monkeypatch.setattr(values, "MAX_ARTIFACT_BYTES", 10)
-    with gx.start_run(), pytest.raises(GxError, match="over the .* limit"):
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "5")  # over it, content goes to Git LFS: the cap is the limit
+    monkeypatch.setenv("GX_LFS_MAX_BYTES", "10")
+    with gx.start_run(), pytest.raises(GxError, match="over the 10-byte cap"):
         gx.log_text("x" * 11, "big.txt")
 
 

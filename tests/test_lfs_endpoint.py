@@ -12,7 +12,7 @@ import pytest
 
 from gx.errors import GxError
 from gx.lfs import sshauth
-from gx.lfs.endpoint import SshTarget, endpoint_from_clone_url, find_endpoint
+from gx.lfs.endpoint import SshTarget, endpoint_from_clone_url, find_endpoint, redact_url
 from gx.lfs.pointer import Pointer
 from gx.lfs.untrusted import BadAnswer, checked_batch
 
@@ -137,6 +137,11 @@ def test_failures_and_missing_ssh_name_lfs_url(repo, tmp_path: Path, monkeypatch
     monkeypatch.setenv("GIT_SSH_COMMAND", str(tmp_path / "no-such-ssh"))
     with pytest.raises(GxError, match="install ssh, or set lfs.url"):
         sshauth.authenticate(repo.path / ".git", endpoint, "upload")
+
+
+def test_urls_in_messages_carry_no_secrets() -> None:
+    assert redact_url("https://ada:tok@h.example:8443/a/b?X-Amz-Signature=abc#f") == "https://h.example:8443/a/b"
+    assert redact_url("http://[::1]:80/x") == "http://[::1]:80/x"
 
 
 ASKED = {"a" * 64: Pointer("a" * 64, 10)}

@@ -101,11 +101,9 @@ def test_signature_checks_columns_and_accepts_lists_and_dicts(repo):
         pf.predict(X.drop(columns="spend"))
 
 
-def test_model_over_the_artifact_limit_names_the_limit(repo, monkeypatch):
-    from gx import limits
-
-    monkeypatch.setattr(limits, "MAX_ARTIFACT_BYTES", 1000)
-    with gx.start_run(), pytest.raises(ArtifactTooLarge, match=r"model 'big'.*limit.*GX_MAX_ARTIFACT_MB"):
+def test_model_over_the_large_file_cap_names_the_cap(repo, monkeypatch):
+    monkeypatch.setenv("GX_LFS_MAX_BYTES", "1000")
+    with gx.start_run(), pytest.raises(ArtifactTooLarge, match=r"artifact 'big/.*cap.*GX_LFS_MAX_BYTES"):
         gx.pyfunc.log_model(name="big", python_model=Doubler(), input_example={"x": ["y" * 2000]})
 
 

@@ -1,6 +1,7 @@
-"""Issue 8, memory: refusing an artifact over the size limit (10 MiB by default, GX_MAX_ARTIFACT_MB)
-must not read it into memory first. Today log_artifact reads the whole file, then compares its
-length: a 500 MB file costs 500 MB of memory, and under a memory limit the user gets MemoryError."""
+"""Issue 8, memory: refusing an artifact over the size limit must not read it into memory first. Today
+log_artifact reads the whole file, then compares its length: a 500 MB file costs 500 MB of memory,
+and under a memory limit the user gets MemoryError. Since issue 14 large files go to Git LFS and the
+limit is the large-file cap (GX_LFS_MAX_BYTES); tests/test_lfs_write.py streams one in under a limit."""
 
 from __future__ import annotations
 
@@ -69,12 +70,13 @@ def test_refusing_a_500_mb_artifact_does_not_read_it_into_memory(repo, tmp_path,
         f.truncate(SIZE)  # sparse: costs no disk
     script = repo.write("log_big.py", CHILD)
     env = {k: v for k, v in os.environ.items() if k != "GX_MAX_ARTIFACT_MB"}
+    env["GX_LFS_MAX_BYTES"] = "100MB"
     proc = subprocess.run([sys.executable, str(script), str(big if how == "file" else folder), how],
                           cwd=repo.path, env=env, capture_output=True, timeout=60)
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, f"exit {proc.returncode}: {err[-1500:]}"
     assert out.startswith("GXERROR "), f"expected a GxError about the size limit, got {out.strip()!r}"
-    assert "weights.bin" in out and "MiB" in out and "limit" in out, out
+    assert "weights.bin" in out and "cap" in out and "GX_LFS_MAX_BYTES" in out, out
     listing = gx_subprocess("ls", "mem", "--json", cwd=repo.path, timeout=60)
     assert listing.returncode == 0, listing.stderr.decode()[:600]
     (run,) = json.loads(listing.stdout)

@@ -25,6 +25,11 @@ class ArtifactLink(bytes):
     """An artifact that is a symbolic link: the bytes are its target text, stored with mode 120000."""
 
 
+class LfsArtifact(bytes):
+    """An artifact kept in Git LFS: the bytes are its pointer file, the run tree's ``.gitattributes``
+    marks its path, and the content is in the LFS store (``gx.lfs``)."""
+
+
 @dataclass
 class MetricPoint:
     step: int

@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "checkout": ("gx.cli.reproduce", "checkout_cmd", "Put a run's exact source in a new worktree or branch."),
     "import": ("gx.cli.importers", "import_group", "Import runs from MLflow (SQLite or mlruns folder)."),
     "export": ("gx.cli.importers", "export_group", "Export runs to an MLflow store."),
+    "artifacts": ("gx.cli.lfs", "artifacts_group", "Get a run's artifacts (large ones fetched on demand)."),
+    "gc": ("gx.cli.lfs", "gc_cmd", "Free disk space: --lfs removes unreferenced Git LFS objects."),
 }
 
 #: Commands that must not trigger recovery of dead runs first.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gx import formatting as fmt
+from gx.lfs.content import artifact_size
 from gx.records import RunRecord
 
 
@@ -32,7 +33,7 @@ def record_json(rec: RunRecord) -> dict:
         "platform": rec.platform,
         "gx_version": rec.gx_version,
         "env": rec.env,
-        "artifacts": {path: len(content) for path, content in sorted(rec.artifacts.items())},
+        "artifacts": {path: artifact_size(content) for path, content in sorted(rec.artifacts.items())},
         "packages": rec.packages,
         "commit": rec.commit,
         "deleted": rec.deleted,
@@ -110,7 +111,7 @@ def show_cmd(run: str, as_json: bool, show_output: bool) -> None:
                for k, pts in rec.metrics.items() if pts}
     section("metrics", metrics, str)
     section("tags", rec.tags)
-    section("artifacts", {p: f"{len(c)} bytes" for p, c in sorted(rec.artifacts.items())}, str)
+    section("artifacts", {p: f"{artifact_size(c)} bytes" for p, c in sorted(rec.artifacts.items())}, str)
     lines.extend(children_lines(rec.run_id, rec.tags))
     if rec.error:
         lines.append("\nerror:\n  " + rec.error.strip().replace("\n", "\n  "))

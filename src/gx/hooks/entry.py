@@ -26,8 +26,11 @@ def run_hook(hook: str, args: Sequence[str] = (), stdin: str = "") -> list[str]:
         if hook == "post-commit":
             return _post_commit()
         if hook == "pre-push":
+            upload_lfs_objects(args[0] if args else None, args[1] if len(args) > 1 else None, stdin)
             message = push_experiments(args[0] if args else None, args[1] if len(args) > 1 else None, stdin)
             return [message] if message else []
+    except PushBlocked:
+        raise
     except (GxError, MemoryError, RecursionError) as exc:
         if hook == "pre-commit":  # what the check read is at fault (a bad file, a value over a limit): refuse
             detail = str(exc) if isinstance(exc, GxError) else "the staged files are too large or too deeply nested to check"
@@ -77,6 +80,31 @@ def _post_commit() -> list[str]:
     if not result.recorded:
         return [f"gx: commit {result.commit[:7]} has the same tree and files as run {result.run_id[:8]}; not logged again"]
     return [f"gx: logged commit {result.commit[:7]} as run {result.run_id[:8]} in experiment {result.experiment!r}"]
+
+
+class PushBlocked(GxError):
+    """The LFS objects of pushed runs could not reach the remote: git must not move its refs."""
+
+
+#: The exit status by which the pre-push shim stops git (manage.py's template knows it).
+BLOCKED_PUSH_STATUS = 65
+
+
+def upload_lfs_objects(remote: str | None, url: str | None, pushed: str) -> None:
+    """Before git pushes ``refs/experiments/*`` itself, send the LFS objects of those runs (issue 14);
+    PushBlocked when that fails, so the runs never arrive without their content."""
+    if not any("refs/experiments/" in line for line in pushed.splitlines()) or not (remote or url):
+        return
+    from gx.lfs.push import upload_pushed_refs
+    from gx.store.remote import resolve_remote
+    from gx.store.repo import Store
+
+    with Store(hook_repo()) as store:
+        try:
+            target = resolve_remote(store, remote or url)  # git gives the remote's name, or its URL twice
+            upload_pushed_refs(store, target.label, target.push_url, pushed)
+        except GxError as exc:
+            raise PushBlocked(f"the push was stopped: the large artifacts of its runs could not be sent ({exc})") from None
 
 
 def push_experiments(remote: str | None, url: str | None = None, pushed: str = "") -> str | None:
@@ -142,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rest = rest[1:] if rest[:1] == ["--"] else rest
     try:
         lines = run_hook(hook, rest, pushed_refs() if hook == "pre-push" else "")
+    except PushBlocked as exc:
+        print(f"gx: error: {exc}", file=sys.stderr)
+        return BLOCKED_PUSH_STATUS
     except GxError as exc:
         print(f"gx: error: {exc}", file=sys.stderr)
         return 1

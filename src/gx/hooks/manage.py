@@ -57,8 +57,9 @@ else
     gx_stdin | gx hooks run "$GX_HOOK" -- "$@"
 fi
 status=$?
-# Only gx's pre-commit check may stop git: a broken gx never blocks a push.
-if [ "$GX_HOOK" = pre-commit ]; then exit $status; fi
+# Only gx's pre-commit check may stop git, and a push whose runs' large files could not be sent
+# (status 65): a broken gx never blocks a push.
+if [ "$GX_HOOK" = pre-commit ] || [ $status -eq 65 ]; then exit $status; fi
 exit 0
 """
 

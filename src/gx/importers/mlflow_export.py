@@ -11,8 +11,10 @@ from typing import Any
 
 from gx.errors import GxError
 from gx.importers.convert import GX_RUN_TAG
+from gx.lfs.content import write_content
 from gx.query.runs import experiments_named, iter_run_refs, load_record, open_store
 from gx.records import ArtifactLink, RunRecord
+from gx.store.repo import Store
 
 #: MLflow's limits per log_batch call.
 _METRICS_PER_BATCH, _PARAMS_PER_BATCH = 1000, 100
@@ -55,13 +57,13 @@ def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int]:
                 if ref.run_id in there:
                     already += 1
                     continue
-                _export_run(client, exp_id, load_record(store, ref))
+                _export_run(client, exp_id, load_record(store, ref), store)
                 there.add(ref.run_id)
                 exported += 1
     return exported, already
 
 
-def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
+def _export_run(client: Any, exp_id: str, rec: RunRecord, store: Store) -> None:
     from mlflow.entities import Metric, Param
 
     tags = {**rec.tags, GX_RUN_TAG: rec.run_id, "mlflow.runName": rec.name or rec.run_id[:8]}
@@ -83,7 +85,7 @@ def _export_run(client: Any, exp_id: str, rec: RunRecord) -> None:
             for path, content in files.items():
                 target = Path(tmp, path)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
+                write_content(store, content, target, f"artifact {path!r}")  # Git LFS content, streamed
             client.log_artifacts(run_id, tmp)
     client.set_terminated(run_id, rec.status if rec.status != "RUNNING" else "KILLED", end_time=_ms(rec.end_time))
     if rec.deleted:

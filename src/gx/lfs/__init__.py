@@ -1,5 +1,8 @@
 """Large files through Git LFS: pointer files (``pointer``), the local object store laid out exactly as
-git-lfs lays it out (``.git/lfs/objects/<aa>/<bb>/<sha256>``), and transfers to LFS servers.
+git-lfs lays it out (``.git/lfs/objects/<aa>/<bb>/<sha256>``: ``objects``), when an artifact goes there
+(``config``), reading an artifact's content whatever it is, fetched on demand (``content``), which
+objects runs need (``scan``), moving objects to and from remotes (``remote``; the batch API for http(s)
+and ssh in ``transfer``), content before refs on push (``push``) and ``gx gc --lfs`` (``gc``).
 
 It sits between ``gx.tracking`` (which writes pointers for large artifacts) and ``gx.store``; it never
 imports dulwich itself.

@@ -55,15 +55,18 @@ class Endpoint:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its user and password removed: what gx may print or log."""
+    """``url`` without its user, password, query and fragment (where presigned URLs carry their
+    signatures): what gx may print or log."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host + (f":{port}" if port else "")
+    return parts._replace(netloc=netloc, query="", fragment="").geturl()
 
 
 def find_endpoint(common_dir: Path, remote_url: str, remote: str | None, operation: str) -> Endpoint:

@@ -19,8 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from gx import limits
-from gx.errors import ArtifactTooLarge, BadRecord, GxError, GxWarning
+from gx.errors import BadRecord, GxError, GxWarning
 from gx.models import signature as sig
 from gx.models.descriptor import DESCRIPTOR_FILE, Descriptor, parse_descriptor
 from gx.records import format_time
@@ -115,14 +114,17 @@ def log_model(flavor: str, library: str, files: dict[str, bytes], model_file: st
 
 
 def _check_sizes(path: str, files: dict[str, bytes]) -> None:
-    limit = limits.MAX_ARTIFACT_BYTES
+    """Refuse a model file over the large-file cap before anything is logged (larger than the LFS
+    threshold is fine: it goes to Git LFS)."""
+    from gx.lfs.config import check_cap, settings
+    from gx.paths import find_repo
+
+    try:
+        cap = settings(find_repo().worktree).max_bytes
+    except GxError:
+        return  # outside a repository: logging says so
     for file, content in files.items():
-        if len(content) > limit:
-            raise ArtifactTooLarge(
-                f"model {path!r} is {len(content) / 1048576:.1f} MiB ({file}), over the {limit / 1048576:.0f} MiB "
-                "limit for files in a run; large files will go through Git LFS (issue 14) — until then "
-                "set GX_MAX_ARTIFACT_MB higher, or keep the model out of the run"
-            )
+        check_cap(f"{path}/{file}", len(content), cap)
 
 
 # -- loading ------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from typing import Callable
 
 from gx import limits
 from gx.errors import BadName
+from gx.lfs.content import read_content, tree_artifact
 from gx.models.descriptor import DESCRIPTOR_FILE
 from gx.models.registry import UnknownModel, get_version, load_model_state
 from gx.models.state import STAGES, VersionState
-from gx.store.encode import ARTIFACTS_DIR
 from gx.store.repo import Store
 from gx.store.tagnames import validate_alias
 from gx.values import check_artifact_path
@@ -76,7 +76,12 @@ def resolve_version(store: Store, name: str, ref: str | None, alias: str | None)
 
 def _tree_reader(store: Store, commit: str, path: str) -> Callable[[str], bytes | None]:
     tree = store.commit(commit.encode()).tree
-    return lambda name: store.read_blob(tree, f"{ARTIFACTS_DIR}/{path}/{name}")
+
+    def read(name: str) -> bytes | None:
+        blob = tree_artifact(store, tree, f"{path}/{name}")  # a large model file is in Git LFS
+        return None if blob is None else read_content(store, blob, f"model file {path}/{name}")
+
+    return read
 
 
 def _dir_reader(root: Path) -> Callable[[str], bytes | None]:

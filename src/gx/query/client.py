@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gx.errors import BadValue, UnknownRun
+from gx.lfs.content import artifact_size, ensure_local, pointer_of, write_content
 from gx.query.experiments import resolve_experiments
 from gx.query.runs import load_record, open_store, resolve_run
 from gx.records import ArtifactLink, RunRecord, RunSummary
@@ -101,7 +102,7 @@ def list_artifacts(run_id: str, path: str | None = None) -> list[FileInfo]:
             continue
         head, sep, _ = name[len(prefix):].partition("/")
         child = prefix + head
-        entries[child] = FileInfo(child, True, None) if sep else FileInfo(child, False, len(content))
+        entries[child] = FileInfo(child, True, None) if sep else FileInfo(child, False, artifact_size(content))
     return [entries[k] for k in sorted(entries)]
 
 
@@ -109,21 +110,24 @@ def download_artifacts(run_id: str, path: str = "", dst_path: str | os.PathLike[
     """Write the artifact (or folder) at ``path`` under ``dst_path`` (a new temporary folder if none);
     the local path of what was written."""
     folder = _folder(path)
-    files = {name: content for name, content in get_record(run_id).artifacts.items()
-             if not folder or name == folder or name.startswith(folder + "/")}
-    if not files:
-        raise UnknownRun(f"run {str(run_id)[:8]} has no artifact {folder!r}; see client.list_artifacts(run_id)")
-    root = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="gx-artifacts-"))
-    for name, content in files.items():
-        target = root / name
-        if ".." in Path(name).parts or Path(name).is_absolute():
-            continue  # never written outside dst_path, whatever a fetched run holds
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, ArtifactLink):
-            target.unlink(missing_ok=True)
-            target.symlink_to(bytes(content).decode("utf-8", "surrogateescape"))
-        else:
-            target.write_bytes(content)
+    with open_store() as store:
+        rec = load_record(store, resolve_run(store, str(run_id)))
+        files = {name: content for name, content in rec.artifacts.items()
+                 if not folder or name == folder or name.startswith(folder + "/")}
+        if not files:
+            raise UnknownRun(f"run {str(run_id)[:8]} has no artifact {folder!r}; see client.list_artifacts(run_id)")
+        ensure_local(store, [p for p in map(pointer_of, files.values()) if p is not None], f"run {rec.run_id[:8]}'s artifacts")
+        root = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="gx-artifacts-"))
+        for name, content in files.items():
+            target = root / name
+            if ".." in Path(name).parts or Path(name).is_absolute():
+                continue  # never written outside dst_path, whatever a fetched run holds
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, ArtifactLink):
+                target.unlink(missing_ok=True)
+                target.symlink_to(bytes(content).decode("utf-8", "surrogateescape"))
+            else:  # an LFS artifact streams from its verified object
+                write_content(store, content, target, f"artifact {name!r} of run {rec.run_id[:8]}")
     return str(root / folder) if folder else str(root)
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
+from gx.lfs.push import upload_before_refs
 from gx.share.registry import sync_registry
 from gx.store.gitconfig import (
     config_values,
@@ -178,6 +179,7 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
         refused: dict[str, tuple[bytes | None, str]] = {}
         for attempt in range(attempts):
             decide = functools.partial(_decide, st, pending=pending, results=results)
+            decide = upload_before_refs(st, rem, decide)  # issue 14: LFS content reaches the remote first
             sent = send_experiments(st, rem, decide, progress)
             done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
             for name in done:

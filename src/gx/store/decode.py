@@ -12,9 +12,10 @@ from typing import Any, Callable
 
 from gx import limits, yamlio
 from gx.errors import BadRecord
-from gx.records import STATUSES, MetricPoint, RunRecord, parse_time
+from gx.records import STATUSES, ArtifactLink, LfsArtifact, MetricPoint, RunRecord, parse_time
 from gx.store.encode import (
     ARTIFACTS_DIR,
+    ATTRIBUTES_FILE,
     HISTORY_DIR,
     METRICS_FILE,
     PACKAGES_FILE,
@@ -24,8 +25,12 @@ from gx.store.encode import (
     STDERR_FILE,
     STDOUT_FILE,
     TAGS_FILE,
+    lfs_attribute_line,
     metric_key_from_file,
 )
+
+#: git-lfs never reads a blob this size or larger as a pointer (its spec).
+_MAX_POINTER_BYTES = 1024
 
 #: Earliest and latest times a run may claim (seconds since the epoch): 1970 to the year 9999.
 _TIME_RANGE = (0.0, 253402300799.0)
@@ -187,12 +192,16 @@ def decode_files(files: Mapping[str, bytes], experiment: str, run_id: str) -> Ru
         raise BadRecord(f"the run holds {len(files):,} files; the limit is {limits.MAX_FILES_PER_RUN:,}")
     rec = decode_summary(files.get, experiment, run_id)
     prefix_hist, prefix_art = HISTORY_DIR + "/", ARTIFACTS_DIR + "/"
+    lfs_lines = set(files.get(ATTRIBUTES_FILE, b"")[: limits.MAX_DOCUMENT_BYTES].decode("utf-8", "replace").splitlines())
     for path, content in files.items():
         if path.startswith(prefix_hist) and path.endswith(".tsv") and "/" not in path[len(prefix_hist) :]:
             key = metric_key_from_file(path[len(prefix_hist) :])
             rec.metrics[_key(path, key)] = decode_history(content, path)
         elif path.startswith(prefix_art):
-            rec.artifacts[path[len(prefix_art) :]] = content
+            name = path[len(prefix_art) :]
+            lfs = (lfs_lines and not isinstance(content, ArtifactLink) and len(content) < _MAX_POINTER_BYTES
+                   and lfs_attribute_line(name) in lfs_lines)
+            rec.artifacts[name] = LfsArtifact(content) if lfs else content
     rec.source_patch = files.get(PATCH_FILE)
     packages = files.get(PACKAGES_FILE)
     rec.packages = packages.decode("utf-8", "replace").splitlines() if packages else []

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from gx import yamlio
-from gx.records import MetricPoint, RunRecord, format_time
+from gx.records import LfsArtifact, MetricPoint, RunRecord, format_time
 
 FORMAT_VERSION = 1
 
@@ -28,6 +28,11 @@ STDOUT_FILE = "stdout.txt"
 STDERR_FILE = "stderr.txt"
 TOMBSTONE_FILE = "tombstone.yaml"
 EXPERIMENT_FILE = "experiment.yaml"
+#: Marks the run's artifacts kept in Git LFS, one exact path per line, as ``git lfs track`` writes them.
+ATTRIBUTES_FILE = ".gitattributes"
+LFS_ATTRIBUTES = "filter=lfs diff=lfs merge=lfs -text"
+#: git ignores a .gitattributes line this long or longer (attr.c ATTR_MAX_LINE_LENGTH).
+MAX_ATTRIBUTE_LINE = 2048
 
 SUMMARY_FILES = (RUN_FILE, PARAMS_FILE, METRICS_FILE, TAGS_FILE)
 _HISTORY_HEADER = "step\ttimestamp_ms\tvalue\n"
@@ -44,6 +49,25 @@ def metric_file_name(key: str) -> str:
 
 def metric_key_from_file(name: str) -> str:
     return unquote(name[: -len(".tsv")])
+
+
+def lfs_attribute_line(artifact_path: str) -> str:
+    """The ``.gitattributes`` line marking ``artifacts/<artifact_path>`` as an LFS file: glob characters
+    escaped, spaces as ``[[:space:]]`` (git-lfs's own escaping), so the pattern matches that path only."""
+    pattern = "".join("\\" + c if c in "*?[]\\!#\"" else "[[:space:]]" if c == " " else c
+                      for c in f"{ARTIFACTS_DIR}/{artifact_path}")
+    return f"{pattern} {LFS_ATTRIBUTES}"
+
+
+def lfs_paths(attributes: bytes) -> list[str]:
+    """The tree paths a run's ``.gitattributes`` marks as LFS files (the lines ``lfs_attribute_line``
+    writes; any other line is not gx's and is ignored)."""
+    out = []
+    for line in attributes.decode("utf-8", "replace").splitlines():
+        pattern, sep, attrs = line.partition(" ")
+        if sep and attrs == LFS_ATTRIBUTES:
+            out.append(re.sub(r"\\(.)|\[\[:space:\]\]", lambda m: m.group(1) or " ", pattern))
+    return out
 
 
 def format_number(value: float | int) -> str:
@@ -101,8 +125,13 @@ def encode_files(rec: RunRecord) -> dict[str, bytes]:
     for key, points in rec.metrics.items():
         if points:
             files[f"{HISTORY_DIR}/{metric_file_name(key)}"] = encode_history(points)
+    lfs_lines = []
     for path, content in rec.artifacts.items():
         files[f"{ARTIFACTS_DIR}/{path}"] = content
+        if isinstance(content, LfsArtifact):
+            lfs_lines.append(lfs_attribute_line(path) + "\n")
+    if lfs_lines:
+        files[ATTRIBUTES_FILE] = "".join(sorted(lfs_lines)).encode("utf-8")
     if rec.source_patch:
         files[PATCH_FILE] = rec.source_patch
     if rec.packages:

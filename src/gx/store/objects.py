@@ -15,6 +15,7 @@ from dulwich.objects import Blob, Commit, ShaFile, Tree
 from gx.errors import BadName
 from gx.records import ArtifactLink
 from gx.store.fsck import check_commit, check_tree
+from gx.store.gitpaths import check_gitattributes
 
 FILE_MODE = 0o100644
 LINK_MODE = 0o120000
@@ -55,10 +56,13 @@ def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile], where: str
             sub = _tree_from_dict(value, new_objects, f"{where}{name}/")
             tree.add(raw, DIR_MODE, sub.id)
         else:
+            if raw == b".gitattributes" and not isinstance(value, ArtifactLink):
+                for _id, problem in check_gitattributes(value):
+                    raise BadName(f"refusing to write {where + name!r}: git fsck refuses it: {problem}")
             blob = Blob.from_string(value)
             new_objects.append(blob)
             tree.add(raw, LINK_MODE if isinstance(value, ArtifactLink) else FILE_MODE, blob.id)
-    check_tree(tree, where)
+    check_tree(tree, where, content_checked=b".gitattributes")
     new_objects.append(tree)
     return tree
 

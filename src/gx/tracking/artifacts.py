@@ -1,5 +1,9 @@
-"""Files logged as artifacts (``log_artifact``/``log_artifacts``): bounded reads, and symbolic links,
-which are never followed.
+"""Files logged as artifacts (``log_artifact``/``log_artifacts``): bounded reads, large files streamed
+into Git LFS, and symbolic links, which are never followed.
+
+A file over the LFS threshold (``gx.lfs.config``) is copied, hashed as it streams, into the local LFS
+store at the logging call; the run stages its pointer file, so the run's tree holds the pointer and
+the content is never in memory.
 
 A symbolic link is stored as a link — a tree entry of mode 120000 holding its target text, which is
 never read through — when its target resolves inside the repository's working tree (not into
@@ -12,13 +16,17 @@ often holds such links, to caches or datasets; the ordinary files in it should n
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gx.errors import BadFile, NotARepository
+from gx.errors import BadFile, BadName, NotARepository
+from gx.lfs import config as lfs_config
+from gx.lfs.objects import store_file, store_stream
 from gx.paths import RepoPaths, find_repo
-from gx.values import check_artifact_file, check_artifact_path, read_artifact
+from gx.store.encode import MAX_ATTRIBUTE_LINE, lfs_attribute_line
+from gx.values import check_artifact_path, read_artifact
 
 if TYPE_CHECKING:
     from gx.tracking.live import LiveRun
@@ -38,7 +46,8 @@ def log_file(live: LiveRun, local_path: str | os.PathLike[str], artifact_path: s
         return
     if not path.is_file():
         raise BadFile(f"cannot log artifact {str(local_path)!r}: no such file")
-    live.log_artifact_bytes(name, read_artifact(path, name))
+    check_artifact_path(name)
+    _log_regular(live, name, path, _check_size(live, name, path))
 
 
 def log_dir(live: LiveRun, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
@@ -62,12 +71,58 @@ def log_dir(live: LiveRun, local_dir: str | os.PathLike[str], artifact_path: str
                     print(f"gx: warning: {exc}; skipped", file=sys.stderr)
             elif entry in filenames and path.is_file():
                 files.append((check_artifact_path(name), path))
-    for name, path in files:
-        check_artifact_file(path, name)
-    for name, path in files:
-        live.log_artifact_bytes(name, read_artifact(path, name))
+    sizes = [_check_size(live, name, path) for name, path in files]
+    for (name, path), size in zip(files, sizes):
+        _log_regular(live, name, path, size)
     for name, target in links:
         live.log_artifact_link(name, target)
+
+
+def lfs_settings(live: LiveRun) -> lfs_config.LfsSettings:
+    """The LFS threshold and cap of the run's repository, read once per run."""
+    if live.lfs is None:
+        paths = _repo_paths(live)
+        live.lfs = lfs_config.settings(paths.worktree if paths is not None else None)
+    return live.lfs
+
+
+def _check_size(live: LiveRun, name: str, path: Path) -> int:
+    """The size of a regular file to log as ``name``, refused over the large-file cap (nothing read)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise BadFile(f"cannot read artifact {str(path)!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise BadFile(f"artifact {str(path)!r} is not a regular file; gx reads regular files only")
+    lfs_config.check_cap(name, st.st_size, lfs_settings(live).max_bytes)
+    return st.st_size
+
+
+def _log_regular(live: LiveRun, name: str, path: Path, size: int) -> None:
+    if size <= lfs_settings(live).threshold:
+        live.log_artifact_bytes(name, read_artifact(path, name))
+        return
+    pointer = store_file(_lfs_common_dir(live, name), path)
+    lfs_config.check_cap(name, pointer.size, lfs_settings(live).max_bytes)  # it may have grown meanwhile
+    live.log_artifact_pointer(name, pointer.encode())
+
+
+def pointer_if_large(live: LiveRun, name: str, content: bytes) -> bytes | None:
+    """For content over the LFS threshold (``log_text``, ``log_dict``, a model file): store it in the
+    LFS store and return its pointer file; None for content that stays an ordinary blob."""
+    if len(content) <= lfs_settings(live).threshold:
+        return None
+    lfs_config.check_cap(name, len(content), lfs_settings(live).max_bytes)
+    return store_stream(_lfs_common_dir(live, name), iter((content,))).encode()
+
+
+def _lfs_common_dir(live: LiveRun, name: str) -> Path:
+    if len(lfs_attribute_line(name).encode()) >= MAX_ATTRIBUTE_LINE:
+        raise BadName(f"bad artifact path {name!r}: too long for a large file's .gitattributes line")
+    paths = _repo_paths(live)
+    if paths is None:
+        raise BadFile(f"cannot log large artifact {name!r}: not inside a git repository")
+    return paths.common_dir
 
 
 def link_target(link: Path, paths: RepoPaths | None) -> str:

@@ -26,6 +26,9 @@ FLUSH_INTERVAL = 0.5
 META_FILE = "meta.json"
 LOCK_FILE = "lock"
 ARTIFACTS = "artifacts"
+#: Pointer files of artifacts kept in Git LFS, staged by path like ``ARTIFACTS`` (their content is
+#: already in the LFS store, so a killed run is recorded with it).
+LFS_POINTERS = "lfs-pointers"
 PATCH = "source.patch"
 PACKAGES = "packages.txt"
 OUTPUT = "output"

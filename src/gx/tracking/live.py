@@ -69,6 +69,7 @@ class LiveRun:
         self.tags: dict[str, str] = {}
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._artifacts: set[str] = set()
+        self.lfs: Any = None  # gx.lfs.config.LfsSettings, read at the first artifact
         self._lock_fd = lock_fd
         self.meta = meta  # the owner's meta.json, kept in memory: it is written back if removed
         self.background: list[threading.Thread] = []  # capture work to wait for before committing
@@ -128,16 +129,33 @@ class LiveRun:
         self._append(("n", name))
 
     def log_artifact_bytes(self, artifact_path: str, content: bytes) -> None:
+        """Stage an artifact's content; over the LFS threshold it goes to the LFS store and its pointer
+        is staged instead (``gx.tracking.artifacts``)."""
+        from gx.tracking.artifacts import pointer_if_large
+
         check_artifact_path(artifact_path)
+        pointer = pointer_if_large(self, artifact_path, content)
+        if pointer is not None:
+            self.log_artifact_pointer(artifact_path, pointer)
+        else:
+            self._stage(artifact_path, content, journal.ARTIFACTS, journal.LFS_POINTERS)
+
+    def log_artifact_pointer(self, artifact_path: str, pointer: bytes) -> None:
+        """Stage the pointer file of an artifact whose content is already in the LFS store."""
+        check_artifact_path(artifact_path)
+        self._stage(artifact_path, pointer, journal.LFS_POINTERS, journal.ARTIFACTS)
+
+    def _stage(self, artifact_path: str, content: bytes, into: str, other: str) -> None:
         if artifact_path not in self._artifacts:
             self._check_file_room(f"artifact {artifact_path!r}")
-        if len(content) > values.MAX_ARTIFACT_BYTES:
-            raise values.artifact_too_large(artifact_path, len(content))
-        target = self.run_dir / journal.ARTIFACTS / artifact_path
+        target = self.run_dir / into / artifact_path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(content)
         os.replace(tmp, target)
+        previous = self.run_dir / other / artifact_path  # logged before the other way
+        if not previous.is_dir():
+            previous.unlink(missing_ok=True)
         self._append(("a", artifact_path))
         self._artifacts.add(artifact_path)
 

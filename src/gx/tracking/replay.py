@@ -15,7 +15,7 @@ from typing import Any, Callable
 from gx import limits, values
 from gx.datafiles import first_line
 from gx.errors import BadValue, GxError
-from gx.records import ArtifactLink, MetricPoint, RunRecord
+from gx.records import ArtifactLink, LfsArtifact, MetricPoint, RunRecord
 from gx.tracking import journal
 from gx.tracking.checks import MAX_TIME, Problems, Unrecordable, check_entry, check_meta
 from gx.values import check_artifact_path
@@ -148,6 +148,8 @@ _KEYS_OF: dict[str, Callable[[RunRecord], dict[str, Any]]] = {
     "m": lambda rec: rec.metrics, "p": lambda rec: rec.params, "t": lambda rec: rec.tags,
 }
 _NAMES = {"m": "metric", "p": "param", "t": "tag"}
+#: A staged pointer file is smaller than this (git-lfs's bound for a pointer).
+_MAX_POINTER_BYTES = 1023
 
 
 def _read_staged(run_dir: Path, rec: RunRecord, problems: Problems) -> None:
@@ -161,6 +163,15 @@ def _read_staged(run_dir: Path, rec: RunRecord, problems: Problems) -> None:
             elif path.is_file():
                 rec.artifacts[check_artifact_path(name)] = limits.read_regular_file(
                     path, limits.MAX_ARTIFACT_BYTES, "staged artifact")
+        except (GxError, OSError) as exc:
+            problems.add(f"staged artifact {name!r}: {journal.describe(exc)}")
+    lfs_root = run_dir / journal.LFS_POINTERS
+    for path in sorted(lfs_root.rglob("*")):  # large artifacts: their content is in the LFS store already
+        name = path.relative_to(lfs_root).as_posix()
+        try:
+            if path.is_file() and not path.is_symlink():
+                rec.artifacts[check_artifact_path(name)] = LfsArtifact(limits.read_regular_file(
+                    path, _MAX_POINTER_BYTES, "staged LFS pointer"))
         except (GxError, OSError) as exc:
             problems.add(f"staged artifact {name!r}: {journal.describe(exc)}")
     try:

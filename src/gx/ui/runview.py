@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gx.errors import GxError
+from gx.lfs.content import artifact_size, pointer_of, read_content, tree_artifact
 from gx.query.runs import load_record, resolve_run
 from gx.records import ArtifactLink, RunRecord
 from gx.store.browse import file_sizes
@@ -56,8 +57,10 @@ def kind(path: str) -> str:
 
 def artifact_sizes(store: Store, rec: RunRecord) -> dict[str, int]:
     if rec.commit:
-        return file_sizes(store, rec.commit, "artifacts", limit=5000)
-    return {path: len(data) for path, data in rec.artifacts.items()}
+        sizes = file_sizes(store, rec.commit, "artifacts", limit=5000)
+        sizes.update({p: artifact_size(c) for p, c in rec.artifacts.items() if p in sizes and pointer_of(c)})
+        return sizes
+    return {path: artifact_size(data) for path, data in rec.artifacts.items()}
 
 
 def run_json(store: Store, spec: str, cache: RunCache | None = None) -> dict[str, Any]:
@@ -108,11 +111,12 @@ def artifact(store: Store, spec: str, path: str, download: bool) -> tuple[bytes,
     path = safe_artifact_path(path)
     try:
         ref = resolve_run(store, spec)
-        data = store.read_blob(store.commit(ref.commit).tree, f"artifacts/{path}")
+        data = tree_artifact(store, store.commit(ref.commit).tree, path)
     except GxError:
         data = find_record(store, spec).artifacts.get(path)  # a run in progress, or the error
     if data is None:
         raise FileNotFoundError(path)
+    data = read_content(store, data, f"artifact {path!r}")  # a large file: its verified LFS object
     suffix = PurePosixPath(path).suffix.lower()
     name = PurePosixPath(path).name.replace('"', "")
     inline = not download and not isinstance(data, ArtifactLink)

@@ -1,0 +1,142 @@
+"""Issue 14, writing: artifacts over the LFS threshold become Git LFS pointers in the run's tree, with
+their content in .git/lfs/objects as git-lfs lays it out, checked with the real git-lfs binary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import gx
+from conftest import gx_subprocess
+from gx.errors import ArtifactTooLarge, BadValue
+from gx.lfs.config import DEFAULT_THRESHOLD, parse_size, settings
+
+EXP_REF = "refs/experiments/default"
+
+
+def lfs_object(repo, data: bytes):
+    oid = hashlib.sha256(data).hexdigest()
+    return repo.path / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+
+
+def test_sizes_and_where_the_threshold_comes_from(repo, monkeypatch):
+    assert parse_size("10MB", "x") == parse_size("10 MiB", "x") == 10 * 2**20
+    assert parse_size(1234, "x") == 1234 and parse_size("1.5k", "x") == 1536
+    with pytest.raises(BadValue, match="'ten' is not a size"):
+        parse_size("ten", "x")
+    assert settings(repo.path).threshold == DEFAULT_THRESHOLD and settings(repo.path).max_bytes is None
+    repo.write("gx.yaml", "lfs:\n  threshold: 2KB\n  max_size: 1MB\n")
+    assert (settings(repo.path).threshold, settings(repo.path).max_bytes) == (2048, 2**20)
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "100")  # the environment wins over gx.yaml
+    assert settings(repo.path).threshold == 100
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "50GB")  # never above the largest plain blob gx writes
+    assert settings(repo.path).threshold == DEFAULT_THRESHOLD
+
+
+def test_large_artifacts_are_pointers_that_git_lfs_understands(repo, git_lfs, monkeypatch, tmp_path):
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "100KB")
+    big = os.urandom(300_000)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "weights one.bin").write_bytes(big)
+    (tmp_path / "out" / "small.txt").write_text("small\n")
+    (tmp_path / "report.bin").write_bytes(big[::-1])
+    with gx.start_run() as run:
+        gx.log_artifacts(str(tmp_path / "out"), artifact_path="model")
+        gx.log_artifact(str(tmp_path / "report.bin"))
+        gx.log_text("t" * 200_000, "notes.txt")
+    tree = repo.git("ls-tree", "-r", "--name-only", EXP_REF).split("\n")
+    assert ".gitattributes" in tree
+    attributes = repo.git("show", f"{EXP_REF}:.gitattributes")
+    assert attributes == ("artifacts/model/weights[[:space:]]one.bin filter=lfs diff=lfs merge=lfs -text\n"
+                          "artifacts/notes.txt filter=lfs diff=lfs merge=lfs -text\n"
+                          "artifacts/report.bin filter=lfs diff=lfs merge=lfs -text\n")
+    pointer = repo.git("show", f"{EXP_REF}:artifacts/report.bin")
+    assert pointer.startswith("version https://git-lfs.github.com/spec/v1\noid sha256:")
+    assert repo.git("show", f"{EXP_REF}:artifacts/model/small.txt") == "small\n"  # below: unchanged
+    assert lfs_object(repo, big).read_bytes() == big  # git-lfs's layout
+    listed = repo.git("lfs", "ls-files", "--name-only", EXP_REF).split("\n")
+    assert {"artifacts/model/weights one.bin", "artifacts/notes.txt", "artifacts/report.bin"} <= set(listed)
+    assert "Git LFS fsck OK" in repo.git("lfs", "fsck", EXP_REF)
+    # git-lfs's own checkout of the run's tree smudges the pointers back into the content
+    repo.git("lfs", "install", "--local")
+    repo.git("worktree", "add", "-q", "--detach", str(tmp_path / "checkout"), EXP_REF)
+    assert (tmp_path / "checkout" / "artifacts" / "report.bin").read_bytes() == big[::-1]
+    client = gx.MlflowClient()
+    sizes = {f.path: f.file_size for f in client.list_artifacts(run.info.run_id, "model")}
+    assert sizes == {"model/small.txt": 6, "model/weights one.bin": 300_000}
+    repo.fsck()
+
+
+def test_the_large_file_cap_is_one_line_at_the_call(repo, monkeypatch, tmp_path):
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "1KB")
+    repo.write("gx.yaml", "lfs:\n  max_size: 10KB\n")
+    (tmp_path / "big.bin").write_bytes(b"x" * 20_000)
+    with gx.start_run(), pytest.raises(ArtifactTooLarge, match=r"'big.bin' is 20,000 bytes, over the 10,240-byte cap"):
+        gx.log_artifact(str(tmp_path / "big.bin"))
+    assert not (repo.path / ".git" / "lfs" / "objects").exists()  # refused before anything was copied
+
+
+KILLED = r"""
+import os, signal, gx
+with gx.start_run(run_name="killed"):
+    gx.log_artifact("big.bin")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_run_with_a_large_artifact_is_recorded_with_it(repo, git_lfs):
+    big = os.urandom(3 * 2**20)
+    (repo.path / "big.bin").write_bytes(big)
+    script = repo.write("killed.py", KILLED)
+    env = dict(os.environ, GX_LFS_THRESHOLD="1MB")
+    proc = subprocess.run([sys.executable, str(script)], cwd=repo.path, env=env, capture_output=True, timeout=60)
+    assert proc.returncode == -9
+    listing = gx_subprocess("ls", "--json", cwd=repo.path)  # recovers the dead run first
+    (run,) = json.loads(listing.stdout)
+    assert run["status"] == "KILLED"
+    assert repo.git("show", f"{EXP_REF}:artifacts/big.bin").startswith("version https://git-lfs")
+    assert "Git LFS fsck OK" in repo.git("lfs", "fsck", EXP_REF)
+    got = gx_subprocess("artifacts", "get", run["run_id"], "big.bin", "-o", "got", cwd=repo.path)
+    assert got.returncode == 0, got.stderr
+    assert (repo.path / "got" / "big.bin").read_bytes() == big
+    repo.fsck()
+
+
+STREAM = r"""
+import resource, sys
+import gx
+
+def address_space():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+
+with gx.start_run(run_name="big"):
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (address_space() + 100 * 2**20, hard))
+    try:
+        gx.log_artifact(sys.argv[1])
+        print("ACCEPTED")
+    except MemoryError:
+        print("MEMORYERROR")
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+"""
+
+
+def test_a_large_artifact_streams_into_the_store_under_a_memory_limit(repo, tmp_path):
+    big = tmp_path / "weights.bin"
+    with open(big, "wb") as fh:
+        fh.truncate(200 * 2**20)  # sparse to write, 200 MB to read: twice the memory the child may add
+    script = repo.write("stream.py", STREAM)
+    proc = subprocess.run([sys.executable, str(script), str(big)], cwd=repo.path, capture_output=True, timeout=120)
+    assert proc.stdout.decode().strip() == "ACCEPTED", proc.stderr.decode()[-1500:]
+    pointer = repo.git("show", f"{EXP_REF}:artifacts/weights.bin")
+    assert f"size {200 * 2**20}" in pointer
+    assert not list((repo.path / ".git" / "lfs" / "tmp").iterdir())  # no partial object left behind
+    repo.fsck()
