@@ -155,6 +155,13 @@ ASKED = {"a" * 64: Pointer("a" * 64, 10)}
      "not an http"),
     ({"objects": [{"oid": "a" * 64, "size": 10}]}, "no download action"),
     ({"transfer": "tus", "objects": []}, "speaks only basic"),
+    ({"objects": [{"oid": "a" * 64, "size": 10, "actions": {"download": {"href": "https://h:99999/y"}}}]}, "not an http"),
+    ({"objects": [{"oid": "a" * 64, "size": 10, "actions": {"download": {"href": "https://hé.example/y"}}}]},
+     "not an http"),
+    ({"objects": [{"oid": "a" * 64, "size": 10, "actions": {"download": {"href": "https:///y"}}}]}, "not an http"),
+    ({"objects": [{"oid": "a" * 64, "size": 10, "actions": {"download": {"href": "https://x/y",
+                                                                         "header": {"X": "caf\u00e9"}}}}]},
+     "malformed header"),
     ({"objects": [{"oid": "a" * 64, "size": 10, "actions": {"download": {"href": "https://x/y", "header": []}}}]},
      "headers"),
 ])

@@ -9,13 +9,15 @@ import json
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from gx.errors import GxError
 from gx.lfs.pointer import Pointer
 from gx.limits import MAX_LFS_ACTION_HEADERS, MAX_LFS_HREF_LENGTH, MAX_LFS_JSON_BYTES
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
-_HREF = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+_HREF = re.compile(r"https?://[!-~]+", re.IGNORECASE)  # printable ASCII, as a request line needs
+_HEADER_VALUE = re.compile(r"[ -~\t]*")
 _OID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -66,7 +68,7 @@ def checked_action(value: object, where: str, href_required: bool = True) -> tup
     href = value.get("href")
     if href is None and not href_required:
         pass
-    elif not isinstance(href, str) or len(href) > MAX_LFS_HREF_LENGTH or not _HREF.fullmatch(href):
+    elif not isinstance(href, str) or len(href) > MAX_LFS_HREF_LENGTH or not _valid_href(href):
         raise BadAnswer(f"{where} sent an href that is not an http(s) URL: {printable(href, 80)}")
     raw = value.get("header", {})
     if raw is None:
@@ -76,10 +78,21 @@ def checked_action(value: object, where: str, href_required: bool = True) -> tup
     headers: dict[str, str] = {}
     for key, text in raw.items():
         if (not isinstance(key, str) or not _TOKEN.fullmatch(key) or not isinstance(text, str)
-                or len(text) > MAX_LFS_HREF_LENGTH or any(c in text for c in "\r\n\x00")):
+                or len(text) > MAX_LFS_HREF_LENGTH or not _HEADER_VALUE.fullmatch(text)):
             raise BadAnswer(f"{where} sent a malformed header {printable(key, 40)!r}")
         headers[key] = text
     return href, headers
+
+
+def _valid_href(href: str) -> bool:
+    if not _HREF.fullmatch(href):
+        return False
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
 
 
 def checked_batch(answer: object, where: str, asked: dict[str, Pointer], operation: str) -> list[BatchItem]:

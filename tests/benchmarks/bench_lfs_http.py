@@ -1,7 +1,7 @@
 """LFS transfer benchmark (issue 14): peak memory and throughput of an upload + download round trip of
 one large object through gx.lfs.transfer against the loopback giftless server (tests/lfsserver.py).
 
-Run by hand:  python tests/benchmarks/bench_lfs.py [--size 1024]   (MB; needs about 4x that on disk)
+Run by hand:  python tests/benchmarks/bench_lfs_http.py [--size 1024]   (MB; needs about 4x that on disk)
 Figures go to docs/performance.md. Not collected by pytest (no test_ functions).
 """
 
