@@ -124,16 +124,19 @@ def test_oversized_artifacts_and_unreadable_runs_are_listed_not_fatal(repo, mlfl
         meta.write_text(meta.read_text().replace(str(store_root), str(copy)))
     parent = next(rid for rid, run in expected.items() if run["artifacts"])
     [artifacts] = [p for p in (copy / "art-files").rglob("artifacts") if p.parent.name == parent]
-    (artifacts / "big.bin").write_bytes(b"x" * 4096)
+    (artifacts / "big.bin").write_bytes(b"x" * 4096)  # over the large-file cap: skipped
+    (artifacts / "mid.bin").write_bytes(b"m" * 2000)  # over the LFS threshold: a Git LFS pointer
     broken = next(rid for rid, run in expected.items() if run["run_name"] == "failed")
     [broken_meta] = (copy / "mlruns").glob(f"*/{broken}/meta.yaml")
     broken_meta.write_text("run_id: [unclosed\n")
     proc = subprocess.run([sys.executable, "-m", "gx", "import", "mlflow", "--tracking-uri", str(copy / "mlruns")],
                           cwd=repo.path, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, GX_MAX_ARTIFACT_MB="0.002"))
+                          env=dict(os.environ, GX_LFS_MAX_BYTES="3000", GX_LFS_THRESHOLD="1000"))
     assert proc.returncode == 0, proc.stderr
     assert "imported 5 run(s)" in proc.stdout
     assert f"skipped run {broken[:12]} (second): cannot be read" in proc.stdout
-    assert f"skipped in run {parent[:12]}: artifact big.bin skipped: 4,096 bytes, over the" in proc.stdout
-    assert [a.path for a in MlflowClient().list_artifacts(parent)] == expected[parent]["artifacts"]
+    assert f"skipped in run {parent[:12]}: artifact big.bin skipped: artifact 'big.bin' is 4,096 bytes, over the 3,000-byte cap" in proc.stdout
+    assert [a.path for a in MlflowClient().list_artifacts(parent)] == sorted([*expected[parent]["artifacts"], "mid.bin"])
+    assert Path(MlflowClient().download_artifacts(parent, "mid.bin", str(tmp_path / "got"))).read_bytes() == b"m" * 2000
+    assert "artifacts/mid.bin filter=lfs" in repo.git("log", "-p", "--all", "--", ".gitattributes")
     repo.fsck()

@@ -3,6 +3,7 @@ their LFS objects, pulled as pointers into a second clone, fetched on demand, ve
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -13,7 +14,6 @@ import pytest
 import gx
 from conftest import Repo, gx_subprocess, run_git
 from gx.errors import GxError
-from gx.lfs.objects import BadObject
 
 EXP_REF = "refs/experiments/default"
 
@@ -60,7 +60,7 @@ def test_a_50_mb_artifact_and_a_large_model_travel_and_load_in_a_second_clone(te
     (tmp_path / "sample.bin").write_bytes(big)
     with gx.start_run() as run:
         gx.log_artifact(str(tmp_path / "sample.bin"), "data")
-        gx.pyfunc.log_model(name="model", python_model=BigModel())
+        gx.pyfunc.log_model(name="model", python_model=BigModel(), registered_model_name="big")
     run_id = run.info.run_id
     assert len(object_files(team.alice.path / ".git")) == 2  # the sample and the model's pickle
     gx_ok(team.alice, "push")
@@ -73,7 +73,11 @@ def test_a_50_mb_artifact_and_a_large_model_travel_and_load_in_a_second_clone(te
     assert (team.bob.path / "got" / "data" / "sample.bin").read_bytes() == big
     monkeypatch.chdir(team.bob.path)
     assert len(object_files(team.bob.path / ".git")) == 1
-    assert gx.pyfunc.load_model(f"runs:/{run_id}/model").predict([1, 2]) == [11 * 2**20] * 2  # fetched on demand
+    shown = json.loads(gx_ok(team.bob, "models", "show", "big", "--json"))  # sizes read from the pointers
+    assert shown["files"]["python_model.pkl"] > 11 * 2**20
+    assert len(object_files(team.bob.path / ".git")) == 1
+    assert gx.pyfunc.load_model("models:/big/1").predict([1, 2]) == [11 * 2**20] * 2  # fetched on demand
+    assert gx.pyfunc.load_model(f"runs:/{run_id}/model").predict([1]) == [11 * 2**20]
     assert len(object_files(team.bob.path / ".git")) == 2
     for clone in (team.alice, team.bob):
         assert "Git LFS fsck OK" in clone.git("lfs", "fsck", EXP_REF)
@@ -88,22 +92,33 @@ def _one_run(team, size: int = 300_000) -> tuple[str, bytes]:
     return run.info.run_id, data
 
 
-def test_file_url_remotes_and_a_corrupt_local_object_is_refused(team, monkeypatch):
+def _corrupt(obj: Path) -> None:
+    data = bytearray(obj.read_bytes())
+    data[1000] ^= 0xFF
+    obj.write_bytes(bytes(data))  # same size: only the hash can tell
+
+
+def test_file_url_remotes_and_corrupt_objects_are_refused_never_used(team, monkeypatch):
     monkeypatch.setenv("GX_LFS_THRESHOLD", "100KB")
     run_id, data = _one_run(team)
     gx_ok(team.alice, "push", f"file://{team.remote}")
     gx_ok(team.bob, "pull")
     gx_ok(team.bob, "artifacts", "get", run_id, "blob.bin", "-o", "first")
     [obj] = object_files(team.bob.path / ".git")
-    corrupt = bytearray(obj.read_bytes())
-    corrupt[1000] ^= 0xFF
-    obj.write_bytes(bytes(corrupt))  # same size: only the hash can tell
+    _corrupt(obj)  # a good copy is on the remote: refused, replaced, said once
     proc = gx_subprocess("artifacts", "get", run_id, "blob.bin", "-o", "second", cwd=team.bob.path)
+    assert proc.returncode == 0 and b"was corrupt; it was replaced by a verified copy" in proc.stderr, proc.stderr
+    assert (team.bob.path / "second" / "blob.bin").read_bytes() == data == obj.read_bytes()
+    _corrupt(obj)
+    [remote_obj] = object_files(team.remote)
+    _corrupt(remote_obj)  # no good copy anywhere: refused, nothing written
+    proc = gx_subprocess("artifacts", "get", run_id, "blob.bin", "-o", "third", cwd=team.bob.path)
     assert proc.returncode == 1 and b"corrupt" in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
-    assert not (team.bob.path / "second" / "blob.bin").exists()  # never handed out
+    assert not (team.bob.path / "third" / "blob.bin").exists()  # never handed out
+    assert object_files(team.bob.path / ".git") == []  # the remote's bad copy was not placed either
     monkeypatch.chdir(team.bob.path)
-    with pytest.raises(BadObject):
-        gx.MlflowClient().download_artifacts(run_id, "blob.bin", str(team.bob.path / "third"))
+    with pytest.raises(GxError, match="could not be fetched"):
+        gx.MlflowClient().download_artifacts(run_id, "blob.bin", str(team.bob.path / "fourth"))
 
 
 def test_missing_content_is_one_line_and_a_truncated_remote_object_leaves_nothing(team, monkeypatch):

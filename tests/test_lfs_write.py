@@ -15,6 +15,8 @@ import gx
 from conftest import gx_subprocess
 from gx.errors import ArtifactTooLarge, BadValue
 from gx.lfs.config import DEFAULT_THRESHOLD, parse_size, settings
+from gx.lfs.objects import open_object
+from gx.lfs.pointer import Pointer
 
 EXP_REF = "refs/experiments/default"
 
@@ -140,3 +142,37 @@ def test_a_large_artifact_streams_into_the_store_under_a_memory_limit(repo, tmp_
     assert f"size {200 * 2**20}" in pointer
     assert not list((repo.path / ".git" / "lfs" / "tmp").iterdir())  # no partial object left behind
     repo.fsck()
+
+
+def test_gx_run_children_log_large_artifacts_the_same_way(repo, git_lfs):
+    big = os.urandom(200_000)
+    (repo.path / "out.bin").write_bytes(big)
+    proc = gx_subprocess("run", "--", sys.executable, "-c", "import gx; gx.log_artifact('out.bin', 'outputs')",
+                         cwd=repo.path, env={"GX_LFS_THRESHOLD": "100KB"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert repo.git("show", f"{EXP_REF}:.gitattributes") == "artifacts/outputs/out.bin filter=lfs diff=lfs merge=lfs -text\n"
+    assert lfs_object(repo, big).read_bytes() == big
+    assert "Git LFS fsck OK" in repo.git("lfs", "fsck", EXP_REF)
+    repo.fsck()
+
+
+def test_a_copy_killed_half_way_leaves_no_object(repo, tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "weights.bin"
+    with open(big, "wb") as fh:
+        fh.truncate(300 * 2**20)
+    code = ("import sys; from pathlib import Path; from gx.lfs.objects import store_file; "
+            "store_file(Path(sys.argv[1]), Path(sys.argv[2]))")
+    child = subprocess.Popen([sys.executable, "-c", code, str(repo.path / ".git"), str(big)])
+    tmp = repo.path / ".git" / "lfs" / "tmp"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(p.stat().st_size for p in (tmp.glob("gx-*") if tmp.is_dir() else ())):
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    objects = [p for p in (repo.path / ".git" / "lfs" / "objects").glob("??/??/*")]
+    for obj in objects:  # the copy may have won the race: then the object is whole (open_object verifies)
+        open_object(repo.path / ".git", Pointer(obj.name, obj.stat().st_size)).close()
+    assert objects or any(tmp.glob("gx-*")), "the kill landed mid-copy: only a temporary file remains"

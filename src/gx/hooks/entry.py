@@ -102,7 +102,7 @@ def upload_lfs_objects(remote: str | None, url: str | None, pushed: str) -> None
     with Store(hook_repo()) as store:
         try:
             target = resolve_remote(store, remote or url)  # git gives the remote's name, or its URL twice
-            upload_pushed_refs(store, target.label, target.push_url, pushed)
+            upload_pushed_refs(store, target.name, target.push_url, pushed)
         except GxError as exc:
             raise PushBlocked(f"the push was stopped: the large artifacts of its runs could not be sent ({exc})") from None
 

@@ -11,7 +11,10 @@ from pathlib import Path
 from gx import limits
 from gx.errors import GxError
 from gx.importers.source import MlflowRun
-from gx.records import PARENT_TAG, RUN_ID, RUNNING, STATUSES, MetricPoint, RunRecord
+from gx.lfs import config as lfs_config
+from gx.lfs.objects import store_file
+from gx.paths import find_repo
+from gx.records import PARENT_TAG, RUN_ID, RUNNING, STATUSES, LfsArtifact, MetricPoint, RunRecord
 from gx.values import (
     FIXED_RUN_FILES,
     check_artifact_path,
@@ -101,6 +104,8 @@ def _add_artifacts(run: MlflowRun, out: Converted) -> None:
     if not root.is_dir():
         return
     room = limits.MAX_FILES_PER_RUN - FIXED_RUN_FILES - len(out.record.metrics)
+    repo = find_repo()
+    lfs = lfs_config.settings(repo.worktree)
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
         for file in sorted(files):
@@ -111,12 +116,13 @@ def _add_artifacts(run: MlflowRun, out: Converted) -> None:
                 if path.is_symlink() or not path.is_file():
                     raise GxError("not a regular file")
                 size = path.stat().st_size
-                if size > limits.MAX_ARTIFACT_BYTES:
-                    raise GxError(f"{size:,} bytes, over the {limits.MAX_ARTIFACT_BYTES:,}-byte artifact limit "
-                                  "(large files are not stored in git yet)")
+                lfs_config.check_cap(rel, size, lfs.max_bytes)
                 if out.artifacts >= room:
                     raise GxError("too many files in one run")
-                out.record.artifacts[rel] = limits.read_regular_file(path, limits.MAX_ARTIFACT_BYTES, rel)
+                if size > lfs.threshold:  # into Git LFS, streamed (issue 14)
+                    out.record.artifacts[rel] = LfsArtifact(store_file(repo.common_dir, path).encode())
+                else:
+                    out.record.artifacts[rel] = limits.read_regular_file(path, limits.MAX_ARTIFACT_BYTES, rel)
                 out.artifacts += 1
             except (GxError, OSError) as exc:
                 out.notes.append(f"artifact {rel} skipped: {exc}")

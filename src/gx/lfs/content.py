@@ -2,7 +2,8 @@
 artifacts (``gx artifacts get``, ``download_artifacts``, models, the UI) goes through.
 
 A pointer's object is taken from the local store, verified by sha256 before use; when this clone
-lacks it, it is fetched first from ``origin`` (then any other remote that has it).
+lacks it, it is fetched first from ``origin`` (then any other remote that has it). A corrupt local
+object is refused and replaced by a verified copy from a remote when one has it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from gx.errors import GxError
-from gx.lfs.objects import has_object, open_object
-from gx.lfs.pointer import Pointer, parse
+from gx.errors import GxError, GxWarning
+from gx.lfs.objects import BadObject, has_object, object_path, open_object
+from gx.lfs.pointer import MAX_POINTER_BYTES, Pointer, parse
 from gx.lfs.remote import fetch_objects
 from gx.records import LfsArtifact
 from gx.store.encode import ARTIFACTS_DIR, ATTRIBUTES_FILE, lfs_attribute_line
@@ -39,6 +41,20 @@ def tree_artifact(store: Store, tree: bytes, artifact_path: str) -> bytes | None
     attributes = store.read_blob(tree, ATTRIBUTES_FILE) or b""
     marked = lfs_attribute_line(artifact_path) in attributes.decode("utf-8", "replace").splitlines()
     return LfsArtifact(blob) if marked else blob
+
+
+def with_lfs_sizes(store: Store, commit: str, folder: str, sizes: dict[str, int]) -> dict[str, int]:
+    """``sizes`` of the files under ``artifacts/<folder>`` of a run commit (as ``store.browse.file_sizes``
+    gives them), with each LFS artifact's real size in place of its pointer's."""
+    tree = store.commit(commit.encode()).tree
+    out = dict(sizes)
+    for name, size in sizes.items():
+        if size < MAX_POINTER_BYTES:
+            blob = tree_artifact(store, tree, f"{folder}/{name}" if folder else name)
+            pointer = pointer_of(blob) if blob is not None else None
+            if pointer is not None:
+                out[name] = pointer.size
+    return out
 
 
 def artifact_size(content: bytes) -> int:
@@ -79,8 +95,19 @@ def open_content(store: Store, content: bytes, what: str = "an artifact") -> Bin
     pointer = pointer_of(content)
     if pointer is None:
         return io.BytesIO(content)
+    common = store.paths.common_dir
     ensure_local(store, [pointer], what)
-    return open_object(store.paths.common_dir, pointer)
+    try:
+        return open_object(common, pointer)
+    except BadObject as corrupt:  # refused; a good copy from a remote replaces it, or the error stands
+        object_path(common, pointer.oid).unlink(missing_ok=True)
+        try:
+            ensure_local(store, [pointer], what)
+        except GxError:
+            raise corrupt from None
+        warnings.warn(f"gx: LFS object {pointer.oid[:12]} in this clone was corrupt; it was replaced by a "
+                      "verified copy from a remote", GxWarning, stacklevel=2)
+        return open_object(common, pointer)
 
 
 def read_content(store: Store, content: bytes, what: str = "an artifact") -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -44,10 +44,13 @@ def has_object(common_dir: Path, pointer: Pointer) -> bool:
 
 
 def _temp_file(common_dir: Path) -> tuple[BinaryIO, Path]:
+    """A new file under ``lfs/tmp``, readable as the umask allows (as git-lfs's objects are: a shared
+    remote's other users read them), unlike mkstemp's 0600."""
     tmp = lfs_dir(common_dir) / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=tmp, prefix="gx-")
-    return os.fdopen(fd, "wb"), Path(name)
+    name = tmp / f"gx-{secrets.token_hex(8)}"
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    return os.fdopen(fd, "wb"), name
 
 
 def store_stream(common_dir: Path, chunks: Iterator[bytes], expected: Pointer | None = None) -> Pointer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gx.lfs.objects import lfs_dir
 from gx.lfs.remote import push_objects
 from gx.lfs.scan import history_pointers
 from gx.store.remote import Remote
@@ -18,7 +19,10 @@ Decide = Callable[[dict[str, bytes]], dict[str, bytes]]
 
 def upload_runs(store: Store, remote_url: str, tips: list[bytes], have: list[bytes], remote: str | None) -> int:
     """Upload the objects of the runs reachable from ``tips`` and not from ``have``; how many objects
-    the runs name (those the remote already holds are skipped)."""
+    the runs name (those the remote already holds are skipped). A clone whose LFS store was never
+    created has nothing to send: its push skips the scan (a first push of 10k runs would pay seconds)."""
+    if not (lfs_dir(store.paths.common_dir) / "objects").is_dir():
+        return 0
     pointers = list(history_pointers(store, tips, have).values())
     push_objects(store.paths.common_dir, remote_url, pointers, remote=remote)
     return len(pointers)
@@ -37,7 +41,7 @@ def upload_before_refs(store: Store, remote: Remote, decide: Decide) -> Decide:
     return deciding
 
 
-def upload_pushed_refs(store: Store, remote: str, remote_url: str, pushed: str) -> int:
+def upload_pushed_refs(store: Store, remote: str | None, remote_url: str, pushed: str) -> int:
     """For the pre-push hook: the objects of the experiment refs git is about to push (its standard input,
     ``<local ref> <local sha> <remote ref> <remote sha>`` per line); the number of objects named."""
     tips, have = [], []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gx.errors import BadRecord
+from gx.lfs.content import with_lfs_sizes
 from gx.models.descriptor import DESCRIPTOR_FILE, parse_descriptor
 from gx.models.entities import model_version
 from gx.models.signature import columns
@@ -44,8 +45,9 @@ def describe_version(spec: str) -> dict[str, Any]:
     with open_store() as store:
         version = resolve_version(store, name, ref, alias)
         mv = model_version(version)
-        out: dict[str, Any] = {"version": mv.to_dict(), "files": file_sizes(store, version.commit,
-                                                                             f"{ARTIFACTS_DIR}/{mv.path}")}
+        sizes = file_sizes(store, version.commit, f"{ARTIFACTS_DIR}/{mv.path}")
+        out: dict[str, Any] = {"version": mv.to_dict(),
+                               "files": with_lfs_sizes(store, version.commit, mv.path, sizes)}  # Git LFS files' own sizes
         tree = store.commit(version.commit.encode()).tree
         raw = store.read_blob(tree, f"{ARTIFACTS_DIR}/{mv.path}/{DESCRIPTOR_FILE}")
         if raw is not None:
