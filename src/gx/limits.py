@@ -37,6 +37,17 @@ MAX_EXPERIMENT_NAME_LENGTH = 100
 #: One part of an artifact path, in UTF-8 bytes: what every filesystem can store as a file name.
 MAX_PATH_PART_BYTES = 255
 
+# -- Git LFS servers (gx.lfs.transfer): everything a server or `git-lfs-authenticate` sends is bounded.
+#: A batch API response, an error body or `git-lfs-authenticate`'s JSON: at most this many bytes.
+MAX_LFS_JSON_BYTES = 8 * 1024 * 1024
+#: Objects asked for in one batch request (git-lfs's own lfs.transfer.batchSize default).
+LFS_BATCH_SIZE = 100
+#: Headers in one action, and the length of an href or a header value.
+MAX_LFS_ACTION_HEADERS = 50
+MAX_LFS_HREF_LENGTH = 8 * 1024
+#: Seconds a stalled LFS connection (no byte either way) is given before it counts as cut.
+LFS_TIMEOUT = float(os.environ.get("GX_LFS_TIMEOUT", "60"))
+
 
 def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes. A FIFO, device, socket or directory is

@@ -2,8 +2,9 @@
 
 A local path or ``file://`` remote keeps objects in its own repository's ``lfs/objects`` (as git-lfs
 does for such remotes): objects are copied there, hashed as they stream and renamed into place only
-when whole and right. http(s) and ssh remotes go through the LFS batch API (``gx.lfs.transfer``,
-loaded only when such a remote is used).
+when whole and right. http(s) and ssh remotes, and any remote whose configured LFS endpoint
+(``lfs.url``, ``remote.<name>.lfsurl``...) is an http(s) server, go through the LFS batch API
+(``gx.lfs.transfer``, loaded only when such a remote is used).
 """
 
 from __future__ import annotations
@@ -65,23 +66,29 @@ def copy_objects(source: Path, target: Path, pointers: Sequence[Pointer], what: 
     return copied
 
 
-def _network(operation: str, remote_url: str) -> object:
-    try:
-        transfer = importlib.import_module("gx.lfs.transfer")
-    except ModuleNotFoundError:
-        raise RemoteError(f"cannot {operation} LFS objects over {remote_url.split(':', 1)[0]}: this gx moves them "
-                          "only to and from local-path and file:// remotes") from None
-    return getattr(transfer, operation)
+def _over_http(common_dir: Path, remote_url: str, remote: str | None, operation: str) -> bool:
+    """Whether objects go through an LFS server: always for network remotes, and for a local remote
+    when an LFS endpoint configured for it is an http(s) URL (git-lfs's precedence: ``lfs.url`` wins)."""
+    if local_path(remote_url) is None:
+        return True
+    from gx.lfs.endpoint import find_endpoint
+
+    return find_endpoint(common_dir, remote_url, remote, operation).is_http
+
+
+def _network(operation: str) -> object:
+    return getattr(importlib.import_module("gx.lfs.transfer"), operation)
 
 
 def push_objects(common_dir: Path, remote_url: str, pointers: Sequence[Pointer], *, remote: str | None = None) -> None:
     """Make sure the remote holds every object ``pointers`` name (sent from the local store)."""
     if not pointers:
         return
-    directory = local_path(remote_url)
-    if directory is None:
-        _network("upload", remote_url)(common_dir, remote_url, pointers, remote=remote)  # type: ignore[operator]
+    if _over_http(common_dir, remote_url, remote, "upload"):
+        _network("upload")(common_dir, remote_url, pointers, remote=remote)  # type: ignore[operator]
         return
+    directory = local_path(remote_url)
+    assert directory is not None
     copy_objects(common_dir, remote_common_dir(directory), pointers, f"this clone's LFS store ({common_dir})")
 
 
@@ -90,8 +97,9 @@ def fetch_objects(common_dir: Path, remote_url: str, pointers: Sequence[Pointer]
     missing = [p for p in pointers if not has_object(common_dir, p)]
     if not missing:
         return
-    directory = local_path(remote_url)
-    if directory is None:
-        _network("download", remote_url)(common_dir, remote_url, missing, remote=remote)  # type: ignore[operator]
+    if _over_http(common_dir, remote_url, remote, "download"):
+        _network("download")(common_dir, remote_url, missing, remote=remote)  # type: ignore[operator]
         return
+    directory = local_path(remote_url)
+    assert directory is not None
     copy_objects(remote_common_dir(directory), common_dir, missing, f"{remote or remote_url}'s LFS store")

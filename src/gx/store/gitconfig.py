@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from io import BytesIO
 from typing import TYPE_CHECKING
 
-from gx.errors import RemoteError
+from dulwich.config import ConfigFile
+
+from gx.errors import BadFile, RemoteError
+from gx.limits import read_regular_file
 
 if TYPE_CHECKING:
     from gx.store.repo import Store
@@ -106,3 +110,13 @@ def _write_locked(path: str, text: str) -> None:
         if os.path.exists(lock):
             os.unlink(lock)
         raise
+
+
+def file_config_value(path: str, section: tuple[str, ...], key: str, limit: int = 1024 * 1024) -> str | None:
+    """A key's value in a git-config-format file from the work tree (``.lfsconfig``), read bounded;
+    None when the file or the key is absent, unreadable or malformed."""
+    try:
+        config = ConfigFile.from_file(BytesIO(read_regular_file(path, limit, "LFS config")))
+        return config.get(tuple(s.encode() for s in section), key.encode()).decode("utf-8", "replace")
+    except (BadFile, KeyError, ValueError):
+        return None
