@@ -10,33 +10,21 @@ from pathlib import Path
 import pytest
 
 import gx
-from conftest import Repo, gx_subprocess, run_git
 
 pytest.importorskip("giftless")
 from lfsserver import LfsServer  # noqa: E402
+from test_lfs_share import gx_ok, make_team  # noqa: E402
 
 EXP_REF = "refs/experiments/default"
 
 
-def gx_ok(clone: Repo, *args: str) -> str:
-    proc = gx_subprocess(*args, cwd=clone.path, timeout=180)
-    assert proc.returncode == 0, proc.stderr.decode()[-1500:]
-    return proc.stdout.decode()
 
 
 def test_a_50_mb_artifact_travels_through_an_lfs_server(tmp_path: Path, git_lfs: str, monkeypatch) -> None:
     server = LfsServer(tmp_path / "lfs-server")
     try:
-        remote = tmp_path / "remote.git"
-        run_git("init", "-q", "--bare", "-b", "main", str(remote))
-        alice = Repo(tmp_path / "alice")
-        run_git("clone", "-q", str(remote), str(alice.path))
-        alice.write("README.md", "project\n")
-        alice.git("add", "README.md")
-        alice.git("commit", "-q", "-m", "initial")
-        alice.git("push", "-q", "origin", "main")
-        bob = Repo(tmp_path / "bob")
-        run_git("clone", "-q", str(remote), str(bob.path))
+        team = make_team(tmp_path)
+        remote, alice, bob = team.remote, team.alice, team.bob
         for clone in (alice, bob):
             clone.git("config", "lfs.url", server.url)
         monkeypatch.chdir(alice.path)

@@ -33,7 +33,7 @@ def object_files(git_dir: Path) -> list[Path]:
 
 
 def gx_ok(clone: Repo, *args: str) -> str:
-    proc = gx_subprocess(*args, cwd=clone.path, timeout=120)
+    proc = gx_subprocess(*args, cwd=clone.path, timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()[-1500:]
     return proc.stdout.decode()
 
@@ -41,6 +41,13 @@ def gx_ok(clone: Repo, *args: str) -> str:
 @pytest.fixture
 def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     """A bare remote and two clones: alice (cwd) and bob."""
+    clones = make_team(tmp_path)
+    monkeypatch.chdir(clones.alice.path)
+    return clones
+
+
+def make_team(tmp_path: Path) -> SimpleNamespace:
+    """A bare remote with one commit on main, and two clones of it: alice and bob."""
     remote = tmp_path / "remote.git"
     run_git("init", "-q", "--bare", "-b", "main", str(remote))
     alice = Repo(tmp_path / "alice")
@@ -51,7 +58,6 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     alice.git("push", "-q", "origin", "main")
     bob = Repo(tmp_path / "bob")
     run_git("clone", "-q", str(remote), str(bob.path))
-    monkeypatch.chdir(alice.path)
     return SimpleNamespace(remote=remote, alice=alice, bob=bob)
 
 

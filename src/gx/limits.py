@@ -49,10 +49,9 @@ MAX_LFS_HREF_LENGTH = 8 * 1024
 LFS_TIMEOUT = float(os.environ.get("GX_LFS_TIMEOUT", "60"))
 
 
-def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes. A FIFO, device, socket or directory is
-    refused without opening it for reading (that would block or never end), and the read itself is
-    bounded, so a file that grows while it is read cannot exhaust memory either."""
+def stat_regular_file(path: str | os.PathLike[str], what: str = "file") -> os.stat_result:
+    """``os.stat`` of a regular file; a missing path, a FIFO, device, socket or directory is a
+    ``BadFile`` naming ``what``, decided without opening it (opening a FIFO would block)."""
     p = Path(path)
     try:
         st = os.stat(p)
@@ -63,6 +62,15 @@ def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "fil
     if not stat.S_ISREG(st.st_mode):
         kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
         raise BadFile(f"{what} {str(p)!r} is {kind}; gx reads regular files only")
+    return st
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. A FIFO, device, socket or directory is
+    refused without opening it for reading (that would block or never end), and the read itself is
+    bounded, so a file that grows while it is read cannot exhaust memory either."""
+    p = Path(path)
+    st = stat_regular_file(p, what)
     if st.st_size > limit:
         raise BadFile(f"{what} {str(p)!r} is {st.st_size:,} bytes; the limit is {limit:,}")
     try:

@@ -15,6 +15,7 @@ import stat
 import time
 from pathlib import Path
 
+from gx import limits
 from gx.data.dvc import dvc_record
 from gx.data.hashcache import CACHE_NAME, HashCache
 from gx.errors import BadFile
@@ -96,12 +97,7 @@ def _relative(path: Path, paths: RepoPaths | None) -> str | None:
 
 def file_facts(path: Path, paths: RepoPaths | None) -> FileFacts:
     """Everything gx records about one input file (the repository's, when ``paths`` is given)."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise BadFile(f"input {str(path)!r} cannot be read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise BadFile(f"input {str(path)!r} is not a regular file")
+    st = limits.stat_regular_file(path, "input")
     relative = _relative(path, paths)
     facts = FileFacts(path=relative or str(path.resolve()), size=st.st_size)
     if st.st_size < pointer.MAX_POINTER_BYTES:

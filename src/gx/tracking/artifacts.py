@@ -16,11 +16,11 @@ often holds such links, to caches or datasets; the ordinary files in it should n
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gx import limits
 from gx.errors import BadFile, BadName, NotARepository
 from gx.lfs import config as lfs_config
 from gx.lfs.objects import store_file, store_stream
@@ -88,12 +88,7 @@ def lfs_settings(live: LiveRun) -> lfs_config.LfsSettings:
 
 def _check_size(live: LiveRun, name: str, path: Path) -> int:
     """The size of a regular file to log as ``name``, refused over the large-file cap (nothing read)."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise BadFile(f"cannot read artifact {str(path)!r}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise BadFile(f"artifact {str(path)!r} is not a regular file; gx reads regular files only")
+    st = limits.stat_regular_file(path, "artifact")
     lfs_config.check_cap(name, st.st_size, lfs_settings(live).max_bytes)
     return st.st_size
 
