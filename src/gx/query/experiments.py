@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gx.errors import BadName, BadValue, UnknownExperiment
@@ -164,6 +165,23 @@ def delete_experiment_tag(experiment_id: str, key: str) -> None:
         write_experiment_tags(store, name, {key: None})
 
 
-__all__ = ["create_experiment", "delete_experiment_tag", "get_experiment", "get_experiment_by_name",
-           "resolve_experiment", "resolve_experiments", "search_experiments", "set_experiment_tag",
-           "set_experiment_tags", "tag_experiment"]
+@dataclass(frozen=True)
+class ExperimentLabels:
+    """How an experiment is named besides its name: MLflow number, stable id, and its tags."""
+
+    number: str
+    id: str
+    tags: dict[str, str]
+
+
+def experiment_labels(store: Store, names: Iterable[str]) -> dict[str, ExperimentLabels]:
+    """Number, stable id and tags of each of ``names``; tags are read only here (from the cached
+    tag events), so listing runs never pays for them."""
+    numbers = experiment_numbers(store)
+    return {name: ExperimentLabels(numbers.get(name, ""), experiment_id(name), dict(experiment_state(store, name).tags))
+            for name in names}
+
+
+__all__ = ["ExperimentLabels", "create_experiment", "delete_experiment_tag", "experiment_labels", "get_experiment",
+           "get_experiment_by_name", "resolve_experiment", "resolve_experiments", "search_experiments",
+           "set_experiment_tag", "set_experiment_tags", "tag_experiment"]
