@@ -23,7 +23,7 @@ from gx.store.experiment_numbers import (
     experiment_numbers,
     next_free_number,
 )
-from gx.store.experiment_tags import experiment_state, write_experiment_tags
+from gx.store.experiment_tags import experiment_state, experiment_states, write_experiment_tags
 from gx.store.experiments import experiment_id
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
 from gx.store.repo import Store
@@ -177,8 +177,10 @@ class ExperimentLabels:
 def experiment_labels(store: Store, names: Iterable[str]) -> dict[str, ExperimentLabels]:
     """Number, stable id and tags of each of ``names``; tags are read only here (from the cached
     tag events), so listing runs never pays for them."""
-    numbers = experiment_numbers(store)
-    return {name: ExperimentLabels(numbers.get(name, ""), experiment_id(name), dict(experiment_state(store, name).tags))
+    states = experiment_states(store)
+    numbers = experiment_numbers(store, states)
+    return {name: ExperimentLabels(numbers.get(name, ""), experiment_id(name),
+                                   dict(states[name].tags) if name in states else {})
             for name in names}
 
 
