@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gx.errors import BadName, BadValue, UnknownExperiment
@@ -22,7 +23,7 @@ from gx.store.experiment_numbers import (
     experiment_numbers,
     next_free_number,
 )
-from gx.store.experiment_tags import experiment_state, write_experiment_tags
+from gx.store.experiment_tags import experiment_state, experiment_states, write_experiment_tags
 from gx.store.experiments import experiment_id
 from gx.store.refs import DEFAULT_EXPERIMENT, validate_experiment
 from gx.store.repo import Store
@@ -164,6 +165,25 @@ def delete_experiment_tag(experiment_id: str, key: str) -> None:
         write_experiment_tags(store, name, {key: None})
 
 
-__all__ = ["create_experiment", "delete_experiment_tag", "get_experiment", "get_experiment_by_name",
-           "resolve_experiment", "resolve_experiments", "search_experiments", "set_experiment_tag",
-           "set_experiment_tags", "tag_experiment"]
+@dataclass(frozen=True)
+class ExperimentLabels:
+    """How an experiment is named besides its name: MLflow number, stable id, and its tags."""
+
+    number: str
+    id: str
+    tags: dict[str, str]
+
+
+def experiment_labels(store: Store, names: Iterable[str]) -> dict[str, ExperimentLabels]:
+    """Number, stable id and tags of each of ``names``; tags are read only here (from the cached
+    tag events), so listing runs never pays for them."""
+    states = experiment_states(store)
+    numbers = experiment_numbers(store, states)
+    return {name: ExperimentLabels(numbers.get(name, ""), experiment_id(name),
+                                   dict(states[name].tags) if name in states else {})
+            for name in names}
+
+
+__all__ = ["ExperimentLabels", "create_experiment", "delete_experiment_tag", "experiment_labels", "get_experiment",
+           "get_experiment_by_name", "resolve_experiment", "resolve_experiments", "search_experiments",
+           "set_experiment_tag", "set_experiment_tags", "tag_experiment"]

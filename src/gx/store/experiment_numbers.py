@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
-from gx.store.experiment_tags import experiment_state
+from gx.store.experiment_tags import ExperimentState, experiment_states
 from gx.store.refs import DEFAULT_EXPERIMENT
 from gx.store.repo import Store
 
@@ -22,10 +23,11 @@ NUMBER_TAG = "gx.mlflow_id"
 _NUMBER = re.compile(r"[1-9][0-9]{0,17}\Z")
 
 
-def experiment_numbers(store: Store) -> dict[str, str]:
-    """Every experiment's MLflow number, by name (experiments local or fetched from a remote)."""
-    names = sorted({name for name, _ in store.experiment_refs().values()})
-    states = {name: experiment_state(store, name) for name in names}
+def experiment_numbers(store: Store, states: Mapping[str, ExperimentState] | None = None) -> dict[str, str]:
+    """Every experiment's MLflow number, by name (experiments local or fetched from a remote);
+    ``states`` are ``experiment_states``'s, when the caller has them already."""
+    states = experiment_states(store) if states is None else states
+    names = sorted(states)
     claims: dict[str, list[tuple[float, str]]] = {}
     for name, state in states.items():
         claim = state.tags.get(NUMBER_TAG, "")

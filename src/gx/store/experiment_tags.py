@@ -146,11 +146,11 @@ def _resolve(events: TagEvents) -> ExperimentState:
 _memo: dict[tuple[str, str], TagEvents] = {}
 
 
-def experiment_state(store: Store, experiment: str) -> ExperimentState:
-    """The experiment's tags and creation time over its local and remote-tracking tips. What was
-    read for earlier tips is kept (in this process and in ``.git/gx/cache/``), so only commits
-    added since are walked."""
-    tips = sorted(experiment_tips(store, experiment))
+def experiment_state(store: Store, experiment: str, tips: list[bytes] | None = None) -> ExperimentState:
+    """The experiment's tags and creation time over its local and remote-tracking tips (read from
+    the refs unless given). What was read for earlier tips is kept (in this process and in
+    ``.git/gx/cache/``), so only commits added since are walked."""
+    tips = sorted(experiment_tips(store, experiment) if tips is None else tips)
     if not tips:
         return ExperimentState()
     key = (str(store.paths.common_dir), experiment)
@@ -163,3 +163,11 @@ def experiment_state(store: Store, experiment: str) -> ExperimentState:
     _memo[key] = events
     _cache.save(store, experiment, events)
     return _resolve(events)
+
+
+def experiment_states(store: Store) -> dict[str, ExperimentState]:
+    """Every experiment's state, by name, reading the refs once (not once per experiment)."""
+    tips: dict[str, list[bytes]] = {}
+    for name, sha in store.experiment_refs().values():
+        tips.setdefault(name, []).append(sha)
+    return {name: experiment_state(store, name, tips[name]) for name in sorted(tips)}

@@ -12,6 +12,7 @@ from typing import Any
 from gx.errors import FilterSyntaxError, GxError
 from gx.query.access import normalize_attribute, normalize_entity, value_of
 from gx.query.compare import change, compare
+from gx.query.experiments import experiment_labels
 from gx.query.nesting import as_tree
 from gx.query.runs import list_experiments, list_runs
 from gx.records import RunSummary
@@ -195,7 +196,7 @@ def _int(query: dict[str, str], name: str, default: int) -> int:
 
 
 def experiments(store: Store, cache: RunCache, query: dict[str, str]) -> dict[str, Any]:
-    """Each experiment with run count, last activity and its best value of ``metric`` (if asked)."""
+    """Each experiment with its number, stable id, tags, run count, last activity and its best value of ``metric`` (if asked)."""
     metric, goal = query.get("metric", ""), query.get("goal", "min")
     if goal not in ("min", "max"):
         raise ApiError("goal must be min or max")
@@ -212,9 +213,12 @@ def experiments(store: Store, cache: RunCache, query: dict[str, str]) -> dict[st
         if held is None or (value < held[0] if goal == "min" else value > held[0]):
             best[run.experiment] = (value, run.run_id, run.name)
     rows = []
-    for info in list_experiments(store):
+    infos = list_experiments(store)
+    labels = experiment_labels(store, [info.name for info in infos])
+    for info in infos:
         won = best.get(info.name)
-        rows.append({"name": info.name, "runs": info.runs, "deleted": info.deleted, "last_activity": info.last_activity,
+        label = labels[info.name]
+        rows.append({"name": info.name, "number": label.number, "id": label.id, "tags": label.tags, "runs": info.runs, "deleted": info.deleted, "last_activity": info.last_activity,
                      "running": running.get(info.name, 0),
                      "best": None if won is None else {"value": finite(won[0]), "run_id": won[1], "name": won[2]}})
     return {"experiments": rows, "metrics": _keys(runs, "metrics")}

@@ -64,14 +64,19 @@ async function experimentsPage() {
   const change = () => go("/", { metric: pick.value, goal: goalSel.value }, true);
   pick.addEventListener("change", () => { goalSel.value = higherIsBetter(pick.value) ? "max" : "min"; change(); });
   goalSel.addEventListener("change", change);
+  const tagText = (tags) => Object.entries(tags).filter(([k]) => k !== "gx.mlflow_id").sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`).join(", ");
+  const cut = (text) => (text.length > 80 ? text.slice(0, 79) + "…" : text);
   const rows = data.experiments.map((e) => h("tr", {},
-    h("td", {}, link(e.name, "/runs", { experiment: e.name })), h("td", { class: "num" }, e.runs),
+    h("td", { class: "num" }, e.number), h("td", {}, link(e.name, "/runs", { experiment: e.name })),
+    h("td", {}, h("code", {}, e.id)), h("td", { class: "tags", title: tagText(e.tags) }, cut(tagText(e.tags))),
+    h("td", { class: "num" }, e.runs),
     h("td", { class: "num" }, e.running ? badge(`${e.running} RUNNING`) : ""), h("td", {}, when(e.last_activity)),
     h("td", { class: "num" }, e.best ? [h("b", {}, fmtNum(e.best.value)), " ", link(runLabel(e.best), "/run", { id: e.best.run_id })] : "")));
   app.replaceChildren(h("h1", {}, "Experiments"),
     h("div", { class: "toolbar" }, "Best ", pick, goalSel),
     data.experiments.length ? h("table", { class: "grid", id: "experiments" },
-      h("thead", {}, h("tr", {}, ["experiment", "runs", "running", "last activity", metric ? `best ${metric} (${goal})` : "best"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["number", "experiment", "id", "tags", "runs", "running", "last activity", metric ? `best ${metric} (${goal})` : "best"].map((t) => h("th", {}, t)))),
       h("tbody", {}, rows))
       : h("p", {}, "No runs yet. Record one with: gx run python train.py"));
 }
