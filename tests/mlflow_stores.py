@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
 
 import mlflow  # noqa: E402
+import mlflow.data  # noqa: E402
 from mlflow.entities import ViewType  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
@@ -35,6 +36,11 @@ def make(uri: str, artifact_root: str) -> None:
             mlflow.set_tag("team", "taxi")
             mlflow.log_text("features: [a, b]", "config/features.yaml")
             mlflow.log_dict({"w": [1, 2]}, "model/weights.json")
+            if alpha == 0.1:
+                import pandas as pd
+
+                frame = pd.DataFrame({"x": [1, 2, 3], "y": [0.5, 1.5, 2.5]})
+                mlflow.log_input(mlflow.data.from_pandas(frame, source="data/taxi.csv", name="taxi"), context="training")
             with mlflow.start_run(run_name="child", nested=True):
                 mlflow.log_metric("fold_rmse", alpha)
     mlflow.set_experiment("second")
@@ -44,6 +50,15 @@ def make(uri: str, artifact_root: str) -> None:
     with mlflow.start_run(run_name="failed"):
         mlflow.log_metric("m", 1.0)
         mlflow.end_run("FAILED")
+
+
+def dataset_input(d) -> dict:
+    """A dataset input as plain values: source, schema and profile parsed (their JSON text's spacing
+    is the writer's), tags as a mapping."""
+    ds = d.dataset
+    return {"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+            **{k: json.loads(getattr(ds, k)) if getattr(ds, k) else None for k in ("source", "schema", "profile")},
+            "tags": {t.key: t.value for t in d.tags}}
 
 
 def dump(uri: str) -> dict:
@@ -60,6 +75,7 @@ def dump(uri: str) -> dict:
                 "history": {k: [[m.step, m.timestamp, None if m.value != m.value else m.value]
                                 for m in client.get_metric_history(info.run_id, k)] for k in run.data.metrics},
                 "artifacts": sorted(a.path for a in client.list_artifacts(info.run_id)),
+                "inputs": [dataset_input(d) for d in run.inputs.dataset_inputs],
             }
     return out
 

@@ -57,6 +57,15 @@ def _check_against_mlflow(expected: dict) -> None:
             for (s1, t1, v1), (s2, t2, v2) in zip(points, history):
                 assert (s1, t1) == (s2, t2) and _same_value(v1, v2), (run_id, key)
         assert sorted(a.path for a in client.list_artifacts(run_id)) == want["artifacts"]
+        assert [_dataset_input(d) for d in got.inputs.dataset_inputs] == want["inputs"], run_id
+
+
+def _dataset_input(d) -> dict:
+    """gx's DatasetInput in the plain shape mlflow_stores.py dumps MLflow's in."""
+    ds = d.dataset
+    return {"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+            **{k: json.loads(getattr(ds, k)) if getattr(ds, k) else None for k in ("source", "schema", "profile")},
+            "tags": {t.key: t.value for t in d.tags}}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "files"])
@@ -65,6 +74,7 @@ def test_import_matches_mlflow_field_by_field(repo, cli, mlflow_stores, kind):
     res = cli("import", "mlflow", "--tracking-uri", uri)
     assert res.exit_code == 0, res.output
     assert "imported 6 run(s) from 2 experiment(s)" in res.output and "1 deleted in MLflow" in res.output
+    assert sum(len(run["inputs"]) for run in expected.values()) == 1  # the taxi frame, for training
     _check_against_mlflow(expected)
     deleted = MlflowClient().search_runs(["second"], run_view_type=ViewType.DELETED_ONLY)
     assert [r.info.run_name for r in deleted] == ["doomed"]
@@ -123,6 +133,7 @@ def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
             (want["params"], want["status"], want["lifecycle_stage"])
         assert {k: [m.value for m in MlflowClient().get_metric_history(run_id, k)] for k in want["history"]}.keys() \
             == want["history"].keys()
+        assert [_dataset_input(d) for d in got.inputs.dataset_inputs] == want["inputs"]  # through log_inputs
     for name, (_, tags) in mlflow_stores["sqlite-experiments"].items():  # experiment tags went along too
         if name != "Default":
             assert MlflowClient().get_experiment_by_name(name).tags["team"] == tags["team"]
@@ -146,12 +157,17 @@ def test_oversized_artifacts_and_unreadable_runs_are_listed_not_fatal(repo, mlfl
     broken = next(rid for rid, run in expected.items() if run["run_name"] == "failed")
     [broken_meta] = (copy / "mlruns").glob(f"*/{broken}/meta.yaml")
     broken_meta.write_text("run_id: [unclosed\n")
+    [dataset_meta] = (copy / "mlruns").glob("*/datasets/*/meta.yaml")
+    dataset_meta.write_text("name: [unclosed\n")  # the run is imported; its input is listed as skipped
+    reader = next(rid for rid, run in expected.items() if run["inputs"])
     proc = subprocess.run([sys.executable, "-m", "gx", "import", "mlflow", "--tracking-uri", str(copy / "mlruns")],
                           cwd=repo.path, capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, GX_LFS_MAX_BYTES="3000", GX_LFS_THRESHOLD="1000"))
     assert proc.returncode == 0, proc.stderr
     assert "imported 5 run(s)" in proc.stdout
     assert f"skipped run {broken[:12]} (second): cannot be read" in proc.stdout
+    assert f"skipped in run {reader[:12]}: dataset input " in proc.stdout
+    assert MlflowClient().get_run(reader).inputs.dataset_inputs == []
     assert f"skipped in run {parent[:12]}: artifact big.bin skipped: artifact 'big.bin' is 4,096 bytes, over the 3,000-byte cap" in proc.stdout
     assert [a.path for a in MlflowClient().list_artifacts(parent)] == sorted([*expected[parent]["artifacts"], "mid.bin"])
     assert Path(MlflowClient().download_artifacts(parent, "mid.bin", str(tmp_path / "got"))).read_bytes() == b"m" * 2000

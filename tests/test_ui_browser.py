@@ -203,14 +203,22 @@ def test_csv_export_downloads_the_view(app):
 
 def test_compare_three_runs_draws_a_contour_and_every_code_diff(app, shots):
     page, base, ids, _ = app
+    import numpy as np
+
     import gx
 
     # a fourth run, on the clean tree (the seeded runs ran on a dirty README)
     with gx.start_run(experiment="demo", run_name="run-3"):
         gx.log_params({"alpha": 0.3, "model": "ridge", "seed": 9})
         gx.log_metric("rmse", 0.9)
+        gx.log_input(gx.data.from_numpy(np.arange(6.0), source="data/x.npy", name="x"), context="training")
     run3 = gx.last_active_run().info.run_id
+    visit(page, f"{base}/run?id={run3}")
+    assert page.locator("#inputs tbody tr td").all_inner_texts()[:2] == ["x", "training"]
+    assert "local data/x.npy" in page.locator("#inputs").inner_text()
     visit(page, f"{base}/compare?runs={ids['run-0']},{ids['run-1']},{run3}")
+    assert page.inner_text("#data-line") == "data: changed (x [training])"
+    assert page.locator("#data-line + p.hint + .table-wrap #diff").count() == 1  # the verdict comes first
     assert page.input_value("#contour-x") == "params.alpha" and page.input_value("#contour-y") == "params.seed"
     assert page.input_value("#contour-z") == "metrics.loss"
     page.select_option("#contour-z", "metrics.rmse")

@@ -301,3 +301,31 @@ def test_runs_fetched_from_a_teammate_appear_at_a_new_version(repo, tmp_path):
         assert get_json(base, "/api/version")["version"] != before
         rows = get_json(base, "/api/runs?columns=metrics.rmse")["rows"]
         assert [(r["name"], r["experiment"], r["values"]) for r in rows] == [("theirs", "shared", [0.5])]
+
+
+def test_run_inputs_and_the_data_verdict_of_compare(served, cli):
+    """The run page lists a run's inputs; compare carries the ``data:`` line ``gx compare`` prints."""
+    import pandas as pd
+
+    import gx
+
+    base, ids, _ = served
+    train = pd.DataFrame({"x": [1, 2, 3], "y": [0.1, 0.2, 0.3]})
+    made = []
+    for name, valid_rows in (("in-a", 2), ("in-b", 2), ("in-c", 5)):
+        with gx.start_run(experiment="demo", run_name=name) as run:
+            gx.log_input(gx.data.from_pandas(train, source="data/train.csv", name="train"), context="training")
+            gx.log_input(gx.data.from_pandas(train.head(valid_rows), name="valid"), context="validation")
+        made.append(run.info.run_id)
+    run = get_json(base, f"/api/run/{made[0]}")
+    first, second = run["inputs"]
+    digest = gx.data.from_pandas(train).digest
+    assert first == {"name": "train", "context": "training", "id": f"digest {digest}", "size": None, "rows": 3,
+                     "source": "local data/train.csv",
+                     "line": f"train (training)  digest {digest}  local data/train.csv  3 rows × 2 columns"}
+    assert (second["name"], second["context"], second["rows"]) == ("valid", "validation", 2)
+    assert get_json(base, f"/api/run/{ids['run-0']}")["inputs"] == []
+    assert get_json(base, f"/api/compare?runs={made[0]},{made[1]}")["data"] == "data: same"
+    assert get_json(base, f"/api/compare?runs={made[0]},{made[2]}")["data"] == "data: changed (valid [validation])"
+    assert get_json(base, f"/api/compare?runs={ids['run-0']},{ids['run-1']}")["data"] is None
+    assert cli("compare", made[0], made[2]).output.splitlines()[0] == "data: changed (valid [validation])"

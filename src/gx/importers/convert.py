@@ -10,11 +10,13 @@ from pathlib import Path
 
 from gx import limits
 from gx.errors import GxError
+from gx.importers.mlflow_inputs import input_from_mlflow
 from gx.importers.source import MlflowRun
 from gx.lfs import config as lfs_config
 from gx.lfs.objects import store_file
 from gx.paths import find_repo
 from gx.records import RUN_ID, RUNNING, STATUSES, LfsArtifact, MetricPoint, RunRecord
+from gx.runinputs import MAX_INPUTS_PER_RUN, merge_input
 from gx.values import (
     FIXED_RUN_FILES,
     check_artifact_path,
@@ -64,7 +66,7 @@ def to_record(run: MlflowRun) -> Converted:
     status = run.status if run.status in STATUSES else RUNNING  # SCHEDULED
     rec = RunRecord(run_id, run.experiment, name, status, _seconds(run.start_time), _seconds(run.end_time),
                     author=run.user or None)
-    out = Converted(rec)
+    out = Converted(rec, list(run.notes))
     for key, value in run.params.items():
         try:
             rec.params[check_key("param", key)] = param_value(key, value)
@@ -88,6 +90,11 @@ def to_record(run: MlflowRun) -> Converted:
             out.points += len(points)
         except GxError as exc:
             out.notes.append(f"metric skipped: {exc}")
+    for dataset, input_tags in run.inputs[:MAX_INPUTS_PER_RUN]:
+        try:
+            merge_input(rec.inputs, input_from_mlflow(dataset, input_tags))
+        except GxError as exc:
+            out.notes.append(f"dataset input skipped: {exc}")
     _add_artifacts(run, out)
     return out
 

@@ -104,6 +104,13 @@ def _export_run(client: Any, exp_id: str, rec: RunRecord, store: Store) -> list[
     for i in range(0, len(metrics), _METRICS_PER_BATCH):
         client.log_batch(run_id, metrics=metrics[i:i + _METRICS_PER_BATCH])
     left_out: list[str] = []
+    if rec.inputs:
+        if hasattr(client, "log_inputs"):
+            from gx.importers.mlflow_inputs import mlflow_dataset_inputs
+
+            client.log_inputs(run_id, datasets=mlflow_dataset_inputs(rec.inputs))
+        else:
+            left_out.append(f"inputs of run {rec.run_id[:8]}: this mlflow has no log_inputs (MLflow 2.4+)")
     files = _artifacts(rec, left_out)
     if files:
         with tempfile.TemporaryDirectory(prefix="gx-export-") as tmp:

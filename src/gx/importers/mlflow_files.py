@@ -1,5 +1,6 @@
 """MLflow's file store (``./mlruns``), read as files: ``<exp>/meta.yaml``, ``<exp>/<run>/meta.yaml``,
-``params/``, ``tags/``, ``metrics/`` (lines ``timestamp value step``) and ``artifacts/``. Every
+``params/``, ``tags/``, ``metrics/`` (lines ``timestamp value step``), ``artifacts/`` and dataset
+``inputs/`` (with the experiment's ``datasets/``). Every
 file is read bounded; a run that cannot be read is skipped with its reason, never a crash."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from gx import limits, yamlio
 from gx.errors import GxError
 from gx.importers.source import MlflowRun, SkippedRun, local_artifact_dir
+from gx.runinputs import MAX_INPUTS_PER_RUN
 
 _MAX_META = 1 << 20
 
@@ -95,5 +97,24 @@ class FileStore:
                     points.append((int(parts[2]) if len(parts) > 2 else 0, int(parts[0]), float(parts[1])))
             points.sort(key=lambda p: (p[0], p[1]))
             run.metrics[key] = points
+        _add_inputs(run, folder)
         return run
+
+
+def _add_inputs(run: MlflowRun, run_folder: Path) -> None:
+    """The run's dataset inputs: ``inputs/<id>/meta.yaml`` naming ``<experiment>/datasets/<id>/meta.yaml``
+    (MLflow 2.4+); models given as inputs (MLflow 3) are not datasets and are passed over."""
+    for meta in sorted((run_folder / "inputs").glob("*/meta.yaml"))[:MAX_INPUTS_PER_RUN]:
+        try:
+            link = _meta(meta)
+            source_id = str(link.get("source_id") or "")
+            if link.get("source_type") != "DATASET":
+                continue
+            if not source_id.isalnum():
+                raise GxError(f"dataset id {source_id[:40]!r} is not an MLflow dataset id")
+            dataset = _meta(run_folder.parent / "datasets" / source_id / "meta.yaml")
+            tags = link.get("tags") if isinstance(link.get("tags"), dict) else {}
+            run.inputs.append((dataset, {str(k): str(v) for k, v in tags.items()}))
+        except (GxError, ValueError, OSError, yamlio.YAMLError) as exc:
+            run.notes.append(f"dataset input {meta.parent.name} skipped: {exc}")
 

@@ -1,7 +1,7 @@
 """MLflow's SQLite tracking store, read with sqlite3 (read-only; no mlflow, no SQLAlchemy).
 
 The tables read are the ones every MLflow version since 1.x has: ``experiments``, ``runs``,
-``params``, ``tags``, ``metrics``. Rows are fetched per batch of runs, so memory stays bounded.
+``params``, ``tags``, ``metrics``, and MLflow 2.4+'s dataset inputs when present. Rows are fetched per batch of runs, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -73,4 +73,26 @@ class SqliteStore:
                     f"SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE run_uuid IN ({marks}) "
                     "ORDER BY run_uuid, key, step, timestamp", ids):
                 runs[run_id].metrics.setdefault(key, []).append((int(step or 0), int(ts or 0), math.nan if is_nan else float(value)))
+            self._add_inputs(runs, marks, ids)
             yield from runs.values()
+
+    def _add_inputs(self, runs: dict[str, MlflowRun], marks: str, ids: list[str]) -> None:
+        """The runs' dataset inputs (tables ``datasets``, ``inputs``, ``input_tags``: MLflow 2.4+)."""
+        try:
+            rows = self.db.execute(
+                "SELECT i.input_uuid, i.destination_id, d.name, d.digest, d.dataset_source_type, d.dataset_source, "
+                "d.dataset_schema, d.dataset_profile FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id "
+                f"WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ({marks})",
+                ids).fetchall()
+        except sqlite3.DatabaseError:  # a database from before dataset inputs
+            return
+        tags: dict[str, dict[str, str]] = {}
+        for start in range(0, len(rows), _BATCH):
+            uuids = [r[0] for r in rows[start:start + _BATCH]]
+            for input_uuid, key, value in self.db.execute(
+                    f"SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({','.join('?' * len(uuids))})",
+                    uuids):
+                tags.setdefault(input_uuid, {})[str(key)] = str(value)
+        for input_uuid, run_id, *fields in rows:
+            dataset = dict(zip(("name", "digest", "source_type", "source", "schema", "profile"), fields))
+            runs[run_id].inputs.append((dataset, tags.get(input_uuid, {})))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 
@@ -27,6 +27,9 @@ class MlflowRun:
     metrics: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict)
     artifact_dir: Path | None = None
     artifact_uri: str = ""
+    #: MLflow dataset inputs: (dataset fields as stored, input tags); checked by the conversion
+    inputs: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # parts of the run the reader could not read
 
 
 @dataclass

@@ -33,14 +33,31 @@ def describe(inp: RunInput) -> str:
         where = f"  {inp.source_type} {inp.source}".rstrip()
         return f"{inp.name}{context}  digest {inp.digest}{where}{shape}"
     f = inp.file
-    if f.lfs_oid:
-        ident = f"Git LFS oid {f.lfs_oid[:12]}"
-    elif f.dvc_md5:
-        ident = f"DVC md5 {f.dvc_md5[:12]} ({f.dvc_file})"
-    else:
-        ident = f"sha256 {(f.sha256 or '')[:12]}"
     git = f"  git {f.git}" + (f" {f.git_blob[:10]}" if f.git_blob else "") if f.git else ""
-    return f"{f.path}{context}  {_size(f.size)}  {ident}{git}"
+    return f"{f.path}{context}  {_size(f.size)}  {identity(inp)}{git}"
+
+
+def identity(inp: RunInput) -> str:
+    """The hash that identifies an input's content, shortened: a dataset's digest, else its file's
+    Git LFS oid, DVC md5 or sha256."""
+    f = inp.file
+    if f is None:
+        return f"digest {inp.digest}"
+    if f.lfs_oid:
+        return f"Git LFS oid {f.lfs_oid[:12]}"
+    if f.dvc_md5:
+        return f"DVC md5 {f.dvc_md5[:12]} ({f.dvc_file})"
+    return f"sha256 {(f.sha256 or '')[:12]}"
+
+
+def input_json(inp: RunInput) -> dict[str, object]:
+    """One input as the ui's run page lists it (the fields of ``describe``, apart)."""
+    rows = inp.profile.get("num_rows") if isinstance(inp.profile, dict) else None
+    return {"name": inp.label, "context": inp.context, "id": identity(inp),
+            "size": _size(inp.file.size) if inp.file else None,
+            "rows": rows if isinstance(rows, int) else None,
+            "source": f"{inp.source_type} {inp.source}".strip(),
+            "line": describe(inp)}
 
 
 def _label(inp: RunInput) -> str:

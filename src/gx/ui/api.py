@@ -13,6 +13,7 @@ from gx.errors import FilterSyntaxError, GxError
 from gx.query.access import normalize_attribute, normalize_entity, value_of
 from gx.query.compare import change, compare
 from gx.query.experiments import experiment_labels
+from gx.query.inputs import data_line
 from gx.query.nesting import as_tree
 from gx.query.runs import list_experiments, list_runs
 from gx.records import RunSummary
@@ -237,7 +238,7 @@ def comparison(runs: list[RunSummary]) -> dict[str, Any]:
     return {"runs": [{"run_id": r.run_id, "name": r.name, "experiment": r.experiment, "status": r.status,
                       "params": {k: finite(v) for k, v in r.params.items()},
                       "metrics": {k: finite(v) for k, v in r.metrics.items()}} for r in cmp.runs],
-            "rows": rows, "same": same}
+            "rows": rows, "same": same, "data": data_line(cmp.runs)}
 
 
 def runs_csv(store: Store, cache: RunCache, query: dict[str, str]) -> bytes:

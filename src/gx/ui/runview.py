@@ -12,6 +12,7 @@ from typing import Any
 
 from gx.errors import GxError
 from gx.lfs.content import artifact_size, pointer_of, read_content, tree_artifact
+from gx.query.inputs import input_json
 from gx.query.runs import load_record, resolve_run
 from gx.records import ArtifactLink, RunRecord
 from gx.store.browse import file_sizes
@@ -83,7 +84,7 @@ def run_json(store: Store, spec: str, cache: RunCache | None = None) -> dict[str
         "tags": rec.tags, "packages": rec.packages[:2000],
         "patch": _text(rec.source_patch), "stdout": _text(rec.stdout_tail), "stderr": _text(rec.stderr_tail),
         "artifacts": [{"path": p, "size": s, "kind": kind(p)} for p, s in sizes.items()],
-        "models": models,
+        "models": models, "inputs": [input_json(inp) for inp in rec.inputs],
     }
 
 

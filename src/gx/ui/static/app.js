@@ -228,6 +228,8 @@ async function runPage() {
     section("Charts", charts),
     section("Details", h("table", { class: "kv facts" }, h("tbody", {}, facts.filter(([, v]) => v !== "").map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v)))))),
     section("Artifacts", arts),
+    ...(run.inputs.length ? [section("Inputs", h("table", { class: "grid", id: "inputs" }, h("thead", {}, h("tr", {}, ["input", "context", "content", "size / rows", "source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, run.inputs.map((i) => h("tr", { title: i.line }, [i.name, i.context || "", i.id, i.size || (i.rows === null ? "" : `${i.rows.toLocaleString()} rows`), i.source].map((v) => h("td", {}, v)))))))] : []),
     ...(run.models.length ? [section("Logged models", ...run.models.map((m) => h("div", {}, h("b", {}, m.path), h("pre", { class: "preview" }, m.descriptor || ""))))] : []),
     ...(run.patch ? [section("Uncommitted changes (dirty diff)", diffView(run.patch))] : []),
     ...(run.stdout || run.stderr ? [section("Output (tail)", h("pre", { class: "output" }, (run.stdout || "") + (run.stderr ? "\n--- stderr ---\n" + run.stderr : "")))] : []),
@@ -281,6 +283,7 @@ async function comparePage() {
   const pcHost = h("div", { id: "parallel" });
   const curves = h("div", { class: "charts", id: "compare-charts" });
   app.replaceChildren(h("h1", {}, `Compare ${runs.length} runs`),
+    ...(data.data ? [h("p", { id: "data-line", class: data.data === "data: same" ? "muted" : "error" }, data.data)] : []),
     h("p", { class: "hint" }, `Only the ${data.rows.length} keys that differ are shown (${data.same} identical keys hidden). Changes are against the first run; green is better, and the best value of each metric is highlighted.`),
     h("div", { class: "table-wrap" }, h("table", { class: "grid", id: "diff" }, h("thead", {}, head), h("tbody", {}, rows))),
     h("h2", {}, "Metric curves"), curves,
