@@ -133,14 +133,14 @@ def test_the_pre_commit_check_refuses_a_declared_artifact_git_would_read_as_dotg
     assert experiment_refs(repo) == []  # (git fsck flags the user's own commit; gx added nothing to that)
 
 
-def test_the_pre_commit_check_refuses_a_staged_artifact_over_the_size_limit_by_its_size(repo):
-    repo.write("gx.yaml", "autolog:\n  artifacts: [model.bin]\n")
+def test_the_pre_commit_check_refuses_a_staged_artifact_over_the_large_file_cap_by_its_size(repo):
+    repo.write("gx.yaml", "lfs:\n  max_size: 10MB\nautolog:\n  artifacts: [model.bin]\n")
     with open(repo.path / "model.bin", "wb") as f:
         f.truncate(limits.MAX_ARTIFACT_BYTES + 1)
     install_hooks(repo)
     proc = commit(repo, "big artifact")
-    assert proc.returncode == 1 and "gx: error: artifact 'model.bin' is 10.0 MiB, over the 10 MiB limit" in proc.stderr, \
-        proc.stderr[:600]
+    assert proc.returncode == 1 and ("gx: error: artifact 'model.bin' is 10,485,761 bytes, over the 10,485,760-byte "
+                                     "cap for large files") in proc.stderr, proc.stderr[:600]
 
 
 def test_gx_run_refuses_a_params_file_that_is_a_fifo_without_waiting_on_it(repo):

@@ -88,12 +88,14 @@ class Snapshot:
     """The files of a commit-to-be (an index) or of a commit (a tree), as ``(mode, sha)`` by path.
 
     ``objects`` opens the object store when first needed: a staged file that is also the worktree's
-    (same blob id) is read from the worktree, so most checks never load dulwich.
+    (same blob id) is read from the worktree, so most checks never load dulwich. With ``git_dir``,
+    blobs stream through git (``gx.store.blobstream``): a large one is never whole in memory.
     """
 
     def __init__(self, objects: Callable[[], Any], tree: bytes | None = None, index: Any = None,
-                 worktree: Path | None = None) -> None:
+                 worktree: Path | None = None, git_dir: Path | None = None) -> None:
         self._open, self._objects, self.tree, self._index, self.worktree = objects, None, tree, index, worktree
+        self.git_dir = git_dir
 
     @property
     def objects(self) -> Any:
@@ -125,19 +127,26 @@ class Snapshot:
             data = worktree_blob(self.worktree, path, found[1], limit)
             if data is not None:
                 return data
-        return self._blob(path, found[1], limit)
+        return self.read_blob(path, found[1], limit)
 
-    def _blob(self, path: str, sha: bytes, limit: int) -> bytes:
-        data = self.objects[sha].as_raw_string()
-        if len(data) > limit:
-            raise TooLarge(path, len(data))
-        return data
+    def open_blob(self, sha: bytes) -> Any:
+        """A ``BlobStream`` of the blob ``sha``: its size first, its content in chunks."""
+        from gx.store.blobstream import BlobStream
 
-    def files_under(self, prefix: str, limit: int) -> dict[str, bytes]:
-        """Every file below a directory, keyed by its path from the repository root."""
+        return BlobStream(self.git_dir, lambda: self.objects, sha)
+
+    def read_blob(self, path: str, sha: bytes, limit: int) -> bytes:
+        """The blob ``sha`` (``path`` in the commit); over ``limit`` bytes, TooLarge before it is read."""
+        with self.open_blob(sha) as blob:
+            if blob.size > limit:
+                raise TooLarge(path, blob.size)
+            return blob.read()
+
+    def entries_under(self, prefix: str) -> dict[str, tuple[int, bytes]]:
+        """``(mode, sha)`` of every regular file below a directory, keyed by its path from the root."""
         if self._index is not None:
-            names = sorted(p for p in self._index if p.startswith(prefix + "/"))
-            return {p: self.read(p, limit) for p in names if self._index.get(p)[0] & 0o170000 == 0o100000}  # type: ignore[misc]
+            found = {p: self._index.get(p) for p in sorted(self._index) if p.startswith(prefix + "/")}
+            return {p: entry for p, entry in found.items() if entry[0] & 0o170000 == 0o100000}
         out, stack = {}, [(prefix, self.entry(prefix))]
         while stack:
             name, found = stack.pop()
@@ -145,7 +154,7 @@ class Snapshot:
                 stack.extend((f"{name}/{e.path.decode('utf-8', 'surrogateescape')}", (e.mode, e.sha))
                              for e in self.objects[found[1]].items())
             elif found is not None and found[0] & 0o170000 == 0o100000:
-                out[name] = self._blob(name, found[1], limit)
+                out[name] = found
         return dict(sorted(out.items()))
 
 
@@ -155,6 +164,7 @@ class Collected:
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     ids: list[tuple[str, str]] = field(default_factory=list)  # (path, blob or tree id) for the key
+    checked_only: list[str] = field(default_factory=list)  # large artifacts a pre-commit check sized, not stored
 
 
 class ParsedFiles:

@@ -12,6 +12,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gx import limits
@@ -30,7 +31,7 @@ from gx.hooks.commit_files import (
     read_declared,
 )
 from gx.paths import RepoPaths
-from gx.records import ArtifactLink, RunRecord
+from gx.records import RunRecord
 from gx.tracking.redact import scrub_record
 from gx.values import FIXED_RUN_FILES, check_artifact_path
 
@@ -124,8 +125,12 @@ def _config_fields(cfg: AutologConfig | None) -> list[Any] | None:
     return [cfg.experiment, cfg.params, cfg.metrics, cfg.artifacts, cfg.inputs] if cfg else None
 
 
-def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = None) -> Collected:
-    """Read and check every declared file; the first problem raises AutologError naming file and key."""
+def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = None,
+            lfs_dir: Path | None = None, worktree: Path | None = None) -> Collected:
+    """Read and check every declared file; the first problem raises AutologError naming file and key.
+    Artifacts over the LFS threshold (as ``worktree``'s gx.yaml and the environment set it, as for
+    ``log_artifact``) go into ``lfs_dir``'s LFS store; with no ``lfs_dir`` they are only sized and checked."""
+    from gx.hooks.commit_artifacts import ArtifactReader, lfs_settings
     from gx.values import MAX_ARTIFACT_BYTES
 
     parsed = parsed or ParsedFiles(None)
@@ -137,16 +142,12 @@ def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = Non
             # v2: values checked by the write boundary's rules (older entries were checked less)
             values = parsed.get(f"{kind} v2 {path.endswith('.json')} {sha.decode()}", partial(checked_values, snap, path, kind))
             (out.params if kind == "params" else out.metrics).update(values)
+    reader = ArtifactReader(snap, lfs_settings(worktree or snap.worktree), lfs_dir) if cfg.artifacts else None
     for path in cfg.artifacts:
         mode, sha = declared_entry(snap, path, "artifacts")
         out.ids.append((path, sha.decode()))
         try:
-            if mode & 0o170000 == 0o040000:
-                files = snap.files_under(path, MAX_ARTIFACT_BYTES)
-            elif mode & 0o170000 == 0o120000:  # a committed symbolic link: recorded as a link, never followed
-                files = {path: ArtifactLink(snap.read(path, MAX_ARTIFACT_BYTES) or b"")}
-            else:
-                files = {path: snap.read(path, MAX_ARTIFACT_BYTES) or b""}
+            files = reader.files(path, mode)  # type: ignore[union-attr]
         except TooLarge as big:
             raise AutologError(
                 f"artifact {big.path!r} is {big.size / 1048576:.1f} MiB, over the "
@@ -154,9 +155,13 @@ def collect(cfg: AutologConfig, snap: Snapshot, parsed: ParsedFiles | None = Non
             ) from None
         for name, content in files.items():
             try:
-                out.artifacts[check_artifact_path(name)] = content
+                name = check_artifact_path(name)
             except BadName as exc:
                 raise AutologError(f"{CONFIG_FILE}: autolog.artifacts: {exc}") from None
+            if content is None:
+                out.checked_only.append(name)
+            else:
+                out.artifacts[name] = content
     _check_sizes(out)
     return out
 
@@ -166,7 +171,7 @@ def _check_sizes(found: Collected) -> None:
     for kind, count in (("params", len(found.params)), ("metrics", len(found.metrics))):
         if count > limits.MAX_KEYS_PER_RUN:
             raise AutologError(f"the declared {kind} files hold {count:,} {kind}; a run holds at most {limits.MAX_KEYS_PER_RUN:,}")
-    files = len(found.artifacts) + len(found.metrics) + FIXED_RUN_FILES
+    files = len(found.artifacts) + len(found.checked_only) + len(found.metrics) + FIXED_RUN_FILES
     if files > limits.MAX_FILES_PER_RUN:
         raise AutologError(f"the declared artifacts and metrics would make a run of {files:,} files; the limit is {limits.MAX_FILES_PER_RUN:,}")
 
@@ -183,7 +188,7 @@ def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | 
         return opened[0]
 
     try:
-        snap = Snapshot(objects, index=read_index(index), worktree=paths.worktree)
+        snap = Snapshot(objects, index=read_index(index), worktree=paths.worktree, git_dir=paths.common_dir)
         parsed = ParsedFiles(paths.gx_dir)
         cfg = load_config(snap, parsed)
         if cfg is not None:
@@ -204,12 +209,12 @@ def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult
     repo = store.repo
     sha = commit_id or repo.refs[b"HEAD"]
     commit = repo[sha]
-    snap = Snapshot(lambda: repo.object_store, tree=commit.tree)
+    snap = Snapshot(lambda: repo.object_store, tree=commit.tree, git_dir=store.paths.common_dir)
     parsed = ParsedFiles(store.paths.gx_dir)
     cfg = load_config(snap, parsed)
     if cfg is None:
         return None
-    found = collect(cfg, snap, parsed)
+    found = collect(cfg, snap, parsed, lfs_dir=store.paths.common_dir, worktree=store.paths.worktree)
     parsed.save()
     inputs = _input_files(cfg, store.paths)
     key = autolog_key(commit.tree, found.ids + [(i.source, i.digest) for i in inputs])
