@@ -27,7 +27,8 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "core": ("bench_core.py", ["--calls", "20000", "--repeat", "11"]),
     "hooks": ("bench_hooks.py", ["--runs", "10000", "--commits", "3", "--rounds", "3"]),
     "share": ("bench_share.py", ["--runs", "1000", "--more", "10", "--transport", "path"]),
-    "query": ("bench_query.py", ["--sizes", "10000", "--repeat", "3"]),
+    "query": ("bench_query.py", ["--cold", "--sizes", "10000", "--repeat", "3"]),
+    "ui": ("bench_ui.py", ["--after-move", "--runs", "10000", "--repeat", "15"]),
 }
 
 
