@@ -96,6 +96,7 @@ class Snapshot:
                  worktree: Path | None = None, git_dir: Path | None = None) -> None:
         self._open, self._objects, self.tree, self._index, self.worktree = objects, None, tree, index, worktree
         self.git_dir = git_dir
+        self._blobs: Any = None
 
     @property
     def objects(self) -> Any:
@@ -130,10 +131,18 @@ class Snapshot:
         return self.read_blob(path, found[1], limit)
 
     def open_blob(self, sha: bytes) -> Any:
-        """A ``BlobStream`` of the blob ``sha``: its size first, its content in chunks."""
-        from gx.store.blobstream import BlobStream
+        """A ``BlobStream`` of the blob ``sha``: its size first, its content in chunks (one git process
+        serves every blob of the snapshot; ``close()`` ends it)."""
+        if self._blobs is None:
+            from gx.store.blobstream import BlobReader
 
-        return BlobStream(self.git_dir, lambda: self.objects, sha)
+            self._blobs = BlobReader(self.git_dir, lambda: self.objects)
+        return self._blobs.open(sha)
+
+    def close(self) -> None:
+        if self._blobs is not None:
+            self._blobs.close()
+            self._blobs = None
 
     def read_blob(self, path: str, sha: bytes, limit: int) -> bytes:
         """The blob ``sha`` (``path`` in the commit); over ``limit`` bytes, TooLarge before it is read."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -187,6 +188,7 @@ def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | 
         opened.append(open_object_store(paths.common_dir / "objects"))
         return opened[0]
 
+    snap: Snapshot | None = None
     try:
         snap = Snapshot(objects, index=read_index(index), worktree=paths.worktree, git_dir=paths.common_dir)
         parsed = ParsedFiles(paths.gx_dir)
@@ -198,6 +200,8 @@ def check_staged(paths: RepoPaths, index: str | None = None) -> AutologConfig | 
         parsed.save()
         return cfg
     finally:
+        if snap is not None:
+            snap.close()
         for store in opened:
             close_object_store(store)
 
@@ -209,12 +213,12 @@ def record_commit(store: Store, commit_id: bytes | None = None) -> AutologResult
     repo = store.repo
     sha = commit_id or repo.refs[b"HEAD"]
     commit = repo[sha]
-    snap = Snapshot(lambda: repo.object_store, tree=commit.tree, git_dir=store.paths.common_dir)
     parsed = ParsedFiles(store.paths.gx_dir)
-    cfg = load_config(snap, parsed)
-    if cfg is None:
-        return None
-    found = collect(cfg, snap, parsed, lfs_dir=store.paths.common_dir, worktree=store.paths.worktree)
+    with closing(Snapshot(lambda: repo.object_store, tree=commit.tree, git_dir=store.paths.common_dir)) as snap:
+        cfg = load_config(snap, parsed)
+        if cfg is None:
+            return None
+        found = collect(cfg, snap, parsed, lfs_dir=store.paths.common_dir, worktree=store.paths.worktree)
     parsed.save()
     inputs = _input_files(cfg, store.paths)
     key = autolog_key(commit.tree, found.ids + [(i.source, i.digest) for i in inputs])
