@@ -176,3 +176,19 @@ def test_a_copy_killed_half_way_leaves_no_object(repo, tmp_path):
     for obj in objects:  # the copy may have won the race: then the object is whole (open_object verifies)
         open_object(repo.path / ".git", Pointer(obj.name, obj.stat().st_size)).close()
     assert objects or any(tmp.glob("gx-*")), "the kill landed mid-copy: only a temporary file remains"
+
+
+def test_a_large_artifact_whose_gitattributes_line_git_would_ignore_is_refused(repo, monkeypatch, tmp_path):
+    """git ignores a .gitattributes line of 2,048 bytes or more, so a large file with such a path would
+    not be an LFS file to git: refused at the call, naming the path, and nothing is recorded."""
+    from gx.errors import BadName
+
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "1KB")
+    (tmp_path / "big.bin").write_bytes(b"b" * 4096)
+    deep = "/".join(["d" * 250] * 8)
+    with gx.start_run():
+        with pytest.raises(BadName, match=r"\.gitattributes line"):
+            gx.log_artifact(str(tmp_path / "big.bin"), deep)
+        gx.log_artifact(str(tmp_path / "big.bin"), "short")  # a short path is fine
+    (run,) = gx.search_runs(output_format="list")
+    assert [a.path for a in gx.MlflowClient().list_artifacts(run.info.run_id)] == ["short"]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gx.errors import ArtifactTooLarge, BadValue
+from gx.errors import ArtifactTooLarge, BadName, BadValue
 from gx.hooks.commit_files import AutologError, Snapshot, TooLarge, worktree_blob
 from gx.lfs import config as lfs_config
 from gx.lfs.objects import has_object, store_stream
 from gx.lfs.pointer import MAX_POINTER_BYTES, parse
 from gx.records import ArtifactLink, LfsArtifact
-from gx.store.encode import MAX_ATTRIBUTE_LINE, lfs_attribute_line
+from gx.store.encode import check_lfs_path
 from gx.values import MAX_ARTIFACT_BYTES
 
 _FILE, _DIR, _LINK = 0o100000, 0o040000, 0o120000
@@ -85,6 +85,8 @@ class ArtifactReader:
 
     @staticmethod
     def _attribute_ok(name: str, content: bytes) -> bytes:
-        if len(lfs_attribute_line(name).encode()) >= MAX_ATTRIBUTE_LINE:
-            raise AutologError(f"artifact {name!r}: the path is too long for a large file's .gitattributes line")
+        try:
+            check_lfs_path(name)
+        except BadName as exc:
+            raise AutologError(str(exc)) from None
         return content

@@ -21,7 +21,7 @@ from gx.lfs.objects import BadObject, has_object, object_path, open_object
 from gx.lfs.pointer import MAX_POINTER_BYTES, Pointer, parse
 from gx.lfs.remote import fetch_objects
 from gx.records import LfsArtifact
-from gx.store.encode import ARTIFACTS_DIR, ATTRIBUTES_FILE, lfs_attribute_line
+from gx.store.encode import ARTIFACTS_DIR, ATTRIBUTES_FILE, lfs_attribute_line, lfs_marked
 from gx.store.gitconfig import remote_names
 from gx.store.remote import resolve_remote
 from gx.store.repo import Store
@@ -38,8 +38,7 @@ def tree_artifact(store: Store, tree: bytes, artifact_path: str) -> bytes | None
     blob = store.read_blob(tree, f"{ARTIFACTS_DIR}/{artifact_path}")
     if blob is None or parse(blob) is None:
         return blob
-    attributes = store.read_blob(tree, ATTRIBUTES_FILE) or b""
-    marked = lfs_attribute_line(artifact_path) in attributes.decode("utf-8", "replace").splitlines()
+    marked = lfs_attribute_line(artifact_path) in lfs_marked(store.read_blob(tree, ATTRIBUTES_FILE))
     return LfsArtifact(blob) if marked else blob
 
 

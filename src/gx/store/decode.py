@@ -28,6 +28,7 @@ from gx.store.encode import (
     STDOUT_FILE,
     TAGS_FILE,
     lfs_attribute_line,
+    lfs_marked,
     metric_key_from_file,
 )
 
@@ -198,7 +199,7 @@ def decode_files(files: Mapping[str, bytes], experiment: str, run_id: str) -> Ru
         raise BadRecord(f"the run holds {len(files):,} files; the limit is {limits.MAX_FILES_PER_RUN:,}")
     rec = decode_summary(files.get, experiment, run_id)
     prefix_hist, prefix_art = HISTORY_DIR + "/", ARTIFACTS_DIR + "/"
-    lfs_lines = set(files.get(ATTRIBUTES_FILE, b"")[: limits.MAX_DOCUMENT_BYTES].decode("utf-8", "replace").splitlines())
+    lfs_lines = lfs_marked(files.get(ATTRIBUTES_FILE))
     for path, content in files.items():
         if path.startswith(prefix_hist) and path.endswith(".tsv") and "/" not in path[len(prefix_hist) :]:
             key = metric_key_from_file(path[len(prefix_hist) :])

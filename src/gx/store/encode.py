@@ -11,7 +11,8 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from gx import yamlio
+from gx import limits, yamlio
+from gx.errors import BadName
 from gx.records import LfsArtifact, MetricPoint, RunRecord, format_time
 
 FORMAT_VERSION = 1
@@ -60,11 +61,23 @@ def lfs_attribute_line(artifact_path: str) -> str:
     return f"{pattern} {LFS_ATTRIBUTES}"
 
 
+def check_lfs_path(artifact_path: str) -> None:
+    """Refuse an artifact path whose ``.gitattributes`` line git would ignore (attr.c's line limit)."""
+    if len(lfs_attribute_line(artifact_path).encode()) >= MAX_ATTRIBUTE_LINE:
+        raise BadName(f"bad artifact path {artifact_path!r}: too long for a large file's .gitattributes line")
+
+
+def lfs_marked(attributes: bytes | None) -> set[str]:
+    """The lines of a run's ``.gitattributes``, read bounded (it may come from anyone's clone): an
+    artifact is an LFS file when ``lfs_attribute_line`` of its path is among them."""
+    return set((attributes or b"")[: limits.MAX_DOCUMENT_BYTES].decode("utf-8", "replace").splitlines())
+
+
 def lfs_paths(attributes: bytes) -> list[str]:
     """The tree paths a run's ``.gitattributes`` marks as LFS files (the lines ``lfs_attribute_line``
-    writes; any other line is not gx's and is ignored)."""
+    writes; any other line is not gx's and is ignored), read bounded as ``lfs_marked`` reads it."""
     out = []
-    for line in attributes.decode("utf-8", "replace").splitlines():
+    for line in attributes[: limits.MAX_DOCUMENT_BYTES].decode("utf-8", "replace").splitlines():
         pattern, sep, attrs = line.partition(" ")
         if sep and attrs == LFS_ATTRIBUTES:
             out.append(re.sub(r"\\(.)|\[\[:space:\]\]", lambda m: m.group(1) or " ", pattern))

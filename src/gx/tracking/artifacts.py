@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gx import limits
-from gx.errors import BadFile, BadName, NotARepository
+from gx.errors import BadFile, NotARepository
 from gx.lfs import config as lfs_config
 from gx.lfs.objects import store_file, store_stream
 from gx.paths import RepoPaths, find_repo
-from gx.store.encode import MAX_ATTRIBUTE_LINE, lfs_attribute_line
+from gx.store.encode import check_lfs_path
 from gx.values import check_artifact_path, read_artifact
 
 if TYPE_CHECKING:
@@ -112,8 +112,7 @@ def pointer_if_large(live: LiveRun, name: str, content: bytes) -> bytes | None:
 
 
 def _lfs_common_dir(live: LiveRun, name: str) -> Path:
-    if len(lfs_attribute_line(name).encode()) >= MAX_ATTRIBUTE_LINE:
-        raise BadName(f"bad artifact path {name!r}: too long for a large file's .gitattributes line")
+    check_lfs_path(name)
     paths = _repo_paths(live)
     if paths is None:
         raise BadFile(f"cannot log large artifact {name!r}: not inside a git repository")
