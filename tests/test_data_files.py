@@ -43,6 +43,9 @@ def test_same_path_new_content_is_changed_and_same_content_elsewhere_is_same(rep
     third = run_with(cli, "copy/train.csv", name="third")
     assert cli("diff", second, third).output.splitlines()[0] == "data: same"
     assert cli("compare", first, third).output.splitlines()[0] == "data: changed (train.csv)"
+    assert json.loads(cli("compare", first, third, "--format", "json").output)["data"] == {
+        "same": False, "changed": ["train.csv"]}
+    assert json.loads(cli("diff", second, third, "--format", "json").output)["data"] == {"same": True, "changed": []}
 
     facts = record(second).inputs[0].file
     assert (facts.path, facts.size, facts.sha256) == ("data/train.csv", 8, sha256(b"a,b\n1,3\n"))

@@ -192,3 +192,50 @@ def test_a_large_artifact_whose_gitattributes_line_git_would_ignore_is_refused(r
         gx.log_artifact(str(tmp_path / "big.bin"), "short")  # a short path is fine
     (run,) = gx.search_runs(output_format="list")
     assert [a.path for a in gx.MlflowClient().list_artifacts(run.info.run_id)] == ["short"]
+
+
+def test_large_files_stop_where_the_runs_gitattributes_would_pass_what_readers_read(repo, monkeypatch, tmp_path):
+    """Every reader reads a run's .gitattributes up to 4 MiB (it may come from anyone's clone), so a
+    run never writes more: the large file whose line would pass it is refused at the call, one line,
+    and every large file logged before it is still a large file when read back."""
+    from gx import limits
+
+    monkeypatch.setattr(limits, "MAX_DOCUMENT_BYTES", 256 * 1024)  # 4 MiB in use: the same rule, 16x fewer files
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "1KB")
+    (tmp_path / "big.bin").write_bytes(b"b" * 2048)
+    deep = "/".join(["d" * 250] * 7)  # a ~1,800-byte line per file: about 145 fit
+    logged = []
+    refused = r"\.gitattributes, one line per large file, would pass 262,144 bytes"
+    with gx.start_run(), pytest.raises(BadValue, match=refused):
+        for i in range(limits.MAX_FILES_PER_RUN):
+            gx.log_artifact(str(tmp_path / "big.bin"), f"{deep}/{i}")
+            logged.append(f"{deep}/{i}/big.bin")
+    assert 130 < len(logged) < 160
+    (run,) = gx.search_runs(output_format="list")
+    record = gx.query.runs.get_record(run.info.run_id)
+    assert sorted(record.artifacts) == sorted(logged)
+    assert all(type(content).__name__ == "LfsArtifact" for content in record.artifacts.values())
+    size = int(repo.git("cat-file", "-s", f"{EXP_REF}:.gitattributes").strip())
+    assert 256 * 1024 - 2000 < size <= 256 * 1024
+
+
+def test_a_journal_past_the_gitattributes_bound_is_recorded_without_the_files_past_it(repo, monkeypatch, tmp_path, capsys):
+    """A journal holding more large files than the bound allows (written under another limit, or by
+    hand) is still recorded: the files whose lines would pass it are left out, and the user is told."""
+    from gx import limits
+
+    monkeypatch.setenv("GX_LFS_THRESHOLD", "1KB")
+    (tmp_path / "big.bin").write_bytes(b"b" * 2048)
+    deep = "/".join(["d" * 250] * 7)
+    with gx.start_run():
+        for i in range(20):
+            gx.log_artifact(str(tmp_path / "big.bin"), f"{deep}/{i:02}")
+        monkeypatch.setattr(limits, "MAX_DOCUMENT_BYTES", 10 * 1850)
+    (run,) = gx.search_runs(output_format="list")
+    kept = sorted(gx.query.runs.get_record(run.info.run_id).artifacts)
+    assert kept == [f"{deep}/{i:02}/big.bin" for i in range(len(kept))] and 8 <= len(kept) <= 10
+    err = capsys.readouterr().err
+    assert f"left out {20 - len(kept)} parts of its journal: cannot store 'dd" in err
+    reasons = next((repo.path / ".git" / "gx" / "lost").glob("*/REASONS.txt")).read_text()
+    assert reasons.count("cannot store 'dddd") == 20 - len(kept)  # and the journal is kept beside it
+    repo.fsck()

@@ -178,3 +178,19 @@ def test_start_run_accepts_the_stable_id(repo):
     with mlflow.start_run(experiment_id=exp.experiment_id) as run:
         pass
     assert run.info.experiment == "by-id"
+
+
+def test_search_experiments_lists_the_latest_updated_first(repo):
+    """MLflow's default order is ``last_update_time DESC``: the experiment a user just trained in
+    comes first; ``order_by`` still chooses."""
+    import time
+
+    for name in ("bravo", "alpha", "charlie", "bravo"):
+        mlflow.set_experiment(name)
+        _train([0.1])
+        time.sleep(0.01)  # distinct millisecond update times
+    found = mlflow.search_experiments()
+    assert [e.name for e in found] == ["bravo", "charlie", "alpha"]
+    assert [e.last_update_time for e in found] == sorted((e.last_update_time for e in found), reverse=True)
+    assert [e.name for e in MlflowClient().search_experiments(order_by=["name"])] == ["alpha", "bravo", "charlie"]
+    assert [e.name for e in mlflow.search_experiments(max_results=1)] == ["bravo"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from gx.cli.main import COMMANDS, cli
@@ -27,12 +28,26 @@ A RUN argument is a run id, a unique prefix of one (like a short git sha), or a 
 """
 
 
+def _help(runner: CliRunner, args: list[str]) -> str:
+    return runner.invoke(cli, [*args, "--help"], prog_name="gx", terminal_width=100).output.rstrip()
+
+
+def _subcommands(name: str) -> list[str]:
+    """The subcommands of a command group (``gx models alias``, ``gx remote setup``…), in order."""
+    with click.Context(cli, info_name="gx") as ctx:
+        command = cli.get_command(ctx, name)
+        if not isinstance(command, click.Group):
+            return []
+        with click.Context(command, info_name=name, parent=ctx) as sub:
+            return [s for s in command.list_commands(sub) if not command.get_command(sub, s).hidden]
+
+
 def render() -> str:
     runner = CliRunner()
-    parts = [INTRO, "## gx\n\n```\n" + runner.invoke(cli, ["--help"], prog_name="gx", terminal_width=100).output.rstrip() + "\n```\n"]
+    parts = [INTRO, "## gx\n\n```\n" + _help(runner, []) + "\n```\n"]
     for name in COMMANDS:
-        out = runner.invoke(cli, [name, "--help"], prog_name="gx", terminal_width=100).output.rstrip()
-        parts.append(f"## gx {name}\n\n```\n{out}\n```\n")
+        parts.append(f"## gx {name}\n\n```\n{_help(runner, [name])}\n```\n")
+        parts.extend(f"### gx {name} {sub}\n\n```\n{_help(runner, [name, sub])}\n```\n" for sub in _subcommands(name))
     return "\n".join(parts)
 
 

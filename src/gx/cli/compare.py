@@ -17,12 +17,13 @@ def compare_cmd(runs: tuple[str, ...], out_format: str) -> None:
     A * marks params, metrics and experiment/status/source values that are not the same in
     every run; each metric shows its change against the first run (absolute and %).
     When runs recorded inputs, a first line says whether they read the same data
-    ("data: same" or "data: changed (train.csv)"), by content, whatever the paths.
+    ("data: same" or "data: changed (train.csv)"), by content, whatever the paths; --format json
+    has it as "data": {"same": ..., "changed": [...]}.
     A RUN is an id, a unique id prefix, a unique run name, an experiment (its newest run)
     or EXP~N (N runs before its newest, as listed by `gx log EXP`).
     """
     from gx.query.compare import compare, render_comparison
-    from gx.query.inputs import data_line
+    from gx.query.inputs import data_change, data_line
     from gx.query.runspec import load_specs
 
     if len(runs) < 2:
@@ -31,7 +32,7 @@ def compare_cmd(runs: tuple[str, ...], out_format: str) -> None:
     data = data_line(loaded)
     if data and out_format in ("table", "md"):  # a changed input explains a changed metric before any param does
         click.echo(data)
-    click.echo(render_comparison(compare(loaded), out_format))
+    click.echo(render_comparison(compare(loaded), out_format, data_change(loaded)))
 
 
 @click.command("diff")
@@ -48,7 +49,7 @@ def diff_cmd(a: str, b: str, code: bool, out_format: str) -> None:
     run had one, else its source commit). A and B are run specs as in `gx compare`.
     """
     from gx.query.compare import diff, render_diff
-    from gx.query.inputs import data_line
+    from gx.query.inputs import data_change, data_line
     from gx.query.runs import open_store
     from gx.query.runspec import load_specs
 
@@ -59,4 +60,4 @@ def diff_cmd(a: str, b: str, code: bool, out_format: str) -> None:
         data = data_line([old, new])
         if data and out_format in ("table", "md"):
             click.echo(data)
-        click.echo(render_diff(diff(old, new, code=code, store=store), out_format))
+        click.echo(render_diff(diff(old, new, code=code, store=store), out_format, data_change([old, new])))

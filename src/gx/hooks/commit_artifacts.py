@@ -17,7 +17,7 @@ from gx.lfs import config as lfs_config
 from gx.lfs.objects import has_object, store_stream
 from gx.lfs.pointer import MAX_POINTER_BYTES, parse
 from gx.records import ArtifactLink, LfsArtifact
-from gx.store.encode import check_lfs_path
+from gx.store.encode import add_lfs_attribute, check_lfs_path
 from gx.values import MAX_ARTIFACT_BYTES
 
 _FILE, _DIR, _LINK = 0o100000, 0o040000, 0o120000
@@ -37,6 +37,7 @@ class ArtifactReader:
 
     def __init__(self, snap: Snapshot, settings: lfs_config.LfsSettings, lfs_dir: Path | None) -> None:
         self.snap, self.settings, self.lfs_dir = snap, settings, lfs_dir
+        self._lfs_bytes = 0  # the run's .gitattributes so far: bounded as every reader reads it
 
     def files(self, path: str, mode: int) -> dict[str, bytes | None]:
         """The artifact files a declared path stands for, by repository path. A value of None is a
@@ -83,10 +84,12 @@ class ArtifactReader:
         except ArtifactTooLarge as exc:
             raise AutologError(f"{exc}; remove it from autolog.artifacts or raise the cap") from None
 
-    @staticmethod
-    def _attribute_ok(name: str, content: bytes) -> bytes:
+    def _attribute_ok(self, name: str, content: bytes) -> bytes:
+        """``content`` once ``name`` may be a large file: its .gitattributes line is one git reads, and
+        the run's lines so far stay within what gx reads back."""
         try:
             check_lfs_path(name)
-        except BadName as exc:
+            self._lfs_bytes = add_lfs_attribute(self._lfs_bytes, name)
+        except (BadName, BadValue) as exc:
             raise AutologError(str(exc)) from None
         return content

@@ -220,14 +220,15 @@ def _display_rows(cmp: Comparison) -> list[list[str]]:
     return out
 
 
-def render_comparison(cmp: Comparison, fmt: str = "table") -> str:
-    """The comparison as ``table`` (``*`` marks differing rows), ``csv``, ``json`` or ``md``."""
+def render_comparison(cmp: Comparison, fmt: str = "table", data: dict[str, Any] | None = None) -> str:
+    """The comparison as ``table`` (``*`` marks differing rows), ``csv``, ``json`` or ``md``; JSON
+    carries ``data`` (whether the runs read the same inputs, ``inputs.data_change``) when given."""
     ids = [r.run_id for r in cmp.runs]
     if fmt == "json":
         runs = [{"run_id": r.run_id, "name": r.name, "experiment": r.experiment, "status": r.status,
                  "duration": r.duration, "source": src}
                 for r, src in zip(cmp.runs, cmp.row("source").values)]  # fmt: skip
-        out: dict[str, Any] = {"runs": runs, "params": {}, "metrics": {}}
+        out: dict[str, Any] = {"runs": runs, **({"data": data} if data is not None else {}), "params": {}, "metrics": {}}
         for row in cmp.rows:
             section, _, key = row.key.partition(".")
             if section in ("params", "metrics"):
@@ -254,14 +255,16 @@ def _label(run: RunSummary) -> str:
     return f"{run.run_id[:8]} {run.name}".rstrip() + f" ({run.experiment})"
 
 
-def render_diff(d: RunDiff, fmt: str = "table") -> str:
-    """Changed params and metrics as ``table``, ``csv``, ``json`` or ``md``, the code diff after."""
+def render_diff(d: RunDiff, fmt: str = "table", data: dict[str, Any] | None = None) -> str:
+    """Changed params and metrics as ``table``, ``csv``, ``json`` or ``md``, the code diff after; JSON
+    carries ``data`` as ``render_comparison``."""
     if fmt == "json":
         ends = {side: {"run_id": r.run_id, "name": r.name, "experiment": r.experiment}
                 for side, r in (("a", d.a), ("b", d.b))}  # fmt: skip
         changes = [{"key": r.key, "old": r.old, "new": r.new, "delta": r.delta, "pct": r.pct}
                    for r in d.rows]  # fmt: skip
-        return dumps({**ends, "changes": changes, **({"code": d.patch} if d.patch is not None else {})})
+        return dumps({**ends, **({"data": data} if data is not None else {}), "changes": changes,
+                      **({"code": d.patch} if d.patch is not None else {})})
     if fmt == "csv":
         if d.patch is not None:
             raise BadValue("CSV cannot hold the code diff; use --format table, md or json with --code")

@@ -79,15 +79,16 @@ _ORDER_FIELDS = {"name": "name", "last_update_time": "last_update_time", "experi
 
 def search_experiments(view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
                        filter_string: str | None = None, order_by: Sequence[str] | None = None) -> list[Experiment]:
-    """Experiments with history here, by name (gx never deletes an experiment: DELETED_ONLY is empty);
+    """Experiments with history here, most recently updated first unless ``order_by`` says otherwise
+    (MLflow's default; ties by name). gx never deletes an experiment: DELETED_ONLY is empty.
     ``filter_string`` as MLflow's: ``name``, ``creation_time``, ``last_update_time`` and ``tags.<key>``."""
     keep = experiment_filter(filter_string)
     if view_type == ViewType.DELETED_ONLY:
         return []
     with open_store() as store:
         found = [_experiment(store, info) for info in list_experiments(store)]
-    found = [e for e in found if keep(e)]
-    for key in reversed(list(order_by or [])):
+    found = sorted((e for e in found if keep(e)), key=lambda e: e.name)
+    for key in reversed(list(order_by or ["last_update_time DESC"])):
         field, _, direction = key.strip().partition(" ")
         attr = _ORDER_FIELDS.get(field.removeprefix("attributes.").removeprefix("attribute."))
         if attr is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 from gx.formatting import value as fmt_value
 from gx.records import RunRecord, RunSummary
@@ -65,17 +65,24 @@ def _label(inp: RunInput) -> str:
     return name + (f" [{inp.context}]" if inp.context else "")
 
 
-def data_line(runs: Sequence[AnyRun]) -> str | None:
-    """``data: same`` or ``data: changed (train.csv)`` for two runs or more (None when none recorded
-    an input). Content decides, not paths or names: the data is the same when every input of every
-    run has an input of the same content in each other run; the changed ones are named."""
+def data_change(runs: Sequence[AnyRun]) -> dict[str, Any] | None:
+    """Whether two runs or more read the same data: ``{"same": bool, "changed": [labels]}`` (None when
+    none recorded an input). Content decides, not paths or names: the data is the same when every
+    input of every run has an input of the same content in each other run; the changed ones are named."""
     if not any(r.inputs for r in runs):
         return None
     changed = [_label(inp) for run in runs for inp in run.inputs
                if not all(any(same_content(inp, other) for other in peer.inputs) for peer in runs if peer is not run)]
-    if not changed:
-        return "data: same"
-    return f"data: changed ({', '.join(dict.fromkeys(changed))})"
+    return {"same": not changed, "changed": list(dict.fromkeys(changed))}
+
+
+def data_line(runs: Sequence[AnyRun]) -> str | None:
+    """``data: same`` or ``data: changed (train.csv)`` for two runs or more (None when none recorded
+    an input)."""
+    change = data_change(runs)
+    if change is None:
+        return None
+    return "data: same" if change["same"] else f"data: changed ({', '.join(change['changed'])})"
 
 
 def input_filter(path: str) -> str:

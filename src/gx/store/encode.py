@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from gx import limits, yamlio
-from gx.errors import BadName
+from gx.errors import BadName, BadValue
 from gx.records import LfsArtifact, MetricPoint, RunRecord, format_time
 
 FORMAT_VERSION = 1
@@ -65,6 +65,17 @@ def check_lfs_path(artifact_path: str) -> None:
     """Refuse an artifact path whose ``.gitattributes`` line git would ignore (attr.c's line limit)."""
     if len(lfs_attribute_line(artifact_path).encode()) >= MAX_ATTRIBUTE_LINE:
         raise BadName(f"bad artifact path {artifact_path!r}: too long for a large file's .gitattributes line")
+
+
+def add_lfs_attribute(used: int, artifact_path: str) -> int:
+    """The size of a run's ``.gitattributes`` once ``artifact_path`` is marked in it too; BadValue past
+    the bytes every reader reads (``limits.MAX_DOCUMENT_BYTES``), where its last lines would be lost."""
+    total = used + len(lfs_attribute_line(artifact_path).encode()) + 1
+    if total > limits.MAX_DOCUMENT_BYTES:
+        raise BadValue(f"cannot store {artifact_path!r} as a large file: the run's .gitattributes, one line per large "
+                       f"file, would pass {limits.MAX_DOCUMENT_BYTES:,} bytes; log fewer large files per run, or "
+                       "shorter paths")
+    return total
 
 
 def lfs_marked(attributes: bytes | None) -> set[str]:

@@ -15,11 +15,9 @@ import stat
 import time
 from collections.abc import Iterable
 
-from dulwich.diff_tree import tree_changes
 from dulwich.index import blob_from_path_and_stat, cleanup_mode, commit_tree, get_unstaged_changes
 from dulwich.object_store import MemoryObjectStore, OverlayObjectStore
 from dulwich.objects import Blob
-from dulwich.patch import write_tree_diff
 
 from gx.masking import mask_bytes, secret_values_from_env
 from gx.store import objects as gobj
@@ -79,6 +77,9 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     )
     repo.object_store.add_object(snapshot)
     info["snapshot"] = snapshot.id.decode()
+    # imported here: a clean tree (the usual run) never pays for it
+    from dulwich.patch import write_tree_diff
+
     buf = io.BytesIO()
     write_tree_diff(buf, repo.object_store, head_tree, tree_id)
     patch = buf.getvalue()
@@ -109,6 +110,8 @@ def _masked_tree(object_store: object, entries: list[tuple[bytes, bytes, int]], 
     draft = commit_tree(scratch, entries)
     if draft == head_tree:
         return draft
+    from dulwich.diff_tree import tree_changes
+
     staged = {c.new.path for c in tree_changes(scratch, head_tree, draft) if c.new.path is not None} - done
     final = []
     for path, sha, mode in entries:
@@ -123,6 +126,8 @@ def _masked_tree(object_store: object, entries: list[tuple[bytes, bytes, int]], 
 
 def commits_diff(store: Store, old: bytes, new: bytes) -> bytes:
     """Unified diff between two commits' trees (KeyError when either is not here)."""
+    from dulwich.patch import write_tree_diff
+
     buf = io.BytesIO()
     write_tree_diff(buf, store.repo.object_store, store.commit(old).tree, store.commit(new).tree)
     return buf.getvalue()

@@ -71,6 +71,8 @@ class LiveRun:
         self.tags: dict[str, str] = {}
         self._metrics: dict[str, list[Any]] = {}  # key -> [next_step, last_step, last_value]
         self._artifacts: set[str] = set()
+        self._lfs_paths: set[str] = set()  # and the size of their .gitattributes lines, bounded
+        self._lfs_bytes = 0
         self.lfs: Any = None  # gx.lfs.config.LfsSettings, read at the first artifact
         self.inputs: list[RunInput] = []
         self._lock_fd = lock_fd
@@ -151,6 +153,11 @@ class LiveRun:
     def log_artifact_pointer(self, artifact_path: str, pointer: bytes) -> None:
         """Stage the pointer file of an artifact whose content is already in the LFS store."""
         check_artifact_path(artifact_path)
+        if artifact_path not in self._lfs_paths:
+            from gx.store.encode import add_lfs_attribute
+
+            self._lfs_bytes = add_lfs_attribute(self._lfs_bytes, artifact_path)
+            self._lfs_paths.add(artifact_path)
         self._stage(artifact_path, pointer, journal.LFS_POINTERS, journal.ARTIFACTS)
 
     def _stage(self, artifact_path: str, content: bytes, into: str, other: str) -> None:

@@ -147,7 +147,22 @@ def build_record(run_dir: Path, meta: dict[str, Any], unwritten: bytes = b"") ->
     for path in sorted(rec.artifacts)[max(room, 0):]:
         del rec.artifacts[path]
         problems.add(f"artifact {path!r} is past the {limits.MAX_FILES_PER_RUN:,} files a run may hold")
+    _bound_lfs_attributes(rec, problems)
     return rec, ended, problems
+
+
+def _bound_lfs_attributes(rec: RunRecord, problems: Problems) -> None:
+    """Drop the large files whose ``.gitattributes`` lines would pass what readers read (a journal
+    written by hand; ``log_artifact`` refuses them at the call)."""
+    from gx.store.encode import add_lfs_attribute
+
+    used = 0
+    for path in sorted(p for p, content in rec.artifacts.items() if isinstance(content, LfsArtifact)):
+        try:
+            used = add_lfs_attribute(used, path)
+        except BadValue as exc:
+            del rec.artifacts[path]
+            problems.add(str(exc))
 
 
 _KEYS_OF: dict[str, Callable[[RunRecord], dict[str, Any]]] = {
