@@ -234,3 +234,43 @@ def test_no_helper_without_a_post_commit_hook_to_wake_it(repo, tmp_path):
     proc = commit(repo.path, "-m", "checked, not logged")
     assert proc.returncode == 0 and "gx: logged" not in proc.stderr
     assert started(tmp_path) == ["pre-commit"] and seen.read_text() == "0"
+
+
+def test_post_commit_taking_over_waits_for_a_helper_still_recording(repo, monkeypatch):
+    import fcntl
+
+    from gx.hooks import handoff
+    from gx.paths import find_repo
+
+    paths = find_repo()
+    monkeypatch.setenv("GX_GIT_PID", str(os.getpid()))
+    folder = handoff.handoff_dir(paths, os.getpid())
+    folder.mkdir(parents=True)
+    assert handoff.take_over(paths) is None and not folder.exists()  # unclaimed: this hook records
+    folder.mkdir()
+    (folder / "claim").touch()  # claimed by a helper that holds its lock while it records
+    lock = os.open(folder / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def finish() -> None:
+        time.sleep(0.3)
+        (folder / "out").write_bytes(b"gx: logged commit abc as run 123\n")
+        os.close(lock)
+
+    threading.Thread(target=finish).start()
+    t0 = time.monotonic()
+    assert handoff.take_over(paths) == b"gx: logged commit abc as run 123\n"
+    assert time.monotonic() - t0 >= 0.25 and not folder.exists()
+
+
+def test_folders_of_helpers_that_died_are_swept(repo):
+    from gx.hooks import handoff
+    from gx.paths import find_repo
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    parent = handoff.handoff_dir(find_repo(), int(dead)).parent
+    (parent / dead).mkdir(parents=True)
+    (parent / dead / "out").write_text("a line nobody read\n")
+    (parent / str(os.getpid())).mkdir()  # a git process still running: kept
+    handoff._sweep(parent)
+    assert sorted(p.name for p in parent.iterdir()) == [str(os.getpid())]

@@ -98,10 +98,15 @@ def _load_recording() -> None:
     import gx.hooks.commit_keys  # noqa: F401
     import gx.hooks.commit_runs  # noqa: F401
     import gx.records  # noqa: F401
+    import gx.store.blobstream  # noqa: F401
     import gx.store.history  # noqa: F401
-    import gx.store.repo  # noqa: F401
     import gx.store.write  # noqa: F401
     import gx.tracking.redact  # noqa: F401
+    from gx.store.repo import Store
+
+    with Store(hook_repo()) as store:  # what opening the store and writing a commit load lazily
+        store.identity()
+        store.fsynced_parts()
 
 
 def _post_commit() -> list[str]:

@@ -46,20 +46,18 @@ if [ ! -x "$GX_PYTHON" ] && ! command -v gx >/dev/null 2>&1; then
     echo "gx: warning: gx not found; its $GX_HOOK hook did nothing (reinstall gx, or run: gx hooks uninstall)" >&2
     exit 0
 fi
-# Nothing for gx to do? Answer before starting Python: every commit pays for this hook. (What is
-# committed is the truth: the staged or committed gx.yaml, not the working tree's. A line that is
-# only a comment, like '# autolog: later', does not count.)
-case "$GX_HOOK" in
-    pre-commit) git cat-file blob :gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
-    post-commit) git cat-file blob HEAD:gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
-    pre-push) if [ -n "${{GX_HOOK_PUSHING:-}}" ] || [ -z "$(git for-each-ref --count=1 --format=x refs/experiments/)" ]; then
-                  exit 0
-              fi ;;
-esac
 # One Python per commit: the pre-commit check, once passed, waits in the background to record the
 # commit (gx.hooks.handoff). Wake it, wait a bounded time for what it printed, else record here.
+# (A helper waits only when the staged gx.yaml, now HEAD's, has an autolog section.)
 if [ "$GX_HOOK" = post-commit ] && [ -n "${{GX_GIT_PID:-}}" ]; then
-    GX_HANDOFF="$(git rev-parse --git-common-dir 2>/dev/null)/gx/hook-handoff/$GX_GIT_PID"
+    GX_COMMON=${{GIT_DIR:-.git}}  # the common git dir, found without starting git: this runs every commit
+    if [ -f "$GX_COMMON" ]; then read -r GX_COMMON < "$GX_COMMON"; GX_COMMON=${{GX_COMMON#gitdir: }}; fi
+    if [ -n "${{GIT_COMMON_DIR:-}}" ]; then GX_COMMON=$GIT_COMMON_DIR
+    elif [ -f "$GX_COMMON/commondir" ]; then
+        read -r GX_LINK < "$GX_COMMON/commondir"
+        case "$GX_LINK" in /*) GX_COMMON=$GX_LINK ;; *) GX_COMMON=$GX_COMMON/$GX_LINK ;; esac
+    fi
+    GX_HANDOFF="$GX_COMMON/gx/hook-handoff/$GX_GIT_PID"
     if [ -p "$GX_HANDOFF/wake" ]; then
         {{ printf 'post-commit %s\n' "${{GIT_INDEX_FILE:-}}" >&3; }} 3<>"$GX_HANDOFF/wake" 2>/dev/null
         tries=0
@@ -74,6 +72,16 @@ if [ "$GX_HOOK" = post-commit ] && [ -n "${{GX_GIT_PID:-}}" ]; then
         fi
     fi
 fi
+# Nothing for gx to do? Answer before starting Python: every commit pays for this hook. (What is
+# committed is the truth: the staged or committed gx.yaml, not the working tree's. A line that is
+# only a comment, like '# autolog: later', does not count.)
+case "$GX_HOOK" in
+    pre-commit) git cat-file blob :gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
+    post-commit) git cat-file blob HEAD:gx.yaml 2>/dev/null | grep -v '^[[:space:]]*#' | grep -q autolog || exit 0 ;;
+    pre-push) if [ -n "${{GX_HOOK_PUSHING:-}}" ] || [ -z "$(git for-each-ref --count=1 --format=x refs/experiments/)" ]; then
+                  exit 0
+              fi ;;
+esac
 if [ -x "$GX_PYTHON" ]; then
     gx_stdin | "$GX_PYTHON" -m gx.hooks run "$GX_HOOK" -- "$@"
 else
