@@ -151,11 +151,11 @@ def main() -> None:
         times["warm"] += commit_ms(root, args.commits, label="warm")
         if args.against:
             times["against"] += commit_ms(root, args.commits, other_hooks, env=other_env, label="against")
-        times["cold"] += commit_ms(root, args.commits, cold=True)
+        times["cold"] += commit_ms(root, args.commits, cold=True, label="cold")
         (root / "gx.yaml").write_text("# no autolog\n")
         git(root, "add", "gx.yaml")
         git(root, *no_hooks, "commit", "-qm", "autolog off")
-        times["off"] += commit_ms(root, args.commits)
+        times["off"] += commit_ms(root, args.commits, label="off")
         (root / "gx.yaml").write_text(GX_YAML)
         git(root, "add", "gx.yaml")
         git(root, *no_hooks, "commit", "-qm", "autolog on")
