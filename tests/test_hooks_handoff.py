@@ -274,3 +274,21 @@ def test_folders_of_helpers_that_died_are_swept(repo):
     (parent / str(os.getpid())).mkdir()  # a git process still running: kept
     handoff._sweep(parent)
     assert sorted(p.name for p in parent.iterdir()) == [str(os.getpid())]
+
+
+def test_what_recording_prints_comes_before_the_hook_lines(tmp_path):
+    """Warnings and git's messages the helper's recording writes to stderr reach the user as the
+    post-commit hook would have shown them (run in a process of its own, as the helper is)."""
+    script = (
+        "import os, sys, warnings\n"
+        "from pathlib import Path\n"
+        "from gx.hooks import handoff\n"
+        "def record():\n"
+        "    warnings.warn('run abc is unreadable', UserWarning)\n"
+        "    os.write(2, b'error: from a child process\\n')\n"
+        "    return ['gx: logged commit abc as run 123']\n"
+        f"sys.stdout.write(handoff._captured(Path({str(tmp_path)!r}), record).decode())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "UserWarning: run abc is unreadable" in proc.stdout and "error: from a child process" in proc.stdout
+    assert proc.stdout.endswith("gx: logged commit abc as run 123\n") and proc.stderr == ""
