@@ -1,4 +1,4 @@
-"""One Python per commit (gx.hooks.handoff): the pre-commit check's process records the commit when
+"""One Python per commit (gx.hooks.handoff, gx.hooks.commit_helper): the pre-commit check's process records the commit when
 the post-commit shim wakes it; whenever it cannot, the post-commit hook does it all, as before.
 
 An interpreter wrapper logs which hooks started Python; real git commits in real repositories.
@@ -272,7 +272,7 @@ def test_folders_of_helpers_that_died_are_swept(repo):
     (parent / dead).mkdir(parents=True)
     (parent / dead / "out").write_text("a line nobody read\n")
     (parent / str(os.getpid())).mkdir()  # a git process still running: kept
-    handoff._sweep(parent)
+    handoff.sweep(parent)
     assert sorted(p.name for p in parent.iterdir()) == [str(os.getpid())]
 
 
@@ -282,12 +282,12 @@ def test_what_recording_prints_comes_before_the_hook_lines(tmp_path):
     script = (
         "import os, sys, warnings\n"
         "from pathlib import Path\n"
-        "from gx.hooks import handoff\n"
+        "from gx.hooks import commit_helper\n"
         "def record():\n"
         "    warnings.warn('run abc is unreadable', UserWarning)\n"
         "    os.write(2, b'error: from a child process\\n')\n"
         "    return ['gx: logged commit abc as run 123']\n"
-        f"sys.stdout.write(handoff._captured(Path({str(tmp_path)!r}), record).decode())\n"
+        f"sys.stdout.write(commit_helper.captured(Path({str(tmp_path)!r}), record).decode())\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert "UserWarning: run abc is unreadable" in proc.stdout and "error: from a child process" in proc.stdout

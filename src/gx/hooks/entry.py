@@ -82,7 +82,7 @@ def _start_helper(paths: RepoPaths) -> Any:
     records the commit when the post-commit shim asks (gx.hooks.handoff): one Python per commit.
     Whatever goes wrong here, the post-commit hook does the work itself."""
     try:
-        from gx.hooks.handoff import start_helper
+        from gx.hooks.commit_helper import start_helper
 
         return start_helper(paths, _load_recording, lambda: run_hook("post-commit"))
     except Exception:

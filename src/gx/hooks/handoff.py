@@ -1,10 +1,8 @@
-"""One Python per commit: gx's pre-commit check, once it passes, stays behind to record the commit.
+"""One Python per commit: the meeting place of gx's pre-commit helper and the post-commit hook.
 
-Starting Python twice per ``git commit`` (check, then record) costs more than the work itself. So when
-the check passes, its process forks a helper that leaves git's session (its standard streams on
-/dev/null, no pipe of git's held open), loads what recording needs while git writes the commit, and
-waits for the post-commit shim's word. The meeting place is ``<common git dir>/gx/hook-handoff/<git
-pid>/`` (both shims know git's pid as ``$PPID``):
+When gx's pre-commit check passes, its process leaves a helper behind (``gx.hooks.commit_helper``)
+that records the commit when the post-commit shim wakes it. They meet in ``<common git dir>/gx/
+hook-handoff/<git pid>/`` (both shims know git's pid as ``$PPID``):
 
 - ``wake``: a FIFO. The helper and the shim both open it read-write, so neither open ever waits for
   the other side, whether or not the helper is still there.
@@ -14,22 +12,14 @@ pid>/`` (both shims know git's pid as ``$PPID``):
   post-commit hook taking over), so they never both record it.
 - ``out``: what the recording printed and the hook's lines, renamed into place once the run is
   recorded; the shim prints it and removes the folder.
-
-The helper leaves when git is gone (the commit was aborted: an empty message, a failing commit-msg
-hook), when its folder was retired by a later process, or after ``limits.HOOK_HELPER_MAX_WAIT``
-seconds. It never sends a signal to any process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-import select
 import shutil
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from gx import limits
@@ -37,9 +27,7 @@ from gx.paths import RepoPaths
 
 GIT_PID_VARIABLE = "GX_GIT_PID"  # set by the shims to their $PPID: the git process running both hooks
 WAKE_WORD = b"post-commit"
-_WAKE, _LOCK, _CLAIM, _OUT, _ERR = "wake", "lock", "claim", "out", "stderr"
-_POLL_S = 0.25  # how often a waiting helper looks whether git is still there
-_MAX_MESSAGE = 64 * 1024
+WAKE_FILE, LOCK_FILE, _CLAIM, _OUT, ERR_FILE = "wake", "lock", "claim", "out", "stderr"
 
 
 def git_pid() -> int | None:
@@ -49,10 +37,11 @@ def git_pid() -> int | None:
 
 
 def handoff_dir(paths: RepoPaths, pid: int) -> Path:
+    """Where the helper of the ``git commit`` with this pid waits (the post-commit shim finds it too)."""
     return paths.gx_dir / "hook-handoff" / str(pid)
 
 
-def _started(pid: int) -> bytes | None:
+def process_started(pid: int) -> bytes | None:
     """The process's start time where /proc tells it (a recycled pid has another); else None."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
@@ -61,10 +50,10 @@ def _started(pid: int) -> bytes | None:
         return None
 
 
-def _alive(pid: int, started: bytes | None) -> bool:
+def alive(pid: int, started: bytes | None) -> bool:
     """Whether the process that was ``pid`` when ``started`` was read still runs."""
     if started is not None:
-        return _started(pid) == started
+        return process_started(pid) == started
     try:
         os.kill(pid, 0)  # signal 0 delivers nothing: it only asks whether the pid exists
     except ProcessLookupError:
@@ -74,14 +63,15 @@ def _alive(pid: int, started: bytes | None) -> bool:
     return True
 
 
-def _inode(folder: Path) -> int | None:
+def inode(folder: Path) -> int | None:
+    """The folder's identity: a folder retired and made again under the same name has another."""
     try:
         return os.stat(folder).st_ino
     except OSError:
         return None
 
 
-def _retire(folder: Path) -> None:
+def retire(folder: Path) -> None:
     """Take a folder out of the way (renamed first, so a helper still waiting in it stands down)."""
     aside = folder.with_name(f".retired-{folder.name}-{os.getpid()}-{time.monotonic_ns()}")
     try:
@@ -92,8 +82,9 @@ def _retire(folder: Path) -> None:
 
 
 def _lock_free(folder: Path) -> bool:
+    """Whether no helper holds the folder's lock (it is gone, or never was)."""
     try:
-        fd = os.open(folder / _LOCK, os.O_RDWR)
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR)
     except OSError:
         return True
     try:
@@ -105,7 +96,7 @@ def _lock_free(folder: Path) -> bool:
         os.close(fd)
 
 
-def _sweep(parent: Path) -> None:
+def sweep(parent: Path) -> None:
     """Remove folders left by helpers that were killed and by shims that never came to read them."""
     try:
         names = os.listdir(parent)[:100]
@@ -113,154 +104,14 @@ def _sweep(parent: Path) -> None:
         return
     for name in names:
         folder = parent / name
-        if name.isdigit() and _alive(int(name), None):
+        if name.isdigit() and alive(int(name), None):
             continue  # its git is still committing
         if _lock_free(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-class Helper:
-    """The parent's side of a forked helper: ``keep`` it once the check passed, else ``dismiss`` it."""
-
-    def __init__(self, go: int) -> None:
-        self._go = go
-
-    def keep(self) -> None:
-        self._send(b"1")
-
-    def dismiss(self) -> None:
-        self._send(b"")
-
-    def _send(self, word: bytes) -> None:
-        if self._go < 0:
-            return
-        try:
-            if word:
-                os.write(self._go, word)
-        finally:
-            os.close(self._go)
-            self._go = -1
-
-
-def start_helper(paths: RepoPaths, warm: Callable[[], None], record: Callable[[], list[str]]) -> Helper | None:
-    """At the start of a pre-commit hook: fork the helper, which loads what recording needs while the
-    check runs, stays if the caller ``keep``s it (the check passed) and records the commit when the
-    post-commit shim wakes it. None when there is no git pid from gx's shim or the folder, FIFO or
-    fork cannot be had: post-commit then does it all."""
-    pid = git_pid()
-    if pid is None or not hasattr(os, "fork") or not hasattr(os, "mkfifo"):
-        return None
-    started = _started(pid)
-    folder = handoff_dir(paths, pid)
-    made, fds = False, []
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        _sweep(folder.parent)
-        _retire(folder)  # a folder of an earlier git process with the same pid
-        folder.mkdir()
-        made = True
-        os.mkfifo(folder / _WAKE, 0o600)
-        fds.append(os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600))
-        fcntl.flock(fds[0], fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fds.append(os.open(folder / _WAKE, os.O_RDWR | os.O_NONBLOCK))
-        fds.extend(os.pipe())  # the parent's word: b"1" keeps the helper, end of file dismisses it
-        identity = os.stat(folder).st_ino
-        sys.stdout.flush()
-        sys.stderr.flush()
-        child = os.fork()
-    except OSError:
-        for fd in fds:
-            os.close(fd)
-        if made:
-            shutil.rmtree(folder, ignore_errors=True)
-        return None
-    lock, wake, go_read, go_write = fds
-    if child:
-        for fd in (lock, wake, go_read):
-            os.close(fd)  # the helper holds the lock now (the same open file)
-        return Helper(go_write)
-    status = 1
-    try:
-        os.close(go_write)
-        _detach()
-        with contextlib.suppress(Exception):  # recording imports what it needs anyway
-            warm()
-        kept = os.read(go_read, 1) == b"1"  # returns when the parent answers or exits
-        os.close(go_read)
-        if kept:
-            _serve(folder, identity, wake, pid, started, record)
-        elif _inode(folder) == identity:
-            _retire(folder)
-        status = 0
-    finally:
-        os._exit(status)
-
-
-def _detach() -> None:
-    """Leave git's session and let go of every descriptor inherited across exec (git's pipes): a
-    caller reading git's output to its end must not wait for the helper."""
-    os.setsid()
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    try:
-        fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        fds = list(range(3, 256))
-    for fd in fds:
-        try:  # Python opens its own descriptors close-on-exec: the others came from outside
-            if fd > 2 and not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC:
-                os.close(fd)
-        except OSError:
-            pass
-
-
-def _serve(folder: Path, identity: int, wake: int, pid: int, started: bytes | None,
-           record: Callable[[], list[str]]) -> None:
-    deadline = time.monotonic() + limits.HOOK_HELPER_MAX_WAIT
-    message = b""
-    while b"\n" not in message:
-        if time.monotonic() > deadline or not _alive(pid, started) or _inode(folder) != identity:
-            if _inode(folder) == identity:
-                _retire(folder)
-            return
-        ready, _, _ = select.select([wake], [], [], _POLL_S)
-        if ready:
-            try:
-                message += os.read(wake, 4096)
-            except BlockingIOError:
-                continue
-            if len(message) > _MAX_MESSAGE:
-                return
-    word, _, index = message.split(b"\n", 1)[0].partition(b" ")
-    if word != WAKE_WORD or _inode(folder) != identity or not _claim(folder):
-        return
-    os.environ.pop(GIT_PID_VARIABLE, None)  # this process is the helper: nothing to hand off to
-    if index:  # the post-commit hook's GIT_INDEX_FILE: the helper works as that hook would
-        os.environ["GIT_INDEX_FILE"] = os.fsdecode(index)
-    else:
-        os.environ.pop("GIT_INDEX_FILE", None)
-    _publish(folder, _captured(folder, record))
-
-
-def _captured(folder: Path, record: Callable[[], list[str]]) -> bytes:
-    """The hook's lines after whatever recording wrote to stderr (warnings, git's messages), as the
-    post-commit hook would have shown them."""
-    err = os.open(folder / _ERR, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(err, 2)
-    try:
-        lines = record()
-    finally:
-        sys.stderr.flush()
-    os.lseek(err, 0, os.SEEK_SET)
-    shown = b""
-    while chunk := os.read(err, 65536):
-        shown += chunk
-    return shown + "".join(f"{line}\n" for line in lines).encode("utf-8", "replace")
-
-
-def _claim(folder: Path) -> bool:
+def claim(folder: Path) -> bool:
+    """Whether this process is the one to record the commit (the first to create ``claim``)."""
     try:
         os.close(os.open(folder / _CLAIM, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return True
@@ -268,7 +119,8 @@ def _claim(folder: Path) -> bool:
         return False
 
 
-def _publish(folder: Path, text: bytes) -> None:
+def publish(folder: Path, text: bytes) -> None:
+    """Put what to show in place whole: the shim prints ``out`` as soon as it exists."""
     tmp = folder / f".{_OUT}.tmp"
     with open(tmp, "wb") as fh:
         fh.write(text)
@@ -283,8 +135,8 @@ def take_over(paths: RepoPaths) -> bytes | None:
     folder = handoff_dir(paths, pid) if pid is not None else None
     if folder is None or not folder.is_dir():
         return None
-    if _claim(folder):
-        _retire(folder)
+    if claim(folder):
+        retire(folder)
         return None
     deadline = time.monotonic() + limits.HOOK_HANDOFF_WAIT
     while not _lock_free(folder):
@@ -296,5 +148,5 @@ def take_over(paths: RepoPaths) -> bytes | None:
         shown = (folder / _OUT).read_bytes()
     except OSError:
         shown = None  # the helper died while recording: this hook records (the key finds its run if it got that far)
-    _retire(folder)
+    retire(folder)
     return shown
