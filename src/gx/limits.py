@@ -48,6 +48,12 @@ MAX_LFS_HREF_LENGTH = 8 * 1024
 #: Seconds a stalled LFS connection (no byte either way) is given before it counts as cut.
 LFS_TIMEOUT = float(os.environ.get("GX_LFS_TIMEOUT", "60"))
 
+# -- commit hooks (gx.hooks.handoff): the pre-commit check's process waiting to record the commit.
+#: Seconds it waits for the post-commit hook (a commit message editor may stay open that long).
+HOOK_HELPER_MAX_WAIT = 3600.0
+#: Seconds a post-commit hook waits for it to finish recording before leaving it to finish alone.
+HOOK_HANDOFF_WAIT = 600.0
+
 
 def stat_regular_file(path: str | os.PathLike[str], what: str = "file") -> os.stat_result:
     """``os.stat`` of a regular file; a missing path, a FIFO, device, socket or directory is a

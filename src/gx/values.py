@@ -12,12 +12,14 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gx import limits
 from gx.errors import ArtifactTooLarge, BadName, BadValue
 from gx.gitnames import reserved_by_git
-from gx.records import ParamValue
+
+if TYPE_CHECKING:  # a type only: the pre-commit hook checks values without loading the records module
+    from gx.records import ParamValue
 
 MAX_KEY_LENGTH = limits.MAX_KEY_LENGTH
 MAX_ARTIFACT_BYTES = limits.MAX_ARTIFACT_BYTES

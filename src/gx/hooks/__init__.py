@@ -4,3 +4,6 @@ it, and the runs recorded from commits through gx.yaml's ``autolog`` section (``
 
 Kept import-free: ``python -m gx.hooks`` runs on every commit.
 """
+
+#: The hooks gx installs and runs (here so ``python -m gx.hooks`` needs no other module to check a name).
+HOOK_TYPES = ("pre-commit", "post-commit", "pre-push")

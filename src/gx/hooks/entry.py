@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from gx.errors import GxError
-from gx.hooks.manage import HOOK_TYPES
+from gx.hooks import HOOK_TYPES
 from gx.paths import RepoPaths, find_repo
 
 _PUSHING = "GX_HOOK_PUSHING"  # set while gx pushes experiments, so a nested hook does nothing
+_HANDOFF_VARIABLE = "GX_GIT_PID"  # gx.hooks.handoff.GIT_PID_VARIABLE, read here without importing it
 
 
 def run_hook(hook: str, args: Sequence[str] = (), stdin: str = "") -> list[str]:
@@ -63,17 +65,64 @@ def _pre_commit() -> list[str]:
     paths = hook_repo()
     if paths.worktree is not None and not os.path.lexists(paths.worktree / "gx.yaml"):
         return []  # no autolog here: skip reading the index (post-commit still reads HEAD's tree)
-    from gx.hooks.commit_runs import check_staged
+    helper = _start_helper(paths)
+    try:
+        from gx.hooks.commit_runs import check_staged
 
-    check_staged(paths)
+        if check_staged(paths) is not None and helper is not None:
+            helper.keep()
+    finally:
+        if helper is not None:
+            helper.dismiss()  # (after keep(), nothing left to do)
     return []
+
+
+def _start_helper(paths: RepoPaths) -> Any:
+    """A process that loads what recording needs while the check runs and, if the check passes,
+    records the commit when the post-commit shim asks (gx.hooks.handoff): one Python per commit.
+    Whatever goes wrong here, the post-commit hook does the work itself."""
+    try:
+        from gx.hooks.commit_helper import start_helper
+
+        return start_helper(paths, _load_recording, lambda: run_hook("post-commit"))
+    except Exception:
+        return None
+
+
+def _load_recording() -> None:
+    """Import what recording a commit needs, while git writes it (off the commit's critical path)."""
+    import platform  # noqa: F401
+    import uuid  # noqa: F401
+
+    import gx.hooks.commit_artifacts  # noqa: F401
+    import gx.hooks.commit_keys  # noqa: F401
+    import gx.hooks.commit_runs  # noqa: F401
+    import gx.records  # noqa: F401
+    import gx.store.blobstream  # noqa: F401
+    import gx.store.history  # noqa: F401
+    import gx.store.write  # noqa: F401
+    import gx.tracking.redact  # noqa: F401
+    from gx.store.repo import Store
+
+    with Store(hook_repo()) as store:  # what opening the store and writing a commit load lazily
+        store.identity()
+        store.fsynced_parts()
 
 
 def _post_commit() -> list[str]:
     from gx.hooks.commit_runs import record_commit
     from gx.store.repo import Store
 
-    with Store(hook_repo()) as store:
+    paths = hook_repo()
+    if os.environ.get(_HANDOFF_VARIABLE):
+        from gx.hooks.handoff import take_over
+
+        shown = take_over(paths)
+        if shown is not None:  # the pre-commit's process recorded it: show what it printed
+            sys.stderr.buffer.write(shown)
+            sys.stderr.flush()
+            return []
+    with Store(paths) as store:
         result = record_commit(store)
     if result is None:
         return []
