@@ -36,7 +36,7 @@ def _describe(change: HookChange) -> str:
     return f"{change.hook}: {verb} {path}{chained}"
 
 
-@click.group("hooks")
+@click.group("hooks", context_settings={"help_option_names": ["-h", "--help"]})  # also when run on its own
 def hooks_group() -> None:
     """Git hooks that record each commit as a run (configured in gx.yaml) and push experiments.
 
