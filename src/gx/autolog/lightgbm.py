@@ -86,5 +86,13 @@ def _log_results(results: dict[str, Any], booster: Any, model: Any, rows: Any) -
     if patch.settings[NAME].log_models:
         from gx.models import lightgbm as flavor
 
-        model_log.log_model(NAME, flavor.log_model, model, "model", rows, getattr(model, "predict", None))
+        model_log.log_model(NAME, flavor.log_model, model, "model", rows, _signature_predict(model))
     charts.log()
+
+
+def _signature_predict(model: Any) -> Any:
+    """What the signature's outputs are read from: the model's ``predict`` on one thread (five rows in
+    LightGBM's default pool of every core cost ~7 ms of CPU, and tens of ms of waiting on a busy machine;
+    threads do not change a prediction)."""
+    predict = getattr(model, "predict", None)
+    return None if predict is None else lambda rows: predict(rows, num_threads=1)
