@@ -18,11 +18,13 @@ FLAVOR = "lightgbm"
 def log_model(lgb_model: Any, artifact_path: str | None = None, *, name: str | None = None,
               input_example: Any = None, signature: dict[str, Any] | None = None,
               registered_model_name: str | None = None, pip_requirements: list[str] | None = None,
-              **_: Any) -> ModelInfo:
-    """Save a LightGBM Booster or scikit-learn model into the active run under ``artifacts/<name>/``."""
+              model_text: bytes | None = None, **_: Any) -> ModelInfo:
+    """Save a LightGBM Booster or scikit-learn model into the active run under ``artifacts/<name>/``
+    (``model_text``: a Booster's text model when the caller has it already, as autolog does)."""
     kind = type(lgb_model)
     if kind.__name__ == "Booster":
-        files, model_file, serialization = {"model.txt": booster_text(lgb_model)}, "model.txt", "lightgbm-text"
+        text = model_text if model_text is not None else booster_text(lgb_model)
+        files, model_file, serialization = {"model.txt": text}, "model.txt", "lightgbm-text"
     else:
         files, model_file, serialization = {"model.pkl": pickle.dumps(lgb_model, protocol=4)}, "model.pkl", "pickle"
     return _log_model(FLAVOR, "lightgbm", files, model_file, serialization, f"{kind.__module__}.{kind.__qualname__}",
