@@ -45,6 +45,24 @@ def test_xgboost_train_logs_the_first_training_rows_with_missing_values_kept(rep
     repo.fsck()
 
 
+@pytest.mark.parametrize("params", [{"objective": "multi:softprob", "num_class": 3}, {"objective": "reg:squarederror"},
+                                    {"objective": "binary:logistic", "booster": "gblinear"}])
+def test_xgboost_signature_outputs_are_what_the_booster_predicts(repo, autologged, params):
+    """Read from an in-place prediction (or the DMatrix route where that is refused): the same dtype
+    and shape as ``booster.predict(DMatrix)``, the route the model is served by."""
+    from gx.models.descriptor import parse_descriptor
+    from gx.models.signature import output_signature
+
+    xgb = pytest.importorskip("xgboost")
+    X, y = data()
+    y = y + (X[:, 1] > 0) if params["objective"].startswith("multi") else y
+    gx.xgboost.autolog()
+    booster = xgb.train({**params, "max_depth": 2}, xgb.DMatrix(X, y), 3)
+    descriptor = parse_descriptor(model_file(repo, gx.list_runs()[0].run_id, "model.yaml").encode())
+    assert descriptor.signature["outputs"] == output_signature(booster.predict(xgb.DMatrix(X[:5])))["outputs"]
+    assert descriptor.signature["inputs"] == {"tensor": {"dtype": "float64", "shape": [-1, 3]}}
+
+
 def test_lightgbm_example_without_signature_and_wrapper_signature_without_example(repo, autologged):
     lgb = pytest.importorskip("lightgbm")
     X, y = data()

@@ -67,6 +67,30 @@ def test_lightgbm_models_load_back_and_predict_the_same(repo):
     assert np.allclose(gx.pyfunc.load_model(f"runs:/{run.info.run_id}/booster").predict(X), booster.predict(X))
 
 
+def test_a_lightgbm_booster_is_saved_as_its_text_model_exactly(repo):
+    """The text is written in one pass by save_model: byte for byte model_to_string's, past the 1 MiB
+    at which model_to_string serialises twice, with the best iteration's trees only, as it keeps."""
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 8))
+    y = X[:, 0] + rng.normal(size=1000)
+    data = lightgbm.Dataset(X, label=y, free_raw_data=False)
+    params = {"verbose": -1, "num_leaves": 63, "min_data_in_leaf": 2, "num_threads": 1}
+    big = lightgbm.train(params, data, num_boost_round=180)
+    stopped = lightgbm.train(params, data, num_boost_round=60, valid_sets=[lightgbm.Dataset(X[:50], label=rng.normal(size=50))],
+                             callbacks=[lightgbm.early_stopping(3, verbose=False)], keep_training_booster=True)
+    assert len(big.model_to_string()) > 1 << 20 and 0 < stopped.best_iteration < stopped.current_iteration()
+    with gx.start_run() as run:
+        gx.lightgbm.log_model(big, name="big")
+        gx.lightgbm.log_model(stopped, name="stopped")
+    repo.fsck()
+    for name, booster in (("big", big), ("stopped", stopped)):
+        stored = repo.git("show", f"refs/experiments/default:artifacts/{name}/model.txt")
+        assert stored == booster.model_to_string()
+        loaded = gx.lightgbm.load_model(f"runs:/{run.info.run_id}/{name}")
+        assert np.array_equal(loaded.predict(X), booster.predict(X))
+
+
 class AddOne(gx.pyfunc.PythonModel):
     def predict(self, context, model_input, params=None):
         return np.asarray(model_input, dtype=float) + 1

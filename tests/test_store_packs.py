@@ -90,3 +90,26 @@ def test_core_fsync_from_the_repository_config(repo) -> None:
     repo.git("config", "core.fsync", "pack")
     _log_runs(1)  # a flushed pack is the same pack
     assert ": ok" in repo.git("verify-pack", "-v", str(_packs(repo)[0].with_suffix(".idx")))
+
+
+def _first_entry_zlib_flags(pack: Path) -> int:
+    """The second byte of the first object's zlib header (its FLEVEL bits say the level used)."""
+    data = pack.read_bytes()
+    pos = 12
+    while data[pos] & 0x80:  # the entry's type-and-size header
+        pos += 1
+    assert data[pos + 1] == 0x78  # zlib, 32 KiB window
+    return data[pos + 2]
+
+
+def test_a_runs_pack_is_compressed_at_gits_loose_object_level(repo) -> None:
+    _log_runs(1)
+    assert _first_entry_zlib_flags(_packs(repo)[0]) == 0x01  # unset: 1, git's loose default (fastest)
+    for pack in _packs(repo):
+        pack.with_suffix(".idx").unlink()
+        pack.unlink()
+    repo.git("config", "core.compression", "9")
+    _log_runs(1, "other")
+    assert _first_entry_zlib_flags(_packs(repo)[0]) == 0xDA  # the user's level, as git would use it
+    assert ": ok" in repo.git("verify-pack", "-v", str(_packs(repo)[0].with_suffix(".idx")))
+    assert packs.compression_level(object(), loose=False) == -1

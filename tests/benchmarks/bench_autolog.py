@@ -3,7 +3,9 @@
 ``lightgbm.train`` (params, evaluation histories, importance JSON and PNG, the model) — and what
 ``gx.autolog()`` itself costs in a fresh interpreter that has not imported the libraries.
 
-Run by hand:  python tests/benchmarks/bench_autolog.py [--repeat 5] [--rows 3000]
+Run by hand:  python tests/benchmarks/bench_autolog.py [--repeat 5] [--rows 3000] [--xgb-rounds N --lgb-rounds N]
+(fixed rounds compare two trees on the same work when the machine's load changes; the CPU column is
+what other programs on the machine cannot inflate).
 Figures go to docs/performance.md. Not collected by pytest (no test_ functions).
 """
 
@@ -23,16 +25,17 @@ from bench_core import make_repo
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def _paired(fit, repeat: int) -> tuple[float, float]:
-    """Median seconds without and with autolog, alternating so load on the machine hits both alike."""
+def _paired(fit, repeat: int) -> tuple[float, float, float, float]:
+    """Median seconds without and with autolog, alternating so load on the machine hits both alike:
+    wall-clock, then CPU (this process's, every thread: what other programs on the machine cannot inflate)."""
     import gx
 
-    plain, logged = [], []
+    plain, logged, plain_cpu, logged_cpu = [], [], [], []
     for i in range(repeat + 1):
-        for samples, on in ((plain, False), (logged, True)):
+        for samples, cpu, on in ((plain, plain_cpu, False), (logged, logged_cpu, True)):
             if on:
                 gx.autolog(silent=True)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 fit()
             finally:
@@ -40,7 +43,8 @@ def _paired(fit, repeat: int) -> tuple[float, float]:
                     gx.autolog(disable=True)
             if i:  # the first round warms imports and caches
                 samples.append(time.perf_counter() - t0)
-    return statistics.median(plain), statistics.median(logged)
+                cpu.append(time.process_time() - c0)
+    return tuple(statistics.median(s) for s in (plain, logged, plain_cpu, logged_cpu))  # type: ignore[return-value]
 
 
 def _rounds_for_one_second(train: Callable[[int], object], start: int = 50) -> int:
@@ -55,7 +59,8 @@ def _rounds_for_one_second(train: Callable[[int], object], start: int = 50) -> i
     return rounds
 
 
-def bench(repeat: int, rows: int) -> list[tuple[str, float, float]]:
+def bench(repeat: int, rows: int, xgb_rounds: int | None = None,
+          lgb_rounds: int | None = None) -> list[tuple[str, float, float, float, float]]:
     import lightgbm as lgb
     import numpy as np
     import xgboost as xgb
@@ -77,7 +82,8 @@ def bench(repeat: int, rows: int) -> list[tuple[str, float, float]]:
         return lgb.train({"num_leaves": 63, "num_threads": 1, "verbose": -1, "min_data_in_leaf": 5}, lgb_train,
                          rounds, valid_sets=[lgb_train])
 
-    xgb_rounds, lgb_rounds = _rounds_for_one_second(xgb_fit), _rounds_for_one_second(lgb_fit)
+    xgb_rounds = xgb_rounds or _rounds_for_one_second(xgb_fit)
+    lgb_rounds = lgb_rounds or _rounds_for_one_second(lgb_fit)
     cases = {
         # a new estimator each time, its fit looked up when called (a method bound before autolog()
         # is the unpatched one, and its trees' fits would each be logged as a run of their own)
@@ -103,14 +109,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rows", type=int, default=3000,
                         help="training rows for the boosting cases (fewer rows: more rounds per second, a larger model)")
+    parser.add_argument("--xgb-rounds", type=int, help="fixed xgboost rounds (default: about a second's worth now)")
+    parser.add_argument("--lgb-rounds", type=int, help="fixed lightgbm rounds (default: about a second's worth now)")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cold, imported = autolog_call_cold(args.repeat)
     print(f"gx.autolog() in a fresh interpreter, no library imported yet: {cold * 1000:.1f} ms (it imported: {imported})")
     os.chdir(make_repo())
-    for name, plain, logged in bench(args.repeat, args.rows):
+    for name, plain, logged, plain_cpu, logged_cpu in bench(args.repeat, args.rows, args.xgb_rounds, args.lgb_rounds):
         print(f"{name:42s} plain {plain * 1000:7.0f} ms   autologged {logged * 1000:7.0f} ms   "
-              f"overhead {100 * (logged / plain - 1):+5.1f} %")
+              f"overhead {100 * (logged / plain - 1):+5.1f} %   CPU {plain_cpu * 1000:5.0f} -> "
+              f"{logged_cpu * 1000:5.0f} ms {100 * (logged_cpu / plain_cpu - 1):+5.1f} %")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -57,7 +57,8 @@ def dmatrix_head(dmatrix: Any) -> Any:
     as a DataFrame when the matrix has feature names."""
     import numpy as np
 
-    part = dmatrix.get_data()[:EXAMPLE_ROWS].tocoo()
+    # slice first: get_data() copies the whole matrix, a slice only the rows asked for
+    part = dmatrix.slice(list(range(min(EXAMPLE_ROWS, dmatrix.num_row())))).get_data().tocoo()
     dense = np.full(part.shape, np.nan)
     dense[part.row, part.col] = part.data
     names = dmatrix.feature_names

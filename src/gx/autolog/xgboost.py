@@ -94,5 +94,24 @@ def _log_results(results: dict[str, Any], booster: Any, model: Any, rows: Any) -
     if options.log_models:
         from gx.models import xgboost as flavor
 
-        model_log.log_model(NAME, flavor.log_model, model, "model", rows, flavor.predictor(model))
+        model_log.log_model(NAME, flavor.log_model, model, "model", rows, _signature_predict(model))
     charts.log()
+
+
+def _signature_predict(model: Any) -> Any:
+    """What the signature's outputs are read from: a Booster predicts in place (no DMatrix built, and
+    no thread pool started, for five rows), as its scikit-learn wrappers' ``predict`` does; the
+    DMatrix route where in-place prediction is refused."""
+    from gx.models import xgboost as flavor
+
+    if type(model).__name__ != "Booster":
+        return flavor.predictor(model)
+    fallback = flavor.predictor(model)
+
+    def predict(rows: Any) -> Any:
+        try:
+            return model.inplace_predict(rows)
+        except Exception:  # a booster or input the in-place path does not take
+            return fallback(rows)
+
+    return predict

@@ -8,15 +8,14 @@ model's own files from the run commit. Loading unpickles, which runs code: only 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import platform
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from typing import Any, Callable
 
 from gx.errors import BadRecord, GxError, GxWarning
@@ -51,7 +50,10 @@ class ModelInfo:
 _SAME_MODULE = {"xgboost": ("xgboost", "xgboost-cpu", "xgboost-cu12", "xgboost-cu13")}
 
 
+@functools.lru_cache(maxsize=64)
 def installed_version(distribution: str) -> str | None:
+    """The distribution's version, looked up once per process (a lookup scans ``sys.path``: ~2 ms,
+    three per logged model; a library upgraded under a running process stays the one it imported)."""
     for name in _SAME_MODULE.get(distribution, (distribution,)):
         try:
             return metadata.version(name)
@@ -76,6 +78,7 @@ def log_model(flavor: str, library: str, files: dict[str, bytes], model_file: st
               registered_model_name: str | None = None) -> ModelInfo:
     """Write one model into the active run (starting one, as MLflow does, if none is active)."""
     from gx.tracking import fluent
+    from gx.tracking.contents import log_contents
 
     path = (name or artifact_path or "model").strip("/")
     if signature is None and input_example is not None:
@@ -95,14 +98,13 @@ def log_model(flavor: str, library: str, files: dict[str, bytes], model_file: st
     if example is not None:
         all_files[EXAMPLE_FILE] = example
     all_files[REQUIREMENTS_FILE] = ("\n".join(desc.requirements) + "\n").encode()
-    _check_sizes(path, all_files)
-    run = fluent.active_run() or fluent.start_run()
+    run = fluent.active_run()
+    if run is None:
+        _check_sizes(path, all_files)  # refused before a run is started for it
+        run = fluent.start_run()
     desc.run_id = run.info.run_id
     all_files[DESCRIPTOR_FILE] = desc.to_yaml().encode()
-    with tempfile.TemporaryDirectory(prefix="gx-model-") as tmp:
-        for file, content in all_files.items():
-            Path(tmp, file).write_bytes(content)
-        fluent.log_artifacts(tmp, artifact_path=path)
+    log_contents(all_files, path)
     info = ModelInfo(path, {flavor: {"model_file": model_file, "serialization": serialization}},
                      f"runs:/{run.info.run_id}/{path}", run.info.run_id, signature, desc.created,
                      files={k: len(v) for k, v in all_files.items()})

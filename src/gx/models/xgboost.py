@@ -25,15 +25,21 @@ def log_model(xgb_model: Any, artifact_path: str | None = None, *, name: str | N
     kind = type(xgb_model).__name__
     if kind not in CLASSES:
         raise TypeError(f"gx.xgboost.log_model takes one of {', '.join(CLASSES)}, not {kind}")
-    with tempfile.TemporaryDirectory(prefix="gx-xgb-") as tmp:
-        path = os.path.join(tmp, MODEL_FILE)
-        xgb_model.save_model(path)
-        with open(path, "rb") as fh:
-            data = fh.read()
+    data = bytes(xgb_model.save_raw("json")) if kind == "Booster" else _wrapper_json(xgb_model)
     predict = getattr(xgb_model, "predict", None) if kind != "Booster" else _booster_predict(xgb_model)
     return _log_model(FLAVOR, "xgboost", {MODEL_FILE: data}, MODEL_FILE, "xgboost-json", kind, name,
                       artifact_path, input_example, signature, predict, ("numpy",), pip_requirements,
                       registered_model_name)
+
+
+def _wrapper_json(model: Any) -> bytes:
+    """A scikit-learn wrapper's JSON, through ``save_model``: it adds the wrapper's own attributes
+    (its estimator type, classes) that the Booster's ``save_raw`` leaves out."""
+    with tempfile.TemporaryDirectory(prefix="gx-xgb-") as tmp:
+        path = os.path.join(tmp, MODEL_FILE)
+        model.save_model(path)
+        with open(path, "rb") as fh:
+            return fh.read()
 
 
 def _booster_predict(booster: Any) -> Callable[[Any], Any]:

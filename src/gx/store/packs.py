@@ -6,7 +6,10 @@ each into a temporary file that is flushed to disk and renamed into place, so re
 dulwich's both look for the index) never see half a pack, and a failed write leaves nothing. Only
 the ref update is flushed to disk by default (dulwich's), as gx's loose objects and dulwich's own
 packs were; the pack and its index are flushed first when the repository asks for it
-(``core.fsync``, read as git reads it, or ``core.fsyncObjectFiles``).
+(``core.fsync``, read as git reads it, or ``core.fsyncObjectFiles``). Standing in for loose objects,
+a run's pack is compressed at git's loose-object level (``core.looseCompression``, else
+``core.compression``, else 1: best speed, a third of zlib's default time on a model of a few MB);
+merged packs at the pack level.
 
 One pack per run would make every object lookup try every pack, so once the pack directory holds
 more than git's ``gc.autoPackLimit`` (50) packs, the small ones are merged into one, as
@@ -36,6 +39,8 @@ PACK_LIMIT = 50
 SMALL_PACK_BYTES = 1 << 20
 #: Fewer small packs than this are not worth a merge (the packs over the limit are then large ones).
 MIN_MERGE = 8
+#: git's ``core.looseCompression`` when neither it nor ``core.compression`` is set (Z_BEST_SPEED).
+LOOSE_DEFAULT_LEVEL = 1
 #: Files beside a pack that mean someone else manages it (kept, promised, cruft, bitmapped).
 _MANAGED = (".keep", ".promisor", ".mtimes", ".bitmap")
 _MODE = 0o444
@@ -108,11 +113,22 @@ def fsync_from_config(config: Any) -> frozenset[str]:
     return fsynced_parts(None if value is None else value.decode("utf-8", "replace"))
 
 
-def write_pack(object_store: Any, objects: Iterable[ShaFile], fsync: frozenset[str] = frozenset()) -> str:
+def compression_level(object_store: Any, loose: bool) -> int:
+    """The zlib level git would use: for loose objects (``loose``) dulwich's reading of
+    ``core.looseCompression``/``core.compression``, git's default 1 when unset (dulwich says -1 for
+    unset and for an explicit -1 alike: both give 1); for packs ``pack.compression`` as dulwich reads it."""
+    level = getattr(object_store, "loose_compression_level" if loose else "pack_compression_level", -1)
+    level = level if isinstance(level, int) and -1 <= level <= 9 else -1
+    return LOOSE_DEFAULT_LEVEL if loose and level == -1 else level
+
+
+def write_pack(object_store: Any, objects: Iterable[ShaFile], fsync: frozenset[str] = frozenset(),
+               loose: bool = False) -> str:
     """Write ``objects`` into the store as one pack; returns its path without the extension.
-    ``fsync`` says which of the pack and its index are flushed to disk (``fsynced_parts``)."""
-    level = getattr(object_store, "pack_compression_level", -1)
-    data, entries = pack_bytes(objects, level if isinstance(level, int) else -1)
+    ``fsync`` says which of the pack and its index are flushed to disk (``fsynced_parts``); ``loose``:
+    the pack stands in for loose objects (a run's), so it is compressed at the loose-object level."""
+    level = compression_level(object_store, loose)
+    data, entries = pack_bytes(objects, level)
     index = io.BytesIO()
     write_pack_index_v2(index, entries, data[-20:])
     pack_dir = object_store.pack_dir

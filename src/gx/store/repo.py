@@ -227,7 +227,7 @@ class Store:
                 self.check_new_experiment(experiment)
             commit = make(tip if tip is not None else self.init_commit(experiment).id)
             if pending:
-                write_pack(self.repo.object_store, [*pending, commit], self.fsynced_parts())
+                write_pack(self.repo.object_store, [*pending, commit], self.fsynced_parts(), loose=True)
                 pending.clear()
             else:
                 self.repo.object_store.add_object(commit)
