@@ -5,8 +5,13 @@ summary falls back to the tree, never a crash; a summary over its limit is not w
 from __future__ import annotations
 
 import math
+import os
+import random
+import signal
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from dulwich.repo import Repo as DulwichRepo
@@ -17,11 +22,16 @@ import hostile
 from gx.errors import GxWarning
 from gx.lfs.pointer import Pointer
 from gx.query import index_memo
+from gx.query.index_decode import Decoder, decode
+from gx.query.index_rows import HEADER
 from gx.records import FAILED, KILLED, LfsArtifact, MetricPoint, RunRecord
 from gx.runinputs import FileFacts, RunInput
 from gx.store.repo import Store
-from gx.store.summary import MAX_SUMMARY_BYTES, SUMMARY_HEADER, commit_summary
+from gx.store.summary import MAX_SUMMARY_BYTES, SUMMARY_HEADER, commit_summary, encode_summary
 from gx.store.write import write_run, write_runs_bulk
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+from synthetic import make_record  # noqa: E402
 
 
 def every_kind_of_run(repo) -> None:
@@ -187,3 +197,23 @@ def test_a_bad_summary_on_a_bad_tree_is_one_warning(repo, monkeypatch):
     assert shown == [] and len(caught) == 1 and "params.yaml" in caught[0] and run_id[:8] in caught[0]
     with pytest.warns(GxWarning):
         gx.query.runs.list_runs()
+
+
+def test_workers_that_die_cost_time_not_runs(monkeypatch):
+    """Chunks sent to workers that are killed (memory, a signal) are decoded in the parent instead,
+    the ones sent earlier and later alike."""
+    monkeypatch.setenv("GX_INDEX_WORKERS", "2")
+    rng = random.Random(1)
+    records = [make_record(i, "e", rng, 1e9) for i in range(3000)]
+    items = [(r.run_id, "0" * 40, 1, {HEADER: encode_summary(r)}) for r in records]
+    expected = decode("e", items)
+    decoder = Decoder(len(items))
+    assert decoder.pool is not None
+    waits = [decoder.submit("e", items[i:i + 1000]) for i in range(0, 3000, 1000)]
+    for pid in list(decoder.pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    try:
+        assert [o for wait in waits for o in wait()] == expected
+        assert decoder.submit("e", items[:10])() == expected[:10]
+    finally:
+        decoder.close()

@@ -15,6 +15,7 @@ from typing import Any
 
 from dulwich.objects import Commit
 
+from gx import limits
 from gx.errors import BadRecord
 from gx.records import RunRecord
 from gx.store.encode import (
@@ -31,7 +32,7 @@ SUMMARY_HEADER = b"gx-summary"
 #: The summary's own version (its ``v``): a reader uses the tree for any other.
 SUMMARY_VERSION = 1
 #: A summary longer than this is not written, and one read back is not parsed (the tree is read).
-MAX_SUMMARY_BYTES = 16 * 1024
+MAX_SUMMARY_BYTES = limits.MAX_SUMMARY_BYTES
 #: run.yaml's fields a listing shows (the rest stays in the tree, for ``gx show``).
 _RUN_FIELDS = ("id", "name", "status", "start_time", "end_time")
 #: Summary sections and the file each stands for.
