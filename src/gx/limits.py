@@ -36,6 +36,8 @@ MAX_FILES_PER_RUN = 20_000
 MAX_EXPERIMENT_NAME_LENGTH = 100
 #: One part of an artifact path, in UTF-8 bytes: what every filesystem can store as a file name.
 MAX_PATH_PART_BYTES = 255
+#: A run commit's ``gx-summary`` header: a longer one is not written, and one read back is not parsed.
+MAX_SUMMARY_BYTES = 16 * 1024
 
 # -- Git LFS servers (gx.lfs.transfer): everything a server or `git-lfs-authenticate` sends is bounded.
 #: A batch API response, an error body or `git-lfs-authenticate`'s JSON: at most this many bytes.

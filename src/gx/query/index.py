@@ -12,15 +12,15 @@ import marshal
 import os
 import sqlite3
 from contextlib import suppress
+from operator import itemgetter
 from typing import Any
 
-from gx.query.index_decode import Decoder, read_all
+from gx.query.index_feed import DecodeFeed, Decoders
 from gx.query.index_memo import new_epoch, rows_of, shared_summaries
 from gx.query.index_progress import BuildProgress
 from gx.query.index_rows import (
     KnownCommits,
     LazySummary,
-    summary_readers,
     unpacked_inputs,
     where_experiments,
 )
@@ -29,9 +29,6 @@ from gx.records import BadRun, ExperimentInfo, RunSummary
 from gx.store import objects as gobj
 from gx.store.history import generations, walk
 from gx.store.repo import Store
-
-#: Runs whose summary files are read in one batch (bounds the memory of a 100k-run build).
-CHUNK = 4000
 
 
 def enabled() -> bool:
@@ -43,6 +40,7 @@ class Index:
         self.store = store
         self.path = store.paths.gx_dir / "index.sqlite"
         self.progress = BuildProgress()
+        self.decoders = Decoders()
         self.conn = self._open()
 
     # -- opening -----------------------------------------------------------------------
@@ -126,6 +124,7 @@ class Index:
             conn.execute("ROLLBACK")
             raise
         finally:
+            self.decoders.close()
             self.progress.finish()
 
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
@@ -146,35 +145,24 @@ class Index:
             self._index_walk(experiment, [t.encode() for t in tips], frozenset())
 
     def _index_walk(self, experiment: str, tips: list[bytes], stop: Any) -> set[bytes]:
-        entries = list(walk(self.store, tips, stop)) if tips else []
-        seen = {entry.sha for entry in entries}
+        runs, bad, events, values, entries = [], [], [], [], []
+        feed = DecodeFeed(self.store, experiment, self.progress, self.decoders)
+        for entry in walk(self.store, tips, stop) if tips else ():
+            entries.append(entry)
+            if entry.kind == gobj.KIND_RUN and entry.run_id:
+                feed.add(entry)  # decoded by the workers while the walk goes on
+        for item, outcome in feed.results():
+            if outcome[0] == "bad":
+                bad.append((item[0], experiment, item[1], outcome[1]))
+            else:
+                runs.append(outcome[1])
+                values.extend(outcome[2])
         known = self.conn.execute
         gen = generations(entries, lambda sha: (known("SELECT generation FROM commits WHERE sha=?",
                                                       (sha.decode(),)).fetchone() or (None,))[0])
-        commits, runs, bad, events, values = [], [], [], [], []
-        to_read = []
-        for entry in entries:
-            sha = entry.sha.decode()
-            commits.append((sha, experiment, gen[entry.sha]))
-            if entry.kind == gobj.KIND_RUN and entry.run_id:
-                to_read.append(entry)
-            elif entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id:
-                events.append((sha, experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha]))
-        decoder = Decoder(len(to_read))
-        try:
-            for start in range(0, len(to_read), CHUNK):
-                chunk = to_read[start:start + CHUNK]
-                items = [(entry.run_id, entry.sha.decode(), entry.time, read_all(read))
-                         for entry, read in zip(chunk, summary_readers(self.store, chunk))]
-                for item, outcome in zip(items, decoder.run(experiment, items)):
-                    if outcome[0] == "bad":
-                        bad.append((item[0], experiment, item[1], outcome[1]))
-                    else:
-                        runs.append(outcome[1])
-                        values.extend(outcome[2])
-                self.progress.advance(len(chunk))
-        finally:
-            decoder.close()
+        commits = [(entry.sha.decode(), experiment, gen[entry.sha]) for entry in entries]
+        events = [(entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha])
+                  for entry in entries if entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id]
         commits.sort()  # in key order: b-tree appends (each sha is walked once)
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is
@@ -185,9 +173,9 @@ class Index:
         self.conn.executemany("INSERT OR IGNORE INTO runs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", runs)
         self.conn.executemany("INSERT OR IGNORE INTO bad_runs VALUES(?,?,?,?)", bad)
         self.conn.executemany("INSERT OR IGNORE INTO events VALUES(?,?,?,?,?,?,?)", events)
-        values.sort(key=lambda v: (v[2], v[0]))  # in primary-key order: appends to the b-tree, ~3x faster
+        values.sort(key=itemgetter(2, 0))  # in primary-key order: appends to the b-tree, ~3x faster
         self.conn.executemany("INSERT OR IGNORE INTO metric_values VALUES(?,?,?,?,?)", values)
-        return seen
+        return {entry.sha for entry in entries}
 
     # -- queries -------------------------------------------------------------------------
     def deleted(self, experiments: list[str] | None) -> set[tuple[str, str]]:

@@ -15,15 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from gx.errors import BadRecord
-from gx.query.index_rows import packed_row, summary_row
-from gx.store.encode import SUMMARY_FILES
+from gx.query.index_rows import HEADER, header_row, packed_row, summary_row
 
 #: Fewer runs than this are decoded in the parent: starting workers costs more than it saves.
 MIN_RUNS = 2000
 
-#: (run_id, sha, commit time, {file: content, None when absent, or the BadRecord reading it raised})
+#: (run_id, sha, commit time, {file: content, None when absent, or the BadRecord reading it raised}),
+#: or the commit's summary header alone: {index_rows.HEADER: bytes}
 Item = tuple[str, str, int, dict[str, Any]]
-#: ("ok", runs-table row, metric value rows) or ("bad", reason)
+#: ("ok", runs-table row, metric value rows), ("bad", reason), or ("tree",): the summary header is not
+#: one gx reads; read the tree instead
 Outcome = tuple[Any, ...]
 
 
@@ -32,17 +33,6 @@ def worker_count() -> int:
     if setting.isdigit():
         return int(setting)
     return min(os.cpu_count() or 1, 4)
-
-
-def read_all(read: Callable[[str], bytes | None]) -> dict[str, Any]:
-    """Every summary file of a run, read now; an unreadable one is kept as its error."""
-    files: dict[str, Any] = {}
-    for name in SUMMARY_FILES:
-        try:
-            files[name] = read(name)
-        except BadRecord as exc:
-            files[name] = exc
-    return files
 
 
 def decode(experiment: str, items: list[Item]) -> list[Outcome]:
@@ -57,9 +47,10 @@ def decode(experiment: str, items: list[Item]) -> list[Outcome]:
             return found
 
         try:
-            row = summary_row(read, run_id, experiment)
+            header = files.get(HEADER)
+            row = summary_row(read, run_id, experiment) if header is None else header_row(header, run_id, experiment)
         except BadRecord as exc:
-            out.append(("bad", str(exc)))
+            out.append(("bad", str(exc)) if header is None else ("tree",))
             continue
         # SQLite stores NaN as NULL, which is what "no usable value" should be; the status is for gx best
         out.append(("ok", packed_row(row, experiment, sha, commit_time),
@@ -89,15 +80,28 @@ class Decoder:
                 self.pool = None
 
     def run(self, experiment: str, items: list[Item]) -> list[Outcome]:
+        return self.submit(experiment, items)()
+
+    def submit(self, experiment: str, items: list[Item]) -> Callable[[], list[Outcome]]:
+        """Start decoding ``items`` (in the workers: the caller goes on reading meanwhile); the
+        returned function waits for their outcomes, in order."""
         if self.pool is None or len(items) < self.workers:
-            return decode(experiment, items)
+            done = decode(experiment, items)
+            return lambda: done
         size = -(-len(items) // (2 * self.workers))
-        parts = [items[i:i + size] for i in range(0, len(items), size)]
         try:
-            return [outcome for part in self.pool.map(decode, [experiment] * len(parts), parts) for outcome in part]
-        except (OSError, RuntimeError):  # a worker died (memory, a signal): decode here instead
+            futures = [self.pool.submit(decode, experiment, items[i:i + size]) for i in range(0, len(items), size)]
+        except (OSError, RuntimeError):
             self.close()
-            return decode(experiment, items)
+            return self.submit(experiment, items)
+
+        def outcomes() -> list[Outcome]:
+            try:
+                return [outcome for future in futures for outcome in future.result()]
+            except (OSError, RuntimeError):  # a worker died (memory, a signal): decode here instead
+                self.close()
+                return decode(experiment, items)
+        return outcomes
 
     def close(self) -> None:
         if self.pool is not None:

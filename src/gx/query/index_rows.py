@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
@@ -13,10 +14,14 @@ from gx.errors import BadRecord
 from gx.records import RunSummary
 from gx.runinputs import RunInput, from_checked
 from gx.store.bulk import top_level_files
-from gx.store.decode import decode_summary
+from gx.store.decode import decode_summary, summary_record
 from gx.store.encode import SUMMARY_FILES
 from gx.store.history import Entry
 from gx.store.repo import Store
+from gx.store.summary import commit_summary, summary_sections
+
+#: The key of a decode item's files that holds the commit's summary header instead of the tree's files.
+HEADER = "gx-summary"
 
 
 def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], bytes | None]]:
@@ -35,9 +40,51 @@ def summary_readers(store: Store, entries: list[Entry]) -> list[Callable[[str], 
     return [reader(tree, known) for tree, known in zip(trees, top_level_files(store, trees, SUMMARY_FILES))]
 
 
+def run_files(store: Store, entries: list[Entry]) -> list[dict[str, Any]]:
+    """What each run commit's summary is decoded from: its ``gx-summary`` header when it has one
+    (``{HEADER: bytes}``: nothing more to read), else its summary files read from the tree,
+    all the trees in one batch."""
+    out: list[dict[str, Any]] = [{} for _ in entries]
+    from_tree = []
+    use_headers = os.environ.get("GX_COMMIT_SUMMARIES", "") != "0"  # "0": every tree (comparisons, benchmarks)
+    for i, entry in enumerate(entries):
+        header = commit_summary(entry.commit) if use_headers else None
+        if header is None:
+            from_tree.append(i)
+        else:
+            out[i] = {HEADER: header}
+    if from_tree:
+        for i, files in zip(from_tree, tree_files(store, [entries[i] for i in from_tree])):
+            out[i] = files
+    return out
+
+
+def tree_files(store: Store, entries: list[Entry]) -> list[dict[str, Any]]:
+    """Each run commit's summary files, from its tree; an unreadable one is kept as its error."""
+    files = []
+    for read in summary_readers(store, entries):
+        found: dict[str, Any] = {}
+        for name in SUMMARY_FILES:
+            try:
+                found[name] = read(name)
+            except BadRecord as exc:
+                found[name] = exc
+        files.append(found)
+    return files
+
+
+def header_row(data: bytes, run_id: str, experiment: str) -> tuple[Any, ...]:
+    """``summary_row`` from a commit's summary header (BadRecord when it is not one gx reads)."""
+    sections = summary_sections(data)
+    return _row(summary_record(sections.__getitem__, experiment, run_id))
+
+
 def summary_row(read: Callable[[str], bytes | None], run_id: str, experiment: str) -> tuple[Any, ...]:
     """(run_id, name, status, start, end, params, metrics, tags, source commit, inputs) of a run commit."""
-    rec = decode_summary(read, experiment, run_id)
+    return _row(decode_summary(read, experiment, run_id))
+
+
+def _row(rec: Any) -> tuple[Any, ...]:
     return (rec.run_id, rec.name, rec.status, rec.start_time, rec.end_time, rec.params, rec.latest_metrics(),
             rec.tags, rec.source.get("commit"), rec.inputs)
 

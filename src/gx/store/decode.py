@@ -135,6 +135,36 @@ def _param(key: str, value: Any) -> Any:
     raise BadRecord(f"{PARAMS_FILE}: {key!r} is a {type(value).__name__}, not a single value")
 
 
+_PLAIN = (bool, int, float, type(None))
+
+
+def _good_key(key: Any) -> bool:
+    """``_key``'s test inline (a listing checks a million keys; ``_key`` says what is wrong)."""
+    return type(key) is str and 0 < len(key) <= limits.MAX_KEY_LENGTH and "\0" not in key
+
+
+def _params(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """params.yaml checked: ``_key`` and ``_param`` on each entry, with the usual case inline."""
+    out = {}
+    for k, v in doc.items():
+        if not _good_key(k):
+            k = _key(PARAMS_FILE, k)
+        kind = type(v)
+        out[k] = v if kind in _PLAIN or (kind is str and len(v) <= limits.MAX_VALUE_LENGTH) else _param(k, v)
+    return out
+
+
+def _tags(doc: Mapping[str, Any]) -> dict[str, str]:
+    """tags.yaml checked: keys as ``_key``, values as text (anything else as its ``str``)."""
+    out = {}
+    for k, v in doc.items():
+        if not _good_key(k):
+            k = _key(TAGS_FILE, k)
+        out[k] = v if type(v) is str and len(v) <= limits.MAX_VALUE_LENGTH else \
+            str(_text(TAGS_FILE, k, v if isinstance(v, str) else str(v)))
+    return out
+
+
 def _number(name: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadRecord(f"{name}: {key!r} is not a number")
@@ -149,19 +179,24 @@ def decode_summary(read: Callable[[str], bytes | None], experiment: str, run_id:
 
     The run's id and experiment are the caller's (from the commit's trailer and the ref): a run.yaml
     that names another run is refused, so a fetched run cannot pose as one of yours."""
+    return summary_record(lambda name: _document(read(name), name), experiment, run_id)
+
+
+def summary_record(load: Callable[[str], dict[str, Any]], experiment: str, run_id: str) -> RunRecord:
+    """``decode_summary``'s checks over documents ``load`` gives by file name (parsed files, or the
+    sections of a commit's summary header: the same rules whatever they came from)."""
     if not RUN_ID.fullmatch(run_id):
         raise BadRecord(f"its commit's Gx-Run trailer {run_id[:40]!r} is not a run id")
-    header = _document(read(RUN_FILE), RUN_FILE)
+    header = load(RUN_FILE)
     claimed = header.get("id", run_id)
     if claimed != run_id:
         raise BadRecord(f"{RUN_FILE} names run {str(claimed)[:40]!r}, but its commit records run {run_id}")
     rec = RunRecord(run_id=run_id, experiment=experiment)
     apply_header(rec, header)
-    rec.params = {_key(PARAMS_FILE, k): _param(k, v) for k, v in _document(read(PARAMS_FILE), PARAMS_FILE).items()}
-    rec.tags = {_key(TAGS_FILE, k): str(_text(TAGS_FILE, k, v if isinstance(v, str) else str(v)))
-                for k, v in _document(read(TAGS_FILE), TAGS_FILE).items()}
+    rec.params = _params(load(PARAMS_FILE))
+    rec.tags = _tags(load(TAGS_FILE))
     end = rec.end_time or 0.0
-    for key, last in _document(read(METRICS_FILE), METRICS_FILE).items():
+    for key, last in load(METRICS_FILE).items():
         if not isinstance(last, dict) or "value" not in last:
             raise BadRecord(f"{METRICS_FILE}: {str(key)[:40]!r} has no value")
         step = last.get("step", 0)
@@ -169,7 +204,7 @@ def decode_summary(read: Callable[[str], bytes | None], experiment: str, run_id:
             raise BadRecord(f"{METRICS_FILE}: {str(key)[:40]!r} has a step that is not an integer")
         rec.metrics[_key(METRICS_FILE, key)] = [MetricPoint(step, end, _number(METRICS_FILE, key, last["value"]))]
     try:
-        rec.inputs = check_inputs(_document(read(INPUTS_FILE), INPUTS_FILE).get("inputs", []))
+        rec.inputs = check_inputs(load(INPUTS_FILE).get("inputs", []))
     except BadValue as exc:
         raise BadRecord(f"{INPUTS_FILE}: {exc}") from None
     return rec

@@ -137,14 +137,17 @@ def run_header(rec: RunRecord) -> dict[str, Any]:
     return {k: v for k, v in header.items() if v is not None}
 
 
+def metrics_document(rec: RunRecord) -> dict[str, dict[str, Any]]:
+    """The contents of metrics.yaml: each metric's last value and step."""
+    return {k: {"value": pts[-1].value, "step": pts[-1].step} for k, pts in rec.metrics.items() if pts}
+
+
 def encode_files(rec: RunRecord) -> dict[str, bytes]:
     """Every file of a run commit's tree, keyed by posix path."""
     files: dict[str, bytes] = {
         RUN_FILE: yamlio.dump(run_header(rec)).encode("utf-8"),
         PARAMS_FILE: yamlio.dump(rec.params).encode("utf-8"),
-        METRICS_FILE: yamlio.dump(
-            {k: {"value": pts[-1].value, "step": pts[-1].step} for k, pts in rec.metrics.items() if pts}
-        ).encode("utf-8"),
+        METRICS_FILE: yamlio.dump(metrics_document(rec)).encode("utf-8"),
         TAGS_FILE: yamlio.dump(rec.tags).encode("utf-8"),
     }
     if rec.inputs:  # only runs that have inputs carry the file: older readers ignore it

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dulwich.objects import Blob, Commit, ShaFile, Tree
@@ -80,7 +80,9 @@ def make_commit(
     identity: bytes,
     when: float,
     tz: int | None = None,
+    headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> Commit:
+    """A commit with gx's trailers; ``headers``: extra header lines after the committer (one line each)."""
     commit = Commit()
     commit.tree = tree.id if isinstance(tree, Tree) else tree
     commit.parents = list(parents)
@@ -91,6 +93,9 @@ def make_commit(
     # the subject is for display only (the tree holds the values): control characters, NUL
     # included (fsck: nulInCommit), become spaces
     commit.message = f"{subject.translate(_CONTROL_TO_SPACE)}\n\n{body}".encode("utf-8", "replace")
+    if any(b"\n" in value or b"\0" in value for _, value in headers):
+        raise ValueError("a commit header must be one line")
+    commit._extra = list(headers)  # dulwich keeps unknown headers here, and writes them back as they came
     check_commit(commit)
     return commit
 

@@ -13,6 +13,7 @@ from gx.store.encode import FORMAT_VERSION, TOMBSTONE_FILE, encode_files
 from gx.store.history import walk
 from gx.store.packs import merge_small_packs
 from gx.store.repo import Store
+from gx.store.summary import SUMMARY_HEADER, encode_summary
 from gx.yamlio import dump
 
 
@@ -30,6 +31,12 @@ def run_subject(rec: RunRecord) -> str:
     middle = " → ".join(p for p in (params, metrics) if p)
     name = rec.name or rec.run_id[:8]
     return gobj.subject_line([f"{name}:" if middle else name, middle], width=92) + f" [{rec.status}]"
+
+
+def summary_headers(rec: RunRecord) -> list[tuple[bytes, bytes]]:
+    """The run commit's ``gx-summary`` header (none when the summary is too long: readers use the tree)."""
+    summary = encode_summary(rec)
+    return [(SUMMARY_HEADER, summary)] if summary is not None else []
 
 
 def write_run(store: Store, rec: RunRecord) -> bytes:
@@ -52,10 +59,11 @@ def write_run(store: Store, rec: RunRecord) -> bytes:
         "Gx-Format": str(FORMAT_VERSION),
     }
     subject = run_subject(rec)
+    headers = summary_headers(rec)
 
     def make(parent: bytes) -> gobj.Commit:
         parents = [parent] + ([source_sha] if source_sha else [])
-        return gobj.make_commit(tree, parents, subject, trailers, identity, when)
+        return gobj.make_commit(tree, parents, subject, trailers, identity, when, headers=headers)
 
     commit = store.append(rec.experiment, make, objects=new)
     merge_small_packs(store.repo.object_store, store.fsynced_parts())
@@ -100,7 +108,8 @@ def _chain(store: Store, prepared: list[tuple[RunRecord, gobj.Tree]], parent: by
     for rec, tree in prepared:
         trailers = {"Gx-Kind": gobj.KIND_RUN, "Gx-Run": rec.run_id, "Gx-Experiment": rec.experiment,
                     "Gx-Format": str(FORMAT_VERSION)}
-        commit = gobj.make_commit(tree, [parent], run_subject(rec), trailers, identity, rec.end_time or time.time(), tz=0)
+        commit = gobj.make_commit(tree, [parent], run_subject(rec), trailers, identity, rec.end_time or time.time(), tz=0,
+                                  headers=summary_headers(rec))
         commits.append(commit)
         parent = commit.id
     store.repo.object_store.add_objects([(c, None) for c in commits[:-1]])
