@@ -43,6 +43,7 @@ class Index:
         self.store = store
         self.path = store.paths.gx_dir / "index.sqlite"
         self.progress = BuildProgress()
+        self.superseded = False  # an incremental walk met a run recorded again (docs/format.md)
         self.conn = self._open()
 
     # -- opening -----------------------------------------------------------------------
@@ -131,12 +132,14 @@ class Index:
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
         known = KnownCommits(self.conn, experiment)
+        self.superseded = False
         if not len(known):  # an experiment new to the index: nothing to stop at, nothing to look up
             reached = self._index_walk(experiment, [tip.encode() for _, tip in moves], frozenset())
         else:
             new = {tip for _, tip in moves if tip.encode() not in known}
             reached = known.hits | self._index_walk(experiment, [t.encode() for t in new], known)
-        return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
+        moved = all(old is None or old.encode() in reached or old == tip for old, tip in moves)
+        return moved and not self.superseded  # a run's newer commit replaces its row: rebuilt in history order
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:
         new_epoch(self.conn)  # rows go away: processes that kept rows read them again
@@ -175,6 +178,9 @@ class Index:
                 self.progress.advance(len(chunk))
         finally:
             decoder.close()
+        if runs and stop:  # an indexed run with a new commit (gx sweep --resume records its run again)
+            older = "SELECT 1 FROM runs WHERE run_id=? AND experiment=? AND sha<>?"
+            self.superseded |= any(self.conn.execute(older, (r[0], experiment, r[2])).fetchone() for r in runs)
         commits.sort()  # in key order: b-tree appends (each sha is walked once)
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is

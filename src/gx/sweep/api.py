@@ -7,6 +7,7 @@ from typing import Any, Callable
 from gx import limits, yamlio
 from gx.errors import BadValue, GxError
 from gx.records import FINISHED, KILLED
+from gx.sweep.parent import pruned_trials, refresh
 from gx.sweep.prune import PRUNED_TAG
 from gx.sweep.pruners import DEFAULT_PRUNER, check_pruner
 from gx.sweep.scheduler import Sweep, parent_summary_metrics, recorded_trials
@@ -70,16 +71,23 @@ def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = 
         raise GxError(f"sweep {record.run_id[:8]} shares no Optuna study: --resume takes no --storage")
     spec.jobs = jobs or spec.jobs
     done = recorded_trials(record.run_id, record.experiment)
+    pruned = pruned_trials(record.tags)
     if spec.storage is not None:  # the study numbers new trials: these are slots, not trial numbers
-        missing = list(range(max(0, (spec.trials or 0) - len(done))))
-    else:  # a trial the median rule stopped is a result, not something missing
-        pruned = {int(n) for n in record.tags.get(PRUNED_TAG, "").split(",") if n.isdigit()}
+        missing = list(range(max(0, (spec.trials or 0) - len(done) - len(pruned - set(done)))))
+    else:  # a pruned trial is a result, not something missing
         missing = [n for n in range(spec.trials or 0) if n not in done and n not in pruned]
     if not missing:
         echo(f"sweep {record.run_id[:8]}: all {spec.trials} trials are recorded FINISHED (or pruned); nothing to run",
              True)
+        refresh(record.run_id, spec, set(), True)
         return record.run_id, True
-    return record.run_id, _drive(Sweep(spec, record.run_id, done=done, echo=echo), missing, False)
+    sweep = Sweep(spec, record.run_id, done=done, echo=echo)
+    completed = False
+    try:
+        completed = _drive(sweep, missing, False)
+    finally:  # interrupted too: what this resume's trials recorded goes into the sweep's run
+        refresh(record.run_id, spec, sweep.pruned, completed)
+    return record.run_id, completed
 
 
 def _drive(sweep: Sweep, numbers: list[int], owns_run: bool) -> bool:
