@@ -115,3 +115,35 @@ def test_a_trial_pruned_during_resume_is_not_run_again(repo):
     assert by_status == [(0, "FINISHED"), (1, "FINISHED"), (2, "FINISHED"), (2, "KILLED"), (3, "KILLED"),
                          (4, "FINISHED")], "each trial exactly once more: none re-run after it was pruned"
     repo.fsck()
+
+
+def test_a_clone_that_indexed_the_first_sweep_sees_the_resumed_one_after_pull(tmp_path, monkeypatch):
+    from conftest import Repo, make_repo, run_git
+
+    remote = tmp_path / "remote.git"
+    run_git("init", "-q", "--bare", "-b", "main", str(remote))
+    alice = make_repo(tmp_path / "alice")
+    commit_script(alice, "flaky.py", FLAKY)
+    alice.git("remote", "add", "origin", str(remote))
+    alice.git("push", "-q", "-u", "origin", "main")
+    flag = tmp_path / "flag"
+    flag.write_text("")
+    env = {"FLAG": str(flag)}
+    first = gx_subprocess("sweep", "flaky.py", "-p", "alpha=0.1,0.3", "--method", "grid", "--metric", "rmse",
+                          cwd=alice.path, env=env)
+    assert first.returncode == 0, first.stderr.decode()
+    assert gx_subprocess("push", cwd=alice.path).returncode == 0
+    run_git("clone", "-q", str(remote), str(tmp_path / "bob"))
+    bob = Repo(tmp_path / "bob")
+    assert gx_subprocess("pull", cwd=bob.path).returncode == 0
+    monkeypatch.chdir(bob.path)
+    parent = the_sweep()
+    assert gx.get_run(parent).data.metrics["best_rmse"] == pytest.approx(0.2)  # bob's index holds the first commit
+    flag.unlink()
+    assert gx_subprocess("sweep", "--resume", parent[:8], cwd=alice.path, env=env).returncode == 0
+    assert gx_subprocess("push", cwd=alice.path).returncode == 0
+    assert gx_subprocess("pull", cwd=bob.path).returncode == 0
+    runs = gx.list_runs()
+    assert next(r for r in runs if r.run_id == parent).metrics["best_rmse"] == pytest.approx(0.0)
+    assert len(runs) == 4 and gx.get_run(parent).info.status == "FINISHED"
+    bob.fsck()

@@ -21,6 +21,7 @@ from gx.query.index_rows import (
     KnownCommits,
     LazySummary,
     summary_readers,
+    supersede,
     unpacked_inputs,
     where_experiments,
 )
@@ -43,7 +44,6 @@ class Index:
         self.store = store
         self.path = store.paths.gx_dir / "index.sqlite"
         self.progress = BuildProgress()
-        self.superseded = False  # an incremental walk met a run recorded again (docs/format.md)
         self.conn = self._open()
 
     # -- opening -----------------------------------------------------------------------
@@ -132,14 +132,12 @@ class Index:
     def _advance(self, experiment: str, moves: list[tuple[str | None, str]]) -> bool:
         """Walk from the new tips down to known commits; False when a ref did not fast-forward."""
         known = KnownCommits(self.conn, experiment)
-        self.superseded = False
         if not len(known):  # an experiment new to the index: nothing to stop at, nothing to look up
             reached = self._index_walk(experiment, [tip.encode() for _, tip in moves], frozenset())
         else:
             new = {tip for _, tip in moves if tip.encode() not in known}
             reached = known.hits | self._index_walk(experiment, [t.encode() for t in new], known)
-        moved = all(old is None or old.encode() in reached or old == tip for old, tip in moves)
-        return moved and not self.superseded  # a run's newer commit replaces its row: rebuilt in history order
+        return all(old is None or old.encode() in reached or old == tip for old, tip in moves)
 
     def _rebuild(self, experiment: str, tips: list[str]) -> None:
         new_epoch(self.conn)  # rows go away: processes that kept rows read them again
@@ -178,9 +176,12 @@ class Index:
                 self.progress.advance(len(chunk))
         finally:
             decoder.close()
-        if runs and stop:  # an indexed run with a new commit (gx sweep --resume records its run again)
-            older = "SELECT 1 FROM runs WHERE run_id=? AND experiment=? AND sha<>?"
-            self.superseded |= any(self.conn.execute(older, (r[0], experiment, r[2])).fetchone() for r in runs)
+        if runs and stop:  # a walk on top of indexed runs may meet one recorded again (docs/format.md)
+            older, removed = supersede(self.conn, experiment, runs, {e.sha.decode(): gen[e.sha] for e in entries})
+            if removed:
+                new_epoch(self.conn)  # rows went away: processes that kept rows read them again
+            runs = [r for r in runs if r[0] not in older]
+            values = [v for v in values if v[0] not in older]
         commits.sort()  # in key order: b-tree appends (each sha is walked once)
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is
