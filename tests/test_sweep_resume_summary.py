@@ -75,9 +75,10 @@ def test_resume_records_the_sweeps_new_best_once_and_every_reader_agrees(repo, t
     monkeypatch.delenv("GX_NO_INDEX")
     history = [m.value for m in gx.get_metric_history(parent, "best_rmse")]
     assert history == pytest.approx([0.2, 0.0]), "the first sweep's best stays in the metric's history"
-    assert "best_rmse" in cli("show", parent[:8]).output
+    shown = next(line for line in cli("show", parent[:8]).output.splitlines() if "best_rmse" in line)
+    assert "(step 1, 2 points)" in shown, shown
     best = cli("best", "rmse", "--parent", parent[:8]).output
-    assert "0" in best
+    assert best.startswith("best rmse (lowest of 3 FINISHED runs): 0\n") and "alpha=0.3" in best, best
     again = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path, env=env)
     assert again.returncode == 0 and b"nothing to run" in again.stderr
     assert run_commits(repo, parent) == 2, "a resume that changes nothing records nothing"
