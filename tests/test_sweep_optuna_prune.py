@@ -91,3 +91,29 @@ def test_pruner_none_turns_off_the_prune_of_gx_yaml(repo):
     parent = next(r.run_id for r in gx.list_runs() if r.tags.get("gx.sweep") == "1")
     assert [r.status for r in children(parent)] == ["FINISHED"] * 4
     assert gx.get_run(parent).data.tags["gx.sweep.prune"] == "0"
+
+
+def test_a_resumed_tpe_sweep_prunes_against_the_recorded_trials_curves(repo, tmp_path):
+    """With no storage the study lives in the sweep process: --resume builds it again from the recorded
+    trials, their histories as intermediate values, so Optuna's pruner judges the resumed trials at once."""
+    pytest.importorskip("optuna")
+    project(repo)
+    repo.write("rising.py", RISING.replace('open(os.path.join("state", str(n)), "w").close()\n',
+                                           'open(os.path.join("state", str(n)), "w").close()\n'
+                                           'if n >= 3 and os.path.exists(os.environ["FLAG"]):\n    raise SystemExit(2)\n'))
+    repo.git("commit", "-qam", "flag")
+    flag = tmp_path / "flag"
+    flag.write_text("")
+    first = gx_subprocess("sweep", "rising.py", "-p", "lr=uniform(0,1)", "--method", "tpe", "--trials", "5",
+                          "--metric", "loss", "--prune", cwd=repo.path, env={"FLAG": str(flag)})
+    assert first.returncode == 0, first.stderr.decode()
+    parent = next(r.run_id for r in gx.list_runs() if r.tags.get("gx.sweep") == "1")
+    assert [r.status for r in children(parent)] == ["FINISHED"] * 3 + ["FAILED"] * 2
+    flag.unlink()
+    resumed = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path, env={"FLAG": str(flag)})
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert "2 pruned" in resumed.stderr.decode()
+    killed = [r for r in children(parent) if r.status == "KILLED"]
+    assert len(killed) == 2 and all(len(gx.get_metric_history(r.run_id, "loss")) < 8 for r in killed)
+    assert gx.get_run(parent).data.tags["gx.sweep.pruned"] == "3,4"
+    repo.fsck()
