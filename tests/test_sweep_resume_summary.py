@@ -23,8 +23,11 @@ if alpha == 0.3 and os.path.exists(os.environ["FLAG"]):
 gx.log_metric("rmse", abs(alpha - 0.3))
 """
 
+#: Trial alpha=3 says it started (in the untracked state/ folder every scratch copy links to).
 STEPS = """import gx, time
 alpha = gx.params()["alpha"]
+if alpha == 3:
+    open("state/started", "w").close()
 for step in range(8):
     gx.log_metric("loss", alpha * (8 - step), step=step)
     time.sleep(0.25)
@@ -87,16 +90,15 @@ def test_resume_records_the_sweeps_new_best_once_and_every_reader_agrees(repo, t
 
 def test_a_trial_pruned_during_resume_is_not_run_again(repo):
     commit_script(repo, "steps.py", STEPS)
+    (repo.path / "state").mkdir()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen([sys.executable, "-m", "gx", "sweep", "steps.py", "-p", "alpha=1,2,3,50,0.5",
                              "--method", "grid", "--metric", "loss", "--prune"], cwd=repo.path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
-    while time.time() < deadline:  # two trials recorded, the third running
-        if len([r for r in gx.list_runs() if r.status == "FINISHED" and "gx.sweep.trial" in r.tags]) >= 2:
-            break
-        time.sleep(0.2)
-    time.sleep(0.6)
+    while time.time() < deadline and not (repo.path / "state" / "started").exists():  # trials 0, 1 done, 2 running
+        time.sleep(0.05)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
@@ -111,8 +113,7 @@ def test_a_trial_pruned_during_resume_is_not_run_again(repo):
     assert gx.get_run(parent).info.status == "FINISHED"
     again = gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path)
     assert again.returncode == 0 and "nothing to run" in again.stderr.decode()
-    trials = children(parent)
-    by_status = sorted((int(r.tags["gx.sweep.trial"]), r.status) for r in trials)
+    by_status = sorted((int(r.tags["gx.sweep.trial"]), r.status) for r in children(parent))
     assert by_status == [(0, "FINISHED"), (1, "FINISHED"), (2, "FINISHED"), (2, "KILLED"), (3, "KILLED"),
                          (4, "FINISHED")], "each trial exactly once more: none re-run after it was pruned"
     repo.fsck()
