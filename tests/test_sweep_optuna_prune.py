@@ -92,6 +92,7 @@ def test_pruner_none_turns_off_the_prune_of_gx_yaml(repo):
     parent = next(r.run_id for r in gx.list_runs() if r.tags.get("gx.sweep") == "1")
     assert [r.status for r in children(parent)] == ["FINISHED"] * 4
     assert gx.get_run(parent).data.tags["gx.sweep.prune"] == "0"
+    repo.fsck()
 
 
 def test_a_resumed_tpe_sweep_prunes_against_the_recorded_trials_curves(repo, tmp_path):

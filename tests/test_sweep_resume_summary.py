@@ -149,3 +149,4 @@ def test_a_clone_that_indexed_the_first_sweep_sees_the_resumed_one_after_pull(tm
     assert next(r for r in runs if r.run_id == parent).metrics["best_rmse"] == pytest.approx(0.0)
     assert len(runs) == 4 and gx.get_run(parent).info.status == "FINISHED"
     bob.fsck()
+    alice.fsck()
