@@ -28,7 +28,10 @@ def _echo_progress(text: str, final: bool) -> None:
 @click.option("-n", "--name", help="A name for the sweep's run.")
 @click.option("--prune", is_flag=True, default=None,
               help="Stop a trial whose --metric, logged with steps, is worse than the finished trials' median "
-                   "at the same step (median stopping).")
+                   "at the same step (median stopping; through Optuna's pruner with tpe or --storage).")
+@click.option("--pruner", metavar="NAME",
+              help="With tpe or --storage, Optuna's pruner: median (default), percentile[:P], hyperband, "
+                   "successive-halving; none turns pruning off. Implies --prune.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed trial (default: record it FAILED and go on).")
 @click.option("--storage", metavar="URL",
               help="Share an Optuna study with other machines: journal:PATH (a shared file) or an RDB URL.")
@@ -36,7 +39,7 @@ def _echo_progress(text: str, final: bool) -> None:
 @click.option("--resume", "resume_spec", metavar="SWEEP", help="Run only the trials SWEEP has not recorded FINISHED (with its --storage if it shares a study).")
 def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | None, trials: int | None,
               metric: str | None, goal: str | None, jobs: int | None, seed: int | None, experiment: str | None,
-              name: str | None, prune: bool | None, fail_fast: bool, storage: str | None, study: str | None,
+              name: str | None, prune: bool | None, pruner: str | None, fail_fast: bool, storage: str | None, study: str | None,
               resume_spec: str | None) -> None:
     """Search hyperparameters: each trial runs SCRIPT as `gx run` with its params (a child run of the
     sweep's run), in its own scratch copy of the project. gx.yaml's `sweep:` section gives defaults.
@@ -50,7 +53,8 @@ def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | N
     else:
         exp = validate_experiment(fluent._current_experiment(experiment))
         options = {"params": params, "method": method, "trials": trials, "metric": metric, "goal": goal,
-                   "jobs": jobs, "seed": seed, "fail_fast": fail_fast, "prune": prune or None, "storage": storage, "study": study}
+                   "jobs": jobs, "seed": seed, "fail_fast": fail_fast, "prune": prune or None, "pruner": pruner,
+                   "storage": storage, "study": study}
         spec = api.spec_from(options, api.config_section(), list(command), exp)
         run_id, completed = api.start(spec, name, _echo_progress)
     click.echo(f"gx: sweep {run_id[:8]}: see the trials with gx ls --parent {run_id[:8]}"

@@ -21,6 +21,7 @@ from gx.query.index_progress import BuildProgress
 from gx.query.index_rows import (
     KnownCommits,
     LazySummary,
+    supersede,
     unpacked_inputs,
     where_experiments,
 )
@@ -163,6 +164,12 @@ class Index:
         commits = [(entry.sha.decode(), experiment, gen[entry.sha]) for entry in entries]
         events = [(entry.sha.decode(), experiment, entry.run_id, entry.kind, entry.event_time, entry.time, gen[entry.sha])
                   for entry in entries if entry.kind in (gobj.KIND_DELETE, gobj.KIND_RESTORE) and entry.run_id]
+        if runs and stop:  # a walk on top of indexed runs may meet one recorded again (docs/format.md)
+            older, removed = supersede(self.conn, experiment, runs, {e.sha.decode(): gen[e.sha] for e in entries})
+            if removed:
+                new_epoch(self.conn)  # rows went away: processes that kept rows read them again
+            runs = [r for r in runs if r[0] not in older]
+            values = [v for v in values if v[0] not in older]
         commits.sort()  # in key order: b-tree appends (each sha is walked once)
         self.conn.executemany("INSERT OR IGNORE INTO commits VALUES(?,?,?)", commits)
         # seq keeps the walk's order (newest first) for ties in commit time: history order is

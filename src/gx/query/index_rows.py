@@ -173,3 +173,25 @@ def where_experiments(experiments: list[str] | None) -> str:
     if not experiments:
         return ""
     return " WHERE experiment IN (" + ",".join("?" * len(experiments)) + ")"
+
+
+def supersede(conn: sqlite3.Connection, experiment: str, rows: list[list[Any]],
+              generation: dict[str, int]) -> tuple[set[str], bool]:
+    """A run recorded again (``gx sweep --resume`` records its sweep's run again): the row of its newest
+    commit in history order (highest generation) stays. Removes the indexed rows that ``rows`` replace;
+    returns the ids of ``rows`` an indexed row replaces (the caller drops them) and whether any indexed
+    row went away (the caller starts a new epoch)."""
+    older, removed = set(), False
+    find = ("SELECT r.sha, coalesce(c.generation, 0) FROM runs r LEFT JOIN commits c ON c.sha = r.sha "
+            "WHERE r.run_id = ? AND r.experiment = ?")
+    for row in rows:
+        found = conn.execute(find, (row[0], experiment)).fetchone()
+        if found is None or found[0] == row[2]:
+            continue
+        if found[1] >= generation.get(row[2], 0):
+            older.add(row[0])
+            continue
+        for table in ("runs", "metric_values", "bad_runs"):
+            conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND experiment = ?", (row[0], experiment))  # noqa: S608
+        removed = True
+    return older, removed

@@ -7,9 +7,12 @@ from typing import Any, Callable
 from gx import limits, yamlio
 from gx.errors import BadValue, GxError
 from gx.records import FINISHED, KILLED
+from gx.sweep.parent import pruned_trials, refresh
 from gx.sweep.prune import PRUNED_TAG
-from gx.sweep.scheduler import Sweep, SweepSpec, parent_summary_metrics, recorded_trials
+from gx.sweep.pruners import DEFAULT_PRUNER, check_pruner
+from gx.sweep.scheduler import Sweep, parent_summary_metrics, recorded_trials
 from gx.sweep.space import describe, parse_space
+from gx.sweep.spec import SweepSpec
 
 Echo = Callable[[str, bool], None]
 
@@ -68,17 +71,23 @@ def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = 
         raise GxError(f"sweep {record.run_id[:8]} shares no Optuna study: --resume takes no --storage")
     spec.jobs = jobs or spec.jobs
     done = recorded_trials(record.run_id, record.experiment)
+    pruned = pruned_trials(record.tags)
     if spec.storage is not None:  # the study numbers new trials: these are slots, not trial numbers
-        missing = list(range(max(0, (spec.trials or 0) - len(done))))
-    else:  # a trial the median rule stopped is a result, not something missing
-        pruned = {int(n) for n in record.tags.get(PRUNED_TAG, "").split(",") if n.isdigit()}
+        missing = list(range(max(0, (spec.trials or 0) - len(done) - len(pruned - set(done)))))
+    else:  # a pruned trial is a result, not something missing
         missing = [n for n in range(spec.trials or 0) if n not in done and n not in pruned]
-    sweep = Sweep(spec, record.run_id, done=done, echo=echo)
     if not missing:
         echo(f"sweep {record.run_id[:8]}: all {spec.trials} trials are recorded FINISHED (or pruned); nothing to run",
              True)
+        refresh(record.run_id, spec, set(), True)
         return record.run_id, True
-    return record.run_id, _drive(sweep, missing, False)
+    sweep = Sweep(spec, record.run_id, done=done, echo=echo)
+    completed = False
+    try:
+        completed = _drive(sweep, missing, False)
+    finally:  # interrupted too: what this resume's trials recorded goes into the sweep's run
+        refresh(record.run_id, spec, sweep.pruned, completed)
+    return record.run_id, completed
 
 
 def _drive(sweep: Sweep, numbers: list[int], owns_run: bool) -> bool:
@@ -119,13 +128,18 @@ def spec_from(options: dict[str, Any], section: dict[str, Any], command: list[st
     if not (trials is None or (isinstance(trials, int) and trials > 0)) or not (isinstance(jobs, int) and jobs > 0):
         raise BadValue("sweep: trials and jobs must be positive integers")
     storage, study = pick("storage"), pick("study")
-    prune = bool(pick("prune", False))
+    pruner = check_pruner(str(pick("pruner", DEFAULT_PRUNER)))
+    prune = pruner != "none" and (bool(pick("prune", False)) or pick("pruner") is not None)
     if prune and not pick("metric"):
         raise BadValue("--prune compares the trials' --metric: name it (--metric loss)")
+    if prune and pruner != DEFAULT_PRUNER and method != "tpe" and storage is None:
+        raise BadValue(f"--pruner {pruner} is Optuna's: use it with --method tpe or --storage "
+                       "(grid and random sweeps prune with gx's median rule)")
     if storage is not None and method == "grid":
         raise BadValue("--storage shares an Optuna study: use --method tpe or random with it")
     if storage is not None and not study:
         raise BadValue("--storage needs --study NAME (the same name on every machine)")
     return SweepSpec(command=list(command), space=space, method=method, trials=trials, metric=pick("metric"),
                      goal=goal, jobs=jobs, seed=int(pick("seed", 0)), experiment=experiment,
-                     fail_fast=bool(options.get("fail_fast")), storage=storage, study=study, prune=prune)
+                     fail_fast=bool(options.get("fail_fast")), storage=storage, study=study, prune=prune,
+                     pruner=pruner if prune else DEFAULT_PRUNER)

@@ -9,6 +9,7 @@ import random
 from typing import Any, Callable
 
 from gx.errors import GxError
+from gx.sweep.pruners import make_pruner
 from gx.sweep.space import Dimension, Uniform, grid_values, sample
 
 METHODS = ("grid", "random", "tpe")
@@ -25,14 +26,23 @@ class Planner:
     """``params(n)`` for trial ``n``; ``tell(n, value)`` when a trial's metric is known (TPE learns)."""
 
     def __init__(self, space: dict[str, Dimension], method: str, seed: int, goal: str,
-                 storage: str | None = None, study_name: str | None = None) -> None:
+                 storage: str | None = None, study_name: str | None = None, pruner: str | None = None) -> None:
         self.space, self.method, self.seed, self.goal = space, method, seed, goal
         self._grid = list(itertools.product(*(grid_values(n, d) for n, d in space.items()))) if method == "grid" else []
         self._study: Any = None
         self._asked: dict[int, Any] = {}
         self.shared = storage is not None
         if method == "tpe" or self.shared:
-            self._study = _optuna_study(seed, goal, method, storage, study_name)
+            self._study = _optuna_study(seed, goal, method, storage, study_name, pruner)
+
+    @property
+    def uses_optuna(self) -> bool:
+        """Whether trials come from an Optuna study (whose pruner then judges them)."""
+        return self._study is not None
+
+    def asked(self, n: int) -> Any:
+        """The Optuna trial asked for trial ``n`` and not told yet, else None."""
+        return self._asked.get(n)
 
     def take(self, n: int) -> tuple[int, dict[str, Any]]:
         """The next trial's number and params: ``n`` itself, or with a shared study the number the
@@ -53,8 +63,10 @@ class Planner:
         self._asked[n] = trial
         return dict(trial.params)
 
-    def tell(self, n: int, params: dict[str, Any], value: float | None, pruned: bool = False) -> None:
-        """Teach TPE a finished trial (one of this process's, or a recorded one when resuming)."""
+    def tell(self, n: int, params: dict[str, Any], value: float | None, pruned: bool = False,
+             intermediate: dict[int, float] | None = None) -> None:
+        """Teach TPE a finished trial (one of this process's, or a recorded one when resuming, with its
+        ``intermediate`` values so the study's pruner compares against it)."""
         if self._study is None:
             return
         import optuna
@@ -69,10 +81,12 @@ class Planner:
         if value is not None:
             with contextlib.suppress(ValueError):  # a recorded trial outside the current space teaches nothing
                 self._study.add_trial(optuna.trial.create_trial(
-                    params=params, distributions=_distributions(self.space), value=value))
+                    params=params, distributions=_distributions(self.space), value=value,
+                    intermediate_values={s: v for s, v in (intermediate or {}).items() if s >= 0}))
 
 
-def _optuna_study(seed: int, goal: str, method: str, storage: str | None, study_name: str | None) -> Any:
+def _optuna_study(seed: int, goal: str, method: str, storage: str | None, study_name: str | None,
+                  pruner_name: str | None) -> Any:
     try:
         import optuna
     except ImportError:
@@ -80,11 +94,12 @@ def _optuna_study(seed: int, goal: str, method: str, storage: str | None, study_
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed) if method == "tpe" else optuna.samplers.RandomSampler(seed=seed)
     direction = "minimize" if goal == "min" else "maximize"
+    pruner = make_pruner(pruner_name) if pruner_name else optuna.pruners.NopPruner()
     if storage is None:
-        return optuna.create_study(direction=direction, sampler=sampler)
+        return optuna.create_study(direction=direction, sampler=sampler, pruner=pruner)
     try:
         return optuna.create_study(study_name=study_name, storage=open_storage(storage), load_if_exists=True,
-                                   direction=direction, sampler=sampler)
+                                   direction=direction, sampler=sampler, pruner=pruner)
     except ValueError as exc:  # e.g. the study exists with another direction
         raise GxError(f"--storage: {exc}") from None
 

@@ -6,7 +6,8 @@ loop does anyway); the scheduler reads them from the trial's live journal (flush
 stops a trial the way Ctrl-C does, with SIGINT to its ``gx run``: the run is recorded KILLED with
 every value it logged, and the sweep's run lists it in its ``gx.sweep.pruned`` tag. The rule is
 Optuna's ``MedianPruner``: the trial's best value so far against the median of the finished trials'
-values at its latest step, once enough trials reported that step.
+values at its latest step, once enough trials reported that step. A sweep that runs through an Optuna
+study asks Optuna's pruner instead (``gx.sweep.pruners``), fed from the same journals.
 """
 
 from __future__ import annotations
@@ -18,26 +19,25 @@ from typing import Any
 from gx.records import RunRecord
 from gx.sweep.lookup import TRIAL_TAG, history
 from gx.sweep.plan import better
+from gx.sweep.pruners import MIN_TRIALS_AT_STEP as MIN_FINISHED
+from gx.sweep.pruners import WARMUP_STEPS
 
-#: Steps before this one never stop a trial (its first values are noisy).
-WARMUP_STEPS = 1
-#: Finished trials that must have reported a step before a trial is judged at that step.
-MIN_FINISHED = 3
 PRUNED_TAG = "gx.sweep.pruned"
 
 
 class MedianStopper:
-    def __init__(self, metric: str, goal: str, runs_dir: Path, parent_id: str) -> None:
-        self.metric, self.goal, self.runs_dir, self.parent_id = metric, goal, runs_dir, parent_id
+    """gx's median rule, for sweeps without an Optuna study."""
+
+    def __init__(self, goal: str) -> None:
+        self.goal = goal
         self.better = better(goal)
         self.finished: list[dict[int, float]] = []
-        self._trial_of: dict[str, int | None] = {}  # live run directory -> trial number (None: not ours)
 
-    def add_finished(self, values: dict[int, float]) -> None:
+    def add_finished(self, n: int, values: dict[int, float]) -> None:
         if values:
             self.finished.append(values)
 
-    def should_stop(self, values: dict[int, float]) -> bool:
+    def should_stop(self, n: int, values: dict[int, float]) -> bool:
         if not values:
             return False
         step = max(values)
@@ -50,6 +50,14 @@ class MedianStopper:
         best_so_far = min(so_far) if self.goal == "min" else max(so_far)
         median = statistics.median(others)
         return best_so_far != median and not self.better(best_so_far, median)
+
+
+class TrialJournals:
+    """The intermediate values of a sweep's running trials, read from their live journals."""
+
+    def __init__(self, metric: str, runs_dir: Path, parent_id: str) -> None:
+        self.metric, self.runs_dir, self.parent_id = metric, runs_dir, parent_id
+        self._trial_of: dict[str, int | None] = {}  # live run directory -> trial number (None: not ours)
 
     def running(self) -> dict[int, dict[int, float]]:
         """The intermediate values of this sweep's running trials, by trial number."""

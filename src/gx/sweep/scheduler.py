@@ -10,7 +10,6 @@ the sweep's recorded children and runs only the trial numbers without a FINISHED
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -18,74 +17,16 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gx.records import FINISHED, KILLED, PARENT_TAG, RunSummary
 from gx.sweep.lookup import TRIAL_TAG, TrialRuns
 from gx.sweep.plan import Planner, better, grid_size
-from gx.sweep.prune import MedianStopper
+from gx.sweep.prune import MedianStopper, TrialJournals
+from gx.sweep.pruners import OptunaStopper
 from gx.sweep.scratch import ScratchCopies
 from gx.sweep.space import describe, parse_space
-
-
-@dataclass
-class SweepSpec:
-    command: list[str]
-    space: dict[str, str]  # -p text, as describe() writes it
-    method: str = "random"
-    trials: int | None = None
-    metric: str | None = None
-    goal: str = "min"
-    jobs: int = 1
-    seed: int = 0
-    experiment: str = "default"
-    fail_fast: bool = False
-    storage: str | None = None  # never recorded: an RDB URL may hold a password
-    study: str | None = None
-    prune: bool = False
-
-    def tags(self) -> dict[str, str]:
-        return {"gx.sweep": "1", "gx.sweep.method": self.method, "gx.sweep.trials": str(self.trials),
-                "gx.sweep.metric": self.metric or "", "gx.sweep.goal": self.goal, "gx.sweep.seed": str(self.seed),
-                "gx.sweep.command": json.dumps(self.command), "gx.sweep.space": json.dumps(self.space),
-                "gx.sweep.prune": "1" if self.prune else "0",
-                **({"gx.sweep.study": self.study or ""} if self.storage else {})}
-
-    @classmethod
-    def from_tags(cls, tags: dict[str, str], experiment: str) -> SweepSpec:
-        from gx.errors import GxError
-
-        try:
-            return cls(command=list(json.loads(tags["gx.sweep.command"])), space=dict(json.loads(tags["gx.sweep.space"])),
-                       method=tags["gx.sweep.method"], trials=int(tags["gx.sweep.trials"]),
-                       metric=tags.get("gx.sweep.metric") or None, goal=tags.get("gx.sweep.goal", "min"),
-                       seed=int(tags.get("gx.sweep.seed", "0")), experiment=experiment,
-                       prune=tags.get("gx.sweep.prune") == "1")
-        except (KeyError, ValueError, TypeError):
-            raise GxError("that run is not a sweep gx can resume (its gx.sweep.* tags are missing or damaged)") from None
-
-
-@dataclass
-class Progress:
-    total: int
-    done: int = 0
-    failed: int = 0
-    pruned: int = 0
-    running: int = 0
-    best: tuple[float, str] | None = None
-    durations: list[float] = field(default_factory=list)
-
-    def line(self, metric: str | None, jobs: int) -> str:
-        best = f" · best {metric} {self.best[0]:.4g} ({self.best[1]})" if self.best and metric else ""
-        remaining = self.total - self.done - self.failed - self.pruned
-        eta = ""
-        if self.durations and remaining > 0:
-            seconds = sum(self.durations) / len(self.durations) * remaining / max(1, jobs)
-            eta = f" · ETA {int(seconds // 60)}m{int(seconds % 60):02d}s"
-        pruned = f", {self.pruned} pruned" if self.pruned else ""
-        return (f"{self.done + self.failed + self.pruned}/{self.total} trials: {self.done} done, {self.running} running, "
-                f"{self.failed} failed{pruned}{best}{eta}")
+from gx.sweep.spec import Progress, SweepSpec
 
 
 class Sweep:
@@ -97,7 +38,9 @@ class Sweep:
         self.space = parse_space(spec.space)
         if spec.trials is None:
             spec.trials = grid_size(self.space) if spec.method == "grid" else 10
-        self.planner = Planner(self.space, spec.method, spec.seed, spec.goal, spec.storage, spec.study)
+        pruning = spec.prune and spec.metric is not None
+        self.planner = Planner(self.space, spec.method, spec.seed, spec.goal, spec.storage, spec.study,
+                               spec.pruner if pruning else None)
         self.paths = find_repo()
         self.done = done or {}
         self.progress = Progress(spec.trials, done=len(self.done))
@@ -108,12 +51,18 @@ class Sweep:
         self.better = better(spec.goal)
         self.recorded = TrialRuns(spec.experiment, parent_id)
         self.pruned: set[int] = set()
-        self.stopper = MedianStopper(spec.metric, spec.goal, self.paths.runs_dir, parent_id) if (
-            spec.prune and spec.metric) else None
+        self.journals = TrialJournals(spec.metric or "", self.paths.runs_dir, parent_id) if pruning else None
+        self.stopper: MedianStopper | OptunaStopper | None = None
+        if pruning:
+            self.stopper = OptunaStopper(self.planner) if self.planner.uses_optuna else MedianStopper(spec.goal)
+        self.recorded.begin()
         for n, run in self.done.items():
             value = run.metrics.get(spec.metric) if spec.metric else None
+            curve = self.recorded.history(run, spec.metric or "") if pruning else {}
+            if isinstance(self.stopper, MedianStopper):
+                self.stopper.add_finished(n, curve)
             if not self.planner.shared:  # a shared study has them already
-                self.planner.tell(n, dict(run.params), value)
+                self.planner.tell(n, dict(run.params), value, intermediate=curve)
             self._note_best(value, run.name or f"trial-{n}")
 
     def _note_best(self, value: Any, name: str) -> None:
@@ -157,7 +106,6 @@ class Sweep:
         running: dict[Future[tuple[int, float]], tuple[int, dict[str, Any]]] = {}
         pool = ThreadPoolExecutor(max_workers=self.spec.jobs)
         interrupted = False
-        self.recorded.begin()
         try:
             while True:
                 while not self.stopping and len(running) < self.spec.jobs:
@@ -201,10 +149,10 @@ class Sweep:
                     proc.send_signal(signal.SIGINT)
 
     def _prune(self) -> None:
-        """Stop the running trials the median rule says will not win (SIGINT, as Ctrl-C does)."""
-        assert self.stopper is not None
-        for n, values in self.stopper.running().items():
-            if n not in self.pruned and self.stopper.should_stop(values):
+        """Stop the running trials the pruner says will not win (SIGINT, as Ctrl-C does)."""
+        assert self.stopper is not None and self.journals is not None
+        for n, values in self.journals.running().items():
+            if n not in self.pruned and self.stopper.should_stop(n, values):
                 with self.lock:
                     proc = self.procs.get(n)
                     if proc is not None:
@@ -216,14 +164,15 @@ class Sweep:
         run = self._recorded(n)
         ok = run is not None and run.status == FINISHED and code == 0
         value = run.metrics.get(self.spec.metric) if ok and run is not None and self.spec.metric else None
+        if self.stopper is not None and run is not None:
+            self.stopper.add_finished(n, self.recorded.history(run, self.spec.metric or "") if (
+                ok or isinstance(self.stopper, OptunaStopper)) else {})
         if n in self.pruned and not ok:
             self.progress.pruned += 1
             self.planner.tell(n, params, None, pruned=True)
             return
         self.pruned.discard(n)  # it finished before the signal arrived
         self.planner.tell(n, params, value if ok else None)
-        if ok and self.stopper is not None and run is not None:
-            self.stopper.add_finished(self.recorded.history(run, self.spec.metric or ""))
         if ok:
             self.progress.done += 1
             self.progress.durations.append(seconds)
