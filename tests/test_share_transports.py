@@ -17,7 +17,7 @@ import hostile
 from conftest import Repo
 from gx.errors import GxWarning
 from gx.share import sync as share
-from gx.store import gitwire, transfer
+from gx.store import gitwire, transfer_dulwich
 from test_share_concurrency import test_a_push_that_loses_the_race_is_merged_and_retried  # noqa: F401
 from test_share_receive import team as receive_team  # noqa: F401 - the fixture ``t``
 from test_share_receive import (
@@ -71,12 +71,15 @@ def test_the_git_transport_moves_the_runs_and_leaves_nothing_behind(team, monkey
     record(team.alice, "lasso", "a2")
     [pushed] = verb(team.alice, "push")
     assert pushed.sent == 2 and pushed.created == "remote"
-    assert calls == ["ls-remote", "push", "ls-remote"]  # the last one: the registry's tags
+    assert calls == ["ls-remote", "push"]  # one listing of experiments and registry tags, one push
     calls.clear()
     record(team.bob, "lasso", "b1")
     [synced] = verb(team.bob, "sync")
     assert (synced.received, synced.sent, synced.merged) == (2, 1, True)
-    assert calls[:2] == ["ls-remote", "fetch-pack"] and "push" in calls
+    assert calls == ["ls-remote", "fetch-pack", "push"]  # the pull's listing serves the push too
+    calls.clear()
+    assert [r.sent + r.received for r in verb(team.bob, "sync")] == [0]
+    assert calls == ["ls-remote"]  # nothing to send or fetch: one question
     assert names(team.bob) == names(team.alice) + ["b1"] == ["a1", "a2", "b1"]
     assert tip(team.bob, "lasso") == hostile.rev(team.remote, "refs/experiments/lasso")
     for repo in (team.alice.path, team.bob.path, team.remote):
@@ -95,12 +98,12 @@ def test_fetched_objects_are_checked_in_the_quarantine_before_they_are_stored(tm
     hostile.add_run(h.mate, "good", name="g1")
     hostile.push_experiments(h.mate)
     calls = _git_calls(monkeypatch)
-    monkeypatch.setattr(transfer, "_copy_from_repository", None)  # no fallback to dulwich's transport
+    monkeypatch.setattr(transfer_dulwich, "_copy_from_repository", None)  # no fallback to dulwich's transport
     monkeypatch.chdir(h.victim)
     with pytest.warns(GxWarning, match="not pulling refs/experiments/shared from origin: .*hasDotgit"):
         results = share.pull()
     assert [(r.experiment, r.received) for r in results] == [("good", 1)]
-    assert calls == ["ls-remote", "fetch-pack", "ls-remote"]  # the experiments, then the registry's tags
+    assert calls == ["ls-remote", "fetch-pack"]  # experiments and registry tags: one listing, one fetch
     assert hostile.rev(h.victim, "refs/experiments/good") == hostile.rev(h.remote, "refs/experiments/good")
     assert subprocess.run(["git", "cat-file", "-e", bad], cwd=h.victim).returncode != 0, "the bad run was stored"
     assert _leftovers(h.victim) == []

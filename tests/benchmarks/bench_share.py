@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -78,16 +79,20 @@ def add_runs(repo: Path, count: int, seed: int, loose: bool = False) -> None:
         store.repo.refs[b"refs/experiments/bench"] = parent
 
 
-def timed(*commands: list[str], cwd: Path) -> float:
-    """Wall time of ``commands`` run one after the other (each must succeed)."""
-    took = 0.0
+def timed(*commands: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, every child process included) of ``commands`` run one
+    after the other (each must succeed). CPU time is what to compare on a loaded machine."""
+    took = cpu = 0.0
     for cmd in commands:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
         took += time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    return took
+    return took, cpu
 
 
 def make_source(root: Path, runs: int, storage: str) -> Path:
@@ -135,9 +140,8 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
             add_runs(source, more, seed=2, loose=storage == "loose")
         for tool, (remote, clone, mate) in sides.items():
             verbs = commands[tool]
-            out[f"{tool} push {phase}"] = timed(*verbs["push"](remote), cwd=source)
-            out[f"{tool} pull {phase}"] = timed(*verbs["pull"](remote), cwd=clone)
-            out[f"{tool} sync {phase}"] = timed(*verbs["sync"](remote), cwd=mate)
+            for verb, where in (("push", source), ("pull", clone), ("sync", mate)):
+                out[f"{tool} {verb} {phase}"], out[f"{tool} {verb} {phase} cpu"] = timed(*verbs[verb](remote), cwd=where)
     want = git("rev-parse", "refs/experiments/bench", cwd=source)
     for tool, (_, clone, mate) in sides.items():
         for repo in (clone, mate):
@@ -156,10 +160,12 @@ def figures(runs: int, more: int, transport: str, storage: str, rounds: list[dic
         for verb in ("push", "pull", "sync"):
             gx_s = statistics.median(r[f"gx {verb} {phase}"] for r in rounds)
             git_s = statistics.median(r[f"git {verb} {phase}"] for r in rounds)
+            gx_cpu = statistics.median(r[f"gx {verb} {phase} cpu"] for r in rounds)
+            git_cpu = statistics.median(r[f"git {verb} {phase} cpu"] for r in rounds)
             amount = f"{_size(runs)} runs" if phase == "full" else f"+{more} runs onto {_size(runs)}"
             out.append({"figure": f"gx {verb} {amount}, {storage}, {transport} remote", "gx_s": round(gx_s, 3),
                         "peer": peers[verb], "peer_s": round(git_s, 3), "target": f"<= {TARGET}x git",
-                        "met": gx_s <= TARGET * git_s})
+                        "met": gx_s <= TARGET * git_s, "gx_cpu_s": round(gx_cpu, 3), "peer_cpu_s": round(git_cpu, 3)})
     return out
 
 
@@ -192,10 +198,11 @@ def main() -> None:
                 shutil.rmtree(template)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  target")
+    print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  {'cpu gx/peer s':>14} {'ratio':>6}  target")
     for f in results:
         print(f"{f['figure']:52} {f['gx_s']:7.2f} {f['peer']:>20} {f['peer_s']:7.2f} "
-              f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met'}")
+              f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['gx_cpu_s']:6.2f}/{f['peer_cpu_s']:<6.2f} "
+              f"{f['gx_cpu_s'] / max(f['peer_cpu_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met'}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 

@@ -6,12 +6,13 @@ plain ``git push`` of experiment refs calls ``upload_pushed_refs`` from gx's pre
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gx.lfs.objects import lfs_dir
-from gx.lfs.remote import push_objects
-from gx.lfs.scan import history_pointers
-from gx.store.remote import Remote
-from gx.store.repo import Store
+
+if TYPE_CHECKING:
+    from gx.store.remote import Remote
+    from gx.store.repo import Store
 
 _ZERO = b"0" * 40
 Decide = Callable[[dict[str, bytes]], dict[str, bytes]]
@@ -23,6 +24,9 @@ def upload_runs(store: Store, remote_url: str, tips: list[bytes], have: list[byt
     created has nothing to send: its push skips the scan (a first push of 10k runs would pay seconds)."""
     if not (lfs_dir(store.paths.common_dir) / "objects").is_dir():
         return 0
+    from gx.lfs.remote import push_objects  # only a clone with LFS content pays for these
+    from gx.lfs.scan import history_pointers
+
     pointers = list(history_pointers(store, tips, have).values())
     push_objects(store.paths.common_dir, remote_url, pointers, remote=remote)
     return len(pointers)

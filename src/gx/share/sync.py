@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
 from gx.lfs.push import upload_before_refs
-from gx.share.registry import sync_registry
+from gx.share.registry import first_round, pull_registry, push_registry
 from gx.store.gitconfig import (
     config_values,
 )
@@ -24,7 +24,14 @@ from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, rel
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
-from gx.store.transfer import Fetched, fetch_experiments, send_experiments
+from gx.store.tag_remote import fetched_tags
+from gx.store.transfer import (
+    Fetched,
+    advertised_refs,
+    fetch_experiments,
+    fetch_shared,
+    send_experiments,
+)
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
 PUSH_ATTEMPTS = 10
@@ -55,9 +62,16 @@ def opened_store(store: Store | None) -> Iterator[Store]:
     if store is not None:
         yield store
         return
-    from gx.query.runs import open_store
+    from gx.paths import find_repo
 
-    with open_store() as own:
+    paths = find_repo()
+    if paths.runs_dir.is_dir() and any(paths.runs_dir.iterdir()):  # a run may have died: record it first
+        from gx.query.runs import open_store
+
+        with open_store() as own:
+            yield own
+        return
+    with Store(paths) as own:  # the common case loads no query, tracking or yaml code
         yield own
 
 
@@ -133,24 +147,35 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
     With ``fetch=False`` nothing is downloaded: what a plain ``git fetch`` left in
     ``refs/remotes/<remote>/experiments/*`` is merged.
     """
-    wanted = _selected(experiments)
     with opened_store(store) as st:
-        rem = resolve_remote(st, remote)
-        if fetch:
-            tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
-        else:
-            if rem.name is None:
-                raise RemoteError("merging without fetching needs a remote name, not a URL")
-            prefix = tracking_prefix(rem.name)
-            tips = {}
-            for sub, sha in st.repo.refs.as_dict(prefix.encode()).items():
-                name = experiment_from_ref(b"refs/experiments/" + sub)
-                if name is not None and (wanted is None or name in wanted):
-                    tips[name] = sha
-        results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
-        if fetch:  # the model registry's tags (issue 11): gx/share/registry.py
-            sync_registry(st, rem, send=False, progress=progress)
-        return results
+        return _pull(st, resolve_remote(st, remote), _selected(experiments), fetch, progress)[0]
+
+
+def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
+          progress: Progress | None) -> tuple[list[ExperimentSync], dict[bytes, bytes] | None]:
+    """``pull``, and the remote's refs as listed (git's transport: one ``ls-remote``, one fetch of
+    experiments and registry tags together), for a push that follows."""
+    advertised = advertised_refs(st, rem) if fetch else None
+    registry_tags = None
+    if advertised is not None:
+        experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, advertised, progress)
+        tips = _fetched(rem, experiments_fetched)
+        registry_tags = fetched_tags(rem, tags_fetched)
+    elif fetch:
+        tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
+    else:
+        if rem.name is None:
+            raise RemoteError("merging without fetching needs a remote name, not a URL")
+        prefix = tracking_prefix(rem.name)
+        tips = {}
+        for sub, sha in st.repo.refs.as_dict(prefix.encode()).items():
+            name = experiment_from_ref(b"refs/experiments/" + sub)
+            if name is not None and (wanted is None or name in wanted):
+                tips[name] = sha
+    results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
+    if fetch:  # the model registry's tags (issue 11): gx/share/registry.py
+        pull_registry(st, rem, progress, registry_tags)
+    return results, advertised
 
 
 # -- push ------------------------------------------------------------------------------------
@@ -171,47 +196,60 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
 
     Remote refs only ever move forward (old tip -> a descendant), so nobody's runs are overwritten.
     """
-    wanted = _selected(experiments)
     with opened_store(store) as st:
-        rem = resolve_remote(st, remote)
-        pending = set(_local_experiments(st, wanted))
-        results = {name: ExperimentSync(name, rem.label) for name in pending}
-        refused: dict[str, tuple[bytes | None, str]] = {}
-        for attempt in range(attempts):
-            decide = functools.partial(_decide, st, pending=pending, results=results)
-            decide = upload_before_refs(st, rem, decide)  # issue 14: LFS content reaches the remote first
-            sent = send_experiments(st, rem, decide, progress)
-            done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
-            for name in done:
-                _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
-            for name, reason in sent.failed.items():
-                if name in sent.raced:
-                    continue
-                if name in refused and refused[name][0] == sent.before.get(name):
-                    raise RemoteError(f"{rem.label} refused refs/experiments/{name}: {reason}")
-                refused[name] = (sent.before.get(name), reason)
-            pending -= done
-            if not pending:
-                break
-            if sent.failed or sent.busy or attempt:  # lost a race: back off, then fetch and push at once
-                time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
-            fetched = fetch_experiments(st, rem, pending, progress)
-            for name, reason in fetched.refused.items():  # their copy would break this repository
-                results[name].skipped = f"{rem.label}'s refs/experiments/{name} was refused: {reason}"
-                pending.discard(name)
-            if not pending:
-                break
-            tips = fetched.tips
-            for result in _integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
-                got = results[result.experiment]
-                got.received += result.received
-                got.merged |= result.merged
-                got.fast_forward |= result.fast_forward
+        rem, wanted = resolve_remote(st, remote), _selected(experiments)
+        _local_experiments(st, wanted)  # an unknown name is an error before any connection
+        return _push(st, rem, wanted, progress, attempts, advertised_refs(st, rem, push=True))
+
+
+def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | None, attempts: int,
+          advertised: dict[bytes, bytes] | None) -> list[ExperimentSync]:
+    """``push``; ``advertised``: the remote's refs as listed at the start (the first round asks no more)."""
+    pending = set(_local_experiments(st, wanted))
+    results = {name: ExperimentSync(name, rem.label) for name in pending}
+    refused: dict[str, tuple[bytes | None, str]] = {}
+    # the model registry's tags (issue 11) ride in the first push; tags are fetched from the fetch URL
+    registry = first_round(st, rem, advertised if rem.push_url == rem.url else None, progress)
+    for attempt in range(attempts):
+        decide = functools.partial(_decide, st, pending=pending, results=results)
+        decide = upload_before_refs(st, rem, decide)  # issue 14: LFS content reaches the remote first
+        if attempt == 0:
+            sent = send_experiments(st, rem, decide, progress, advertised, registry.updates if registry else None)
+            if registry is not None:
+                registry.record(sent.tags)
         else:
-            raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
-                              "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
-        sync_registry(st, rem, send=True, progress=progress)  # the model registry's tags (issue 11)
-        return sorted(results.values(), key=lambda r: r.experiment)
+            sent = send_experiments(st, rem, decide, progress)
+        done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
+        for name in done:
+            _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
+        for name, reason in sent.failed.items():
+            if name in sent.raced:
+                continue
+            if name in refused and refused[name][0] == sent.before.get(name):
+                raise RemoteError(f"{rem.label} refused refs/experiments/{name}: {reason}")
+            refused[name] = (sent.before.get(name), reason)
+        pending -= done
+        if not pending:
+            break
+        if sent.failed or sent.busy or attempt:  # lost a race: back off, then fetch and push at once
+            time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+        fetched = fetch_experiments(st, rem, pending, progress)
+        for name, reason in fetched.refused.items():  # their copy would break this repository
+            results[name].skipped = f"{rem.label}'s refs/experiments/{name} was refused: {reason}"
+            pending.discard(name)
+        if not pending:
+            break
+        tips = fetched.tips
+        for result in _integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
+            got = results[result.experiment]
+            got.received += result.received
+            got.merged |= result.merged
+            got.fast_forward |= result.fast_forward
+    else:
+        raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
+                          "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
+    push_registry(st, rem, progress, first=registry)  # tags refused or raced go round again
+    return sorted(results.values(), key=lambda r: r.experiment)
 
 
 def _decide(store: Store, remote_tips: dict[str, bytes], *, pending: set[str],
@@ -237,9 +275,13 @@ def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
          progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
     """Pull every experiment of the remote, then push every local one: both sides end equal."""
     with opened_store(store) as st:
-        pulled = {r.experiment: r for r in pull(remote, experiments, progress=progress, store=st)}
+        rem = resolve_remote(st, remote)
+        done, advertised = _pull(st, rem, _selected(experiments), True, progress)
+        pulled = {r.experiment: r for r in done}
         wanted = [n for n in (experiments or st.experiments()) if n in st.experiments()]
-        pushed = push(remote, wanted, progress=progress, store=st) if wanted else []
+        if rem.push_url != rem.url:
+            advertised = None  # pushes go elsewhere: list that remote's refs there
+        pushed = _push(st, rem, _selected(wanted), progress, PUSH_ATTEMPTS, advertised) if wanted else []
     for result in pushed:
         before = pulled.get(result.experiment)
         if before is not None:

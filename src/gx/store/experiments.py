@@ -12,7 +12,6 @@ from functools import lru_cache
 from dulwich.objects import Commit, ShaFile
 
 from gx.store import objects as gobj
-from gx.store.encode import EXPERIMENT_FILE, FORMAT_VERSION
 
 INIT_IDENTITY = b"gx <gx@localhost>"
 INIT_TIME = 946684800  # 2000-01-01T00:00:00Z
@@ -21,6 +20,11 @@ ID_LENGTH = 16
 
 def init_commit_objects(experiment: str) -> tuple[list[ShaFile], Commit]:
     """The objects of the experiment's root: its tree (and blob), then the commit itself."""
+    from gx.store.encode import (  # encode loads yaml: not for every Store
+        EXPERIMENT_FILE,
+        FORMAT_VERSION,
+    )
+
     new: list[ShaFile] = []
     text = f"experiment: {experiment}\nformat: {FORMAT_VERSION}\n".encode()
     tree = gobj.build_tree({EXPERIMENT_FILE: text}, new)

@@ -183,12 +183,15 @@ _STATUS = re.compile(r"^([ +\-*=!])\t([^\t]*):([^\t]*)\t(.*)$")
 
 
 def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: str,
-         progress: Progress | None) -> Pushed:
+         progress: Progress | None, leases: dict[bytes, bytes | None] | None = None) -> Pushed:
     """``git push`` of ``sha:ref`` for each update, never forced: git refuses what is not a
-    fast-forward of the remote's current tip, and receive-pack checks each old value under its lock."""
+    fast-forward of the remote's current tip, and receive-pack checks each old value under its lock.
+    A ref in ``leases`` (tags: they move sideways) moves only from the value given (None: it must not
+    exist), git's ``--force-with-lease``: a compare-and-swap, not a force."""
     refspecs = [f"{sha.decode()}:{ref.decode()}" for ref, sha in sorted(updates.items())]
+    cas = [f"--force-with-lease={ref.decode()}:{(old or b'').decode()}" for ref, old in sorted((leases or {}).items())]
     args = ["push", "--porcelain", "--no-verify", "--no-follow-tags", "--recurse-submodules=no",
-            "--progress", url, *refspecs]  # without it the remote goes quiet: no fsck or hook messages
+            "--progress", *cas, url, *refspecs]  # without --progress the remote goes quiet: no fsck or hook messages
     done = run(git, args, clean_env(GIT_DIR=git_dir), progress)
     out = Pushed()
     for line in done.out.splitlines():

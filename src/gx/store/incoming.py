@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -112,14 +113,15 @@ class Quarantine:
             self._record(sha_to_hex(unpacked.sha()), unpacked.obj_type_num, b"".join(unpacked.obj_chunks))
 
     # -- the verdict -------------------------------------------------------------------------
-    def admit(self, tips: dict[str, bytes], policy: FsckPolicy, tags: bool = False) -> Verdict:
+    def admit(self, tips: dict[str, bytes], policy: FsckPolicy, tags: bool | AbstractSet[str] = False) -> Verdict:
         """Check every tip's history, then store the objects of the tips that passed. A tip must be
-        a commit, or with ``tags`` also an annotated tag (the registry's, pointing at a run commit)."""
+        a commit, or with ``tags`` (all, or those named) also an annotated tag (the registry's)."""
         reasons: dict[bytes, str | None] = {}
         verdict = Verdict()
         for name, tip in sorted(tips.items()):
             kind = self._type(tip)
-            if kind != COMMIT and not (tags and kind == verify.TAG):
+            tag_allowed = tags is True or (not isinstance(tags, bool) and name in tags)
+            if kind != COMMIT and not (tag_allowed and kind == verify.TAG):
                 verdict.refused[name] = f"it points at {tip.decode()[:8]}, which did not arrive" if kind is None \
                     else f"it points at a {TYPE_NAMES.get(kind, 'object')}, not a commit"
                 continue

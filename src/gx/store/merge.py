@@ -21,7 +21,6 @@ from dulwich.pack import UnpackedObject, full_unpacked_object
 
 from gx.store import objects as gobj
 from gx.store.commitgraph import history_runs
-from gx.store.encode import FORMAT_VERSION
 from gx.store.history import history_parents
 from gx.store.refs import experiment_ref
 from gx.store.repo import Store
@@ -223,6 +222,8 @@ def count_runs(store: Store, tip: bytes) -> int:
 def merge_commit(store: Store, experiment: str, local: bytes, remote: bytes, label: str) -> gobj.Commit:
     """A ``merge`` commit joining two tips; its tree is the experiment's init tree (no new blobs)."""
     tree = store.init_commit(experiment).tree
+    from gx.store.encode import FORMAT_VERSION  # encode loads yaml: only a merge needs it
+
     trailers = {"Gx-Kind": gobj.KIND_MERGE, "Gx-Experiment": experiment, "Gx-Format": str(FORMAT_VERSION)}
     commit = gobj.make_commit(tree, [local, remote], f"merge {experiment} from {label}", trailers,
                               store.identity(), time.time())

@@ -17,14 +17,6 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlparse
 
-from dulwich.client import (
-    HttpGitClient,
-    HTTPProxyUnauthorized,
-    HTTPUnauthorized,
-    get_credentials_from_store,
-    get_transport_and_path,
-)
-from dulwich.config import apply_instead_of
 from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.objects import ZERO_SHA
 
@@ -90,6 +82,8 @@ def _absolute(store: Store, url: str) -> str:
 
 def _credentials(url: str) -> dict[str, str] | None:
     """The user's usual https credentials: the credential store, then ``git credential fill``."""
+    from dulwich.client import get_credentials_from_store
+
     parsed = urlparse(url)
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
     files = [os.path.expanduser("~/.git-credentials"), os.path.join(xdg, "git", "credentials")]
@@ -107,6 +101,13 @@ def _credentials(url: str) -> dict[str, str] | None:
 
 
 def client_for(store: Store, url: str, operation: str) -> tuple[object, str]:
+    """dulwich's client for ``url`` (imported here: git's transport never needs it) and the path on it."""
+    # dulwich's own HTTP client by its real name: other libraries in the process (scmrepo) rebind
+    # ``dulwich.client.HttpGitClient`` to a subclass whose retried POSTs hang dulwich's servers
+    from dulwich.client import Urllib3HttpGitClient as HttpGitClient
+    from dulwich.client import get_transport_and_path
+    from dulwich.config import apply_instead_of
+
     config = store.repo.get_config_stack()
     url = apply_instead_of(config, url, push=operation == "push")
     ssh = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
@@ -133,6 +134,8 @@ def client_for(store: Store, url: str, operation: str) -> tuple[object, str]:
 @contextmanager
 def remote_errors(remote: Remote, url: str) -> Iterator[None]:
     """Turn transport failures into one-line RemoteErrors naming the remote."""
+    from dulwich.client import HTTPProxyUnauthorized, HTTPUnauthorized
+
     try:
         import urllib3.exceptions as urllib3_errors
 
@@ -148,7 +151,7 @@ def remote_errors(remote: Remote, url: str) -> Iterator[None]:
         raise RemoteError(f"cannot reach remote {where}: {_one_line(exc)}") from exc
 
 
-_BARE_ERRORS = {NotGitRepository: "no git repository there", HTTPUnauthorized: "authentication failed"}
+_BARE_ERRORS = {"NotGitRepository": "no git repository there", "HTTPUnauthorized": "authentication failed"}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -167,7 +170,7 @@ def _one_line(exc: BaseException) -> str:
         if isinstance(reason, BaseException):
             text = str(reason)
             break
-    text = " ".join((text or str(exc)).split()) or _BARE_ERRORS.get(type(exc), type(exc).__name__)
+    text = " ".join((text or str(exc)).split()) or _BARE_ERRORS.get(type(exc).__name__, type(exc).__name__)
     return text if len(text) < 300 else text[:297] + "..."
 
 

@@ -6,29 +6,22 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dulwich.file import FileLocked
-from dulwich.objects import ZERO_SHA, Commit, Tag
+from dulwich.objects import Commit, Tag
 
-from gx.errors import GxWarning
+from gx.errors import GxWarning, RemoteError
+from gx.store import gitwire, transfer_git
 from gx.store.merge import objects_to_send, pack_records
 from gx.store.remote import Progress, Remote, client_for, progress_bytes, remote_errors
 from gx.store.repo import Store
-from gx.store.tagnames import TAGS_PREFIX, parse_tag_name
+from gx.store.tagnames import TAGS_PREFIX, registry_refs
+
+if TYPE_CHECKING:
+    from gx.store.transfer import Fetched
 
 _PREFIX = TAGS_PREFIX.encode()
-
-
-def registry_refs(refs: dict[bytes, bytes | None]) -> dict[str, str]:
-    """``{tag name: object id}`` of the registry tags among advertised refs."""
-    out = {}
-    for ref, sha in refs.items():
-        if ref.startswith(_PREFIX) and not ref.endswith(b"^{}") and sha and sha != ZERO_SHA:
-            name = ref[len(_PREFIX):].decode("utf-8", "replace")
-            if parse_tag_name(name) is not None:
-                out[name] = sha.decode()
-    return out
 
 
 def _objects(objects: object, tag_ids: list[bytes], haves: list[bytes]) -> list[bytes]:
@@ -44,7 +37,8 @@ def _objects(objects: object, tag_ids: list[bytes], haves: list[bytes]) -> list[
     return tags + (objects_to_send(store, targets, commits) if targets else [])  # type: ignore[arg-type]
 
 
-def fetch_registry_tags(store: Store, remote: Remote, progress: Progress | None = None) -> dict[str, str]:
+def fetch_registry_tags(store: Store, remote: Remote, progress: Progress | None = None,
+                        advertised: dict[bytes, bytes] | None = None) -> dict[str, str]:
     """Download the remote's registry tags (objects only: no local ref moves); returns their ids.
 
     Like experiments, they pass through the fetch quarantine: a tag, or the run history behind it,
@@ -54,9 +48,13 @@ def fetch_registry_tags(store: Store, remote: Remote, progress: Progress | None 
     def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
         return {name: sha.encode() for name, sha in registry_refs(refs).items()}
 
-    fetched = fetch_refs(store, remote, select, _PREFIX, progress, tags=True)
+    return fetched_tags(remote, fetch_refs(store, remote, select, _PREFIX, progress, tags=True, advertised=advertised))
+
+
+def fetched_tags(remote: Remote, fetched: Fetched) -> dict[str, str]:
+    """The tags that passed the checks, by name; each refused one is one warning."""
     for name, why in sorted(fetched.refused.items()):
-        warnings.warn(f"gx: not pulling registry tag {name} from {remote.label}: {why}", GxWarning, stacklevel=2)
+        warnings.warn(f"gx: not pulling registry tag {name} from {remote.label}: {why}", GxWarning, stacklevel=3)
     return {name: sha.decode() for name, sha in fetched.tips.items()}
 
 
@@ -71,8 +69,12 @@ class TagSend:
 
 
 def send_registry_tags(store: Store, remote: Remote, decide: Callable[[dict[str, str]], dict[str, str]],
-                       progress: Progress | None = None) -> TagSend:
-    """Push: ``decide(remote's registry tags)`` names the tags to create or move on the remote."""
+                       progress: Progress | None = None, advertised: dict[bytes, bytes] | None = None) -> TagSend:
+    """Push: ``decide(remote's registry tags)`` names the tags to create or move on the remote, each
+    only from the value it had (a compare-and-swap). ``advertised``: the remote's refs already listed."""
+    git = transfer_git.usable(store, remote.push_url)
+    if git is not None:
+        return _send_with_git(store, git, remote, decide, progress, advertised)
     result = TagSend()
 
     def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
@@ -96,5 +98,30 @@ def send_registry_tags(store: Store, remote: Remote, decide: Callable[[dict[str,
         name = ref.decode("utf-8", "replace")[len(TAGS_PREFIX):]
         if error is not None and name in result.sent:
             result.refused[name] = error if isinstance(error, str) else str(error)
+            result.sent.pop(name)
+    return result
+
+
+def _send_with_git(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, str]], dict[str, str]],
+                   progress: Progress | None, advertised: dict[bytes, bytes] | None) -> TagSend:
+    """``send_registry_tags`` through one ``git push`` whose every tag carries a lease on its old value."""
+    if advertised is None:
+        advertised = gitwire.ls_remote(git, remote.push_url, [f"{TAGS_PREFIX}*"],
+                                       gitwire.clean_env(GIT_DIR=str(store.paths.git_dir)), remote.label)
+    result = TagSend(before=registry_refs(advertised))  # type: ignore[arg-type]
+    result.sent = decide(dict(result.before))
+    if not result.sent:
+        return result
+    updates = {(TAGS_PREFIX + name).encode(): sha.encode() for name, sha in result.sent.items()}
+    leases = {(TAGS_PREFIX + name).encode(): (result.before[name].encode() if name in result.before else None)
+              for name in result.sent}
+    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress, leases)
+    if pushed.unpack_failed:
+        raise RemoteError(f"{remote.label} refused the registry's tags: {pushed.unpack_failed}")
+    for ref in updates:
+        name = ref.decode("utf-8", "replace")[len(TAGS_PREFIX):]
+        reason = pushed.status.get(ref, "the remote did not report on it")
+        if reason is not None:
+            result.refused[name] = reason
             result.sent.pop(name)
     return result

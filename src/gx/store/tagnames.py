@@ -133,3 +133,17 @@ def format_tag_name(tag: TagName) -> str:
 def model_tag_prefixes(model: str) -> tuple[str, str]:
     """Every tag of ``model`` starts with one of these (``m@`` or ``m#``)."""
     return f"{model}@", f"{model}#"
+
+
+_TAG_REFS = TAGS_PREFIX.encode()
+
+
+def registry_refs(refs: dict[bytes, bytes | None]) -> dict[str, str]:
+    """``{tag name: object id}`` of the registry tags among advertised refs."""
+    out = {}
+    for ref, sha in refs.items():
+        if ref.startswith(_TAG_REFS) and not ref.endswith(b"^{}") and sha and sha != b"0" * 40:
+            name = ref[len(_TAG_REFS):].decode("utf-8", "replace")
+            if parse_tag_name(name) is not None:
+                out[name] = sha.decode()
+    return out

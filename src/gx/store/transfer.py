@@ -7,39 +7,18 @@ repository on this machine go through its own receive side (``receive.py``).
 
 from __future__ import annotations
 
-import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import closing
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Callable
-
-from dulwich.client import LocalGitClient
-from dulwich.errors import SendPackError
-from dulwich.file import FileLocked
-from dulwich.repo import Repo
 
 from gx.errors import RemoteError
 from gx.store import transfer_git
 from gx.store.fsckpolicy import FsckPolicy
 from gx.store.incoming import Quarantine
-from gx.store.merge import UNREADABLE, objects_to_send, pack_records
-from gx.store.receive import checked_records, local_receiver, other_repository_env
-from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
-from gx.store.remote import (
-    Progress,
-    Remote,
-    client_for,
-    local_heads,
-    progress_bytes,
-    remote_errors,
-    remote_experiments,
-)
+from gx.store.refs import PREFIX, experiment_ref
+from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
-from gx.store.verify import COMMIT, TAG
-
-#: A fetched pack stays in memory up to this size, then spills to a file inside the quarantine.
-_PACK_IN_MEMORY = 16 * 1024 * 1024
+from gx.store.tagnames import TAGS_PREFIX, registry_refs
 
 
 @dataclass
@@ -54,113 +33,71 @@ class Fetched:
 Select = Callable[[dict[bytes, bytes | None]], dict[str, bytes]]
 
 
-def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None,
-                      progress: Progress | None = None) -> Fetched:
+def advertised_refs(store: Store, remote: Remote, push: bool = False) -> dict[bytes, bytes] | None:
+    """The remote's experiments and tags from one ``git ls-remote``, for a whole push, pull or sync to
+    reuse; None on dulwich's transport (it lists the refs as it connects)."""
+    url = remote.push_url if push else remote.url
+    git = transfer_git.usable(store, url)
+    return None if git is None else transfer_git.advertise(store, git, url, remote.label)
+
+
+def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None, progress: Progress | None = None,
+                      advertised: dict[bytes, bytes] | None = None) -> Fetched:
     """Download the objects of the remote's experiment refs, check them, and store those that pass."""
-    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress)
+    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress,
+                      advertised=advertised)
 
 
-def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes,
-               progress: Progress | None = None, tags: bool = False) -> Fetched:
-    """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags),
-    check them in a quarantine, and store those whose new history passes. No local ref moves."""
+def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, advertised: dict[bytes, bytes],
+                 progress: Progress | None = None) -> tuple[Fetched, Fetched]:
+    """Experiments and the registry's tags in one ``git fetch-pack`` (one negotiation, one quarantine):
+    ``(experiments, registry tags)``, each checked as ``fetch_refs`` checks them."""
+
+    def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
+        found = {experiment_ref(n).decode(): sha for n, sha in remote_experiments(refs, wanted).items()}
+        found.update({TAGS_PREFIX + n: sha.encode() for n, sha in registry_refs(refs).items()})
+        return found
+
+    tag_refs = {TAGS_PREFIX + name for name in registry_refs(advertised)}  # type: ignore[arg-type]
+    both = fetch_refs(store, remote, select, b"refs/", progress, tags=tag_refs, advertised=advertised)
+    experiments, tags = Fetched(), Fetched()
+    for ref, sha in both.tips.items():
+        if ref in tag_refs:
+            tags.tips[ref[len(TAGS_PREFIX):]] = sha
+        else:
+            experiments.tips[ref[len(PREFIX):]] = sha
+    for ref, why in both.refused.items():
+        if ref in tag_refs:
+            tags.refused[ref[len(TAGS_PREFIX):]] = why
+        else:
+            experiments.refused[ref[len(PREFIX):]] = why
+    return experiments, tags
+
+
+def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, progress: Progress | None = None,
+               tags: bool | AbstractSet[str] = False, advertised: dict[bytes, bytes] | None = None) -> Fetched:
+    """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags:
+    all, or those named), check them in a quarantine, and store those whose new history passes. No
+    local ref moves. ``advertised``: the remote's refs as ``advertised_refs`` listed them."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
     git = transfer_git.usable(store, remote.url)
     if git is not None:
         try:
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
-                found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress)
+                found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress, advertised)
                 verdict = quarantine.admit(found, policy, tags)
             return Fetched(verdict.accepted, verdict.refused)
         except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
             found = {}  # dulwich reads what it can and the checks refuse only what they must
+    from gx.store import (
+        transfer_dulwich,  # http(s), no git, GX_GIT_BINARY=0, or git refused the pack
+    )
+
     with Quarantine(store.repo.object_store) as quarantine:
-        with remote_errors(remote, remote.url):
-            client, path = client_for(store, remote.url, "pull")
-            if isinstance(client, LocalGitClient):
-                _copy_from_repository(store, path, select, found, quarantine, progress)
-            else:
-                _fetch_pack(store, client, path, remote.label, select, ref_prefix, found, quarantine, progress)
+        transfer_dulwich.fetch(store, remote, select, ref_prefix, found, quarantine, progress)
         verdict = quarantine.admit(found, policy, tags)
     return Fetched(verdict.accepted, verdict.refused)
-
-
-def _copy_from_repository(store: Store, path: str, select: Select, found: dict[str, bytes],
-                          quarantine: Quarantine, progress: Progress | None) -> None:
-    """Read the objects straight from another repository on this machine (no pack to parse)."""
-    local = store.repo.object_store
-    with closing(Repo(path)) as other:
-        found.update(select(other.get_refs()))  # type: ignore[arg-type]
-        wants = sorted({sha for sha in found.values() if sha not in local})
-        commits, others = [], []
-        for sha in wants:  # a ref at a blob or tree is brought as is, for the checks to name it
-            try:
-                kind, raw = other.object_store.get_raw(sha)
-            except (KeyError, *UNREADABLE):
-                continue
-            if kind == TAG and raw.startswith(b"object ") and raw[47:59] == b"\ntype commit":
-                commits.append(raw[7:47])  # a registry tag: its run commit's history comes too
-            (commits if kind == COMMIT else others).append(sha)
-        ids = objects_to_send(other.object_store, commits, local_heads(store), store.repo.get_shallow()) \
-            if commits else []
-        ids += others
-        if ids:
-            quarantine.add_objects(other.object_store, ids, progress)
-
-
-def _fetch_pack(store: Store, client: object, path: str, label: str, select: Select, ref_prefix: bytes,
-                found: dict[str, bytes], quarantine: Quarantine, progress: Progress | None) -> None:
-    """The upload-pack protocol (ssh, http): the pack is kept aside, then indexed in the quarantine."""
-    local = store.repo.object_store
-
-    def determine_wants(refs: dict[bytes, bytes | None], depth: int | None = None) -> list[bytes]:
-        found.update(select(refs))
-        return sorted({sha for sha in found.values() if sha not in local})
-
-    walker = store.repo.get_graph_walker(local_heads(store))
-    with tempfile.SpooledTemporaryFile(max_size=_PACK_IN_MEMORY, dir=quarantine.path) as pack:
-        client.fetch_pack(path.encode(), determine_wants, walker, pack.write,  # type: ignore[attr-defined]
-                          progress=progress_bytes(progress), ref_prefix=[ref_prefix])
-        if pack.tell():
-            pack.seek(0)
-            try:
-                quarantine.add_thin_pack(pack.read)
-            except UNREADABLE as exc:
-                raise RemoteError(f"{label} sent a pack that cannot be read ({exc}); nothing of it was stored") from exc
-
-
-class _RemoteMessages:
-    """The remote's messages (hook output, its fsck's errors): shown as progress when asked, and
-    kept so that a refused push can say why in one line."""
-
-    def __init__(self, show: Callable[[bytes], None] | None) -> None:
-        self.show, self.text = show, bytearray()
-
-    def __call__(self, data: bytes) -> None:
-        if len(self.text) < 65536:
-            self.text += data
-        if self.show is not None:
-            self.show(data)
-
-    def _lines(self) -> list[str]:
-        """Whole lines, without git's progress counters."""
-        lines = (line.rsplit("\r", 1)[-1].strip() for line in self.text.decode("utf-8", "replace").split("\n"))
-        return [line for line in lines if line and not _PROGRESS.search(line)]
-
-    def errors(self) -> str:
-        found = [line.split(":", 1)[1].strip() for line in self._lines() if line.startswith(("error:", "fatal:"))]
-        return _short("; ".join(dict.fromkeys(found)))
-
-    def said(self) -> str:
-        return _short("; ".join(dict.fromkeys(self._lines())))
-
-
-def _short(text: str) -> str:
-    return text if len(text) < 300 else text[:297] + "..."
-
-
-_PROGRESS = re.compile(r"^(Counting|Compressing|Writing|Unpacking|Resolving|Receiving|Enumerating|Total) ")
 
 
 @dataclass
@@ -172,57 +109,26 @@ class SendResult:
     failed: dict[str, str]  # experiment -> the remote's reason
     busy: bool = False  # a local remote's ref was locked by another push: nothing is known, retry
     raced: set[str] = field(default_factory=set)  # failed because another push held the ref's lock
+    tags: dict[str, str | None] = field(default_factory=dict)  # registry tags sent along: None, or why not
+
+
+#: Registry tags to send in the same push: ``{name: (new id, the remote's id or None)}``.
+TagUpdates = dict[str, tuple[str, "str | None"]]
 
 
 def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
-                     progress: Progress | None = None) -> SendResult:
+                     progress: Progress | None = None, advertised: dict[bytes, bytes] | None = None,
+                     tags: TagUpdates | None = None) -> SendResult:
     """Push: ``decide(remote tips)`` names the new tips; the remote moves each ref only if unchanged.
 
     receive-pack checks every ref's old value under its lock, so a racing push is refused, not lost.
+    ``tags`` (git's transport only): registry tags to move in the same push, each from its old value.
     """
     result = SendResult({}, {}, {})
     git = transfer_git.usable(store, remote.push_url)
     if git is not None:
-        transfer_git.send(store, git, remote, decide, progress, result)
+        transfer_git.send(store, git, remote, decide, progress, result, advertised, tags)
         return result
-    progress_text = progress
-    objects = store.repo.object_store
+    from gx.store import transfer_dulwich
 
-    def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
-        result.before = remote_experiments(refs, None)  # type: ignore[arg-type]
-        result.updated = decide(dict(result.before))
-        return {experiment_ref(name): sha for name, sha in result.updated.items()}
-
-    with remote_errors(remote, remote.push_url):
-        client, path = client_for(store, remote.push_url, "push")
-        policy = None
-        if isinstance(client, LocalGitClient):
-            receiver, policy = local_receiver(path, remote.label)
-            client = receiver or client
-
-        def pack_data(have: set[bytes], want: set[bytes], *, ofs_delta: bool = False,
-                      progress: Callable[..., None] | None = None) -> tuple[int, Iterator[object]]:
-            ids = objects_to_send(objects, sorted(want), sorted(have))
-            records = pack_records(objects, ids, progress_text)
-            return len(ids), records if policy is None else checked_records(records, policy, remote.label, objects)
-
-        messages = _RemoteMessages(progress_bytes(progress))
-        try:
-            with other_repository_env():
-                sent = client.send_pack(path.encode(), update_refs, generate_pack_data=pack_data,  # type: ignore[attr-defined]
-                                        progress=messages)
-        except FileLocked:  # dulwich's local transport takes the remote's ref lock itself
-            return SendResult(result.before, {}, {}, busy=True)
-        except SendPackError as exc:  # the remote would not take the pack (its fsck, a full disk...)
-            status = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-            raise RemoteError(f"{remote.label} refused the push: {messages.errors() or status}") from exc
-    said = messages.said()
-    for ref, error in (sent.ref_status or {}).items():
-        name = experiment_from_ref(ref)
-        if error is not None and name is not None:
-            reason = error if isinstance(error, str) else str(error)
-            result.failed[name] = f"{reason} (remote: {said})" if said else reason
-            if "lock" in reason:  # git's "cannot lock ref": another push held it, a race and not a no
-                result.raced.add(name)
-            result.updated.pop(name, None)
-    return result
+    return transfer_dulwich.send(store, remote, decide, progress, result)

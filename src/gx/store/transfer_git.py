@@ -18,9 +18,10 @@ from gx.store.incoming_git import fetch_into
 from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
 from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
+from gx.store.tagnames import TAGS_PREFIX
 
 if TYPE_CHECKING:
-    from gx.store.transfer import Select, SendResult
+    from gx.store.transfer import Select, SendResult, TagUpdates
 
 #: git's words for a ref that lost a race: another push moved it first.
 RACED = ("lock", "fetch first", "non-fast-forward", "stale info")
@@ -39,30 +40,53 @@ def _env(store: Store) -> dict[str, str]:
     return gitwire.clean_env(GIT_DIR=str(store.paths.git_dir))
 
 
+def advertise(store: Store, git: str, url: str, label: str) -> dict[bytes, bytes]:
+    """The remote's experiments and tags (the registry's among them) from one ``ls-remote``: what a
+    whole push, pull or sync negotiates about."""
+    return gitwire.ls_remote(git, url, [f"{PREFIX}*", f"{TAGS_PREFIX}*"], _env(store), label)
+
+
 def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
-          progress: Progress | None) -> dict[str, bytes]:
-    """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted)."""
-    advertised = gitwire.ls_remote(git, remote.url, [f"{ref_prefix.decode()}*"], _env(store), remote.label)
-    refs = sorted(ref for ref, sha in advertised.items() if select({ref: sha}))  # type: ignore[dict-item]
-    if not refs:
-        return {}
-    config = str(store.paths.common_dir / "config")
-    fetched = fetch_into(quarantine, git, config, remote.url, refs, remote.label, progress)
+          progress: Progress | None, advertised: dict[bytes, bytes] | None = None) -> dict[str, bytes]:
+    """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted).
+    ``advertised``: the remote's refs already listed (no second ``ls-remote``). Tips already stored
+    here are not fetched: git would find nothing to send."""
+    if advertised is None:
+        advertised = gitwire.ls_remote(git, remote.url, [f"{ref_prefix.decode()}*"], _env(store), remote.label)
+    refs = sorted(ref for ref, sha in advertised.items()
+                  if ref.startswith(ref_prefix) and select({ref: sha}))  # type: ignore[dict-item]
+    missing = [ref for ref in refs if advertised[ref] not in store.repo.object_store]
+    fetched: dict[bytes, bytes] = {}
+    if missing:
+        config = str(store.paths.common_dir / "config")
+        fetched = fetch_into(quarantine, git, config, remote.url, missing, remote.label, progress)
     return select({ref: fetched.get(ref, advertised[ref]) for ref in refs})  # type: ignore[arg-type]
 
 
 def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
-         progress: Progress | None, result: SendResult) -> None:
-    """Fill ``result`` as the dulwich push does: tips before, refs moved, refs refused and why."""
-    advertised = gitwire.ls_remote(git, remote.push_url, [f"{PREFIX}*"], _env(store), remote.label)
+         progress: Progress | None, result: SendResult, advertised: dict[bytes, bytes] | None = None,
+         tags: TagUpdates | None = None) -> None:
+    """Fill ``result`` as the dulwich push does: tips before, refs moved, refs refused and why.
+    ``advertised``: the remote's refs already listed; a ref that moved since is refused and retried.
+    ``tags``: registry tags moved in the same ``git push``, each leased on its old value."""
+    if advertised is None:
+        advertised = gitwire.ls_remote(git, remote.push_url, [f"{PREFIX}*"], _env(store), remote.label)
     result.before = remote_experiments(advertised, None)  # type: ignore[arg-type]
     result.updated = decide(dict(result.before))
-    if not result.updated:
+    tag_refs = {f"{TAGS_PREFIX}{name}".encode(): name for name in tags or {}}
+    if not result.updated and not tag_refs:
         return
     updates = {experiment_ref(name): sha for name, sha in result.updated.items()}
-    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress)
+    leases: dict[bytes, bytes | None] = {}
+    for ref, name in tag_refs.items():
+        new, old = (tags or {})[name]
+        updates[ref], leases[ref] = new.encode(), old.encode() if old else None
+    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress, leases)
     if pushed.unpack_failed:
         raise RemoteError(f"{remote.label} refused the push: {pushed.unpack_failed}")
+    for ref, name in tag_refs.items():
+        result.tags[name] = pushed.status.get(ref, "the remote did not report on it")
+        updates.pop(ref)
     for ref in updates:
         name = experiment_from_ref(ref)
         reason = pushed.status.get(ref, "the remote did not report on it")
