@@ -149,3 +149,18 @@ def make_summary(run_id: str = "r0", *, default_start: float = 1000.0, default_d
 
 def run_ids(runs) -> list[str]:
     return [r.run_id for r in runs]
+
+
+def count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The git commands gx's transport runs from now on (``gitwire.run``), by subcommand."""
+    from gx.store import gitwire
+
+    calls: list[str] = []
+    real = gitwire.run
+
+    def counting(git: str, args: list[str], *rest, **kw):
+        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
+        return real(git, args, *rest, **kw)
+
+    monkeypatch.setattr(gitwire, "run", counting)
+    return calls

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gx
-from conftest import Repo, make_repo, run_git
+from conftest import Repo, count_git_calls, make_repo, run_git
 from gx.share.sync import pull, push, sync
 from gx.store import gitwire
 from gx.store.remote import resolve_remote
@@ -38,15 +38,7 @@ def clones_fixture(tmp_path, monkeypatch):
 def git_transport(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The git commands gx's transport runs (``gitwire.run``), by subcommand."""
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
-    calls: list[str] = []
-    real = gitwire.run
-
-    def counting(git: str, args: list[str], *rest, **kw):
-        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
-        return real(git, args, *rest, **kw)
-
-    monkeypatch.setattr(gitwire, "run", counting)
-    return calls
+    return count_git_calls(monkeypatch)
 
 
 def _model(at, repo) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from conftest import Repo
+from conftest import Repo, count_git_calls
 from gx.errors import GxWarning
 from gx.share import sync as share
 from gx.store import gitwire, transfer_dulwich
@@ -46,18 +46,6 @@ def dulwich_transport(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
         monkeypatch.setenv("GX_GIT_BINARY", "0")
 
 
-def _git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    real = gitwire.run
-
-    def counting(git: str, args: list[str], *rest, **kw):
-        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
-        return real(git, args, *rest, **kw)
-
-    monkeypatch.setattr(gitwire, "run", counting)
-    return calls
-
-
 def _leftovers(repo: Path) -> list[str]:
     git_dir = repo / ".git" if (repo / ".git").is_dir() else repo
     found = [p.name for p in (git_dir / "objects").iterdir() if p.name.startswith("incoming-")]
@@ -66,7 +54,7 @@ def _leftovers(repo: Path) -> list[str]:
 
 def test_the_git_transport_moves_the_runs_and_leaves_nothing_behind(team, monkeypatch):
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
-    calls = _git_calls(monkeypatch)
+    calls = count_git_calls(monkeypatch)
     record(team.alice, "lasso", "a1")
     record(team.alice, "lasso", "a2")
     [pushed] = verb(team.alice, "push")
@@ -97,7 +85,7 @@ def test_fetched_objects_are_checked_in_the_quarantine_before_they_are_stored(tm
     bad = hostile.rev(h.mate, "refs/experiments/shared")
     hostile.add_run(h.mate, "good", name="g1")
     hostile.push_experiments(h.mate)
-    calls = _git_calls(monkeypatch)
+    calls = count_git_calls(monkeypatch)
     monkeypatch.setattr(transfer_dulwich, "_copy_from_repository", None)  # no fallback to dulwich's transport
     monkeypatch.chdir(h.victim)
     with pytest.warns(GxWarning, match="not pulling refs/experiments/shared from origin: .*hasDotgit"):
@@ -126,7 +114,7 @@ def test_progress_shows_git_counters_only_for_transfers_over_a_second(team, monk
 
 def test_dulwich_transport_when_asked(team, monkeypatch):
     monkeypatch.setenv("GX_GIT_BINARY", "0")
-    calls = _git_calls(monkeypatch)
+    calls = count_git_calls(monkeypatch)
     record(team.alice, "lasso", "a1")
     verb(team.alice, "push")
     verb(team.bob, "pull")
