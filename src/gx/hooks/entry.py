@@ -114,14 +114,18 @@ def _post_commit() -> list[str]:
     from gx.store.repo import Store
 
     paths = hook_repo()
+    shown = None
     if os.environ.get(_HANDOFF_VARIABLE):
-        from gx.hooks.handoff import take_over
-
-        shown = take_over(paths)
-        if shown is not None:  # the pre-commit's process recorded it: show what it printed
-            sys.stderr.buffer.write(shown)
-            sys.stderr.flush()
-            return []
+        try:
+            from gx.hooks.handoff import take_over
+        except ImportError:  # no fcntl (not POSIX): no helper was left either; record here
+            pass
+        else:
+            shown = take_over(paths)
+    if shown is not None:  # the pre-commit's process recorded it: show what it printed
+        sys.stderr.buffer.write(shown)
+        sys.stderr.flush()
+        return []
     with Store(paths) as store:
         result = record_commit(store)
     if result is None:
