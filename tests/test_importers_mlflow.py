@@ -119,6 +119,16 @@ def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
     listed = json.loads(subprocess.run([sys.executable, "-c", listing, out], cwd=repo.path, env=env, check=True,
                                        capture_output=True, text=True, timeout=120).stdout)
     assert listed == {rid: [p for p in run["artifacts"] if p != "model"] for rid, run in expected.items()}
+    # an experiment tag changed here reaches the experiment exported before, on the next export
+    renamed = next(name for name in mlflow_stores["sqlite-experiments"] if name != "Default")
+    assert cli("experiments", "tag", renamed, "team=moved", "owner=ana").exit_code == 0
+    again = subprocess.run([sys.executable, "-m", "gx", "export", "mlflow", "--tracking-uri", out], cwd=repo.path,
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "exported 0 run(s)" in again.stdout, again.stderr
+    tags_of = "import sys, mlflow; print(dict(mlflow.MlflowClient(sys.argv[1]).get_experiment_by_name(sys.argv[2]).tags))"
+    shown = subprocess.run([sys.executable, "-c", tags_of, out, renamed], cwd=repo.path, env=env, check=True,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert "'team': 'moved'" in shown and "'owner': 'ana'" in shown, shown
     # back into this repository: every run is recognised as itself (the gx.run_id tag)
     back = cli("import", "mlflow", "--tracking-uri", out)
     assert "imported 0 run(s)" in back.output and "6 already imported" in back.output
@@ -136,7 +146,7 @@ def test_export_round_trip(repo, cli, mlflow_stores, tmp_path):
         assert [_dataset_input(d) for d in got.inputs.dataset_inputs] == want["inputs"]  # through log_inputs
     for name, (_, tags) in mlflow_stores["sqlite-experiments"].items():  # experiment tags went along too
         if name != "Default":
-            assert MlflowClient().get_experiment_by_name(name).tags["team"] == tags["team"]
+            assert MlflowClient().get_experiment_by_name(name).tags["team"] == ("moved" if name == renamed else tags["team"])
 
 
 def test_oversized_artifacts_and_unreadable_runs_are_listed_not_fatal(repo, mlflow_stores, tmp_path):

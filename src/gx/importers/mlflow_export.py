@@ -57,7 +57,13 @@ def _export(client: Any, experiments: Iterable[str] | None) -> tuple[int, int, l
         for name in experiments_named(store, experiments):
             experiment = client.get_experiment_by_name(name)
             tags = {k: v for k, v in experiment_state(store, name).tags.items() if k != NUMBER_TAG}
-            exp_id = experiment.experiment_id if experiment else client.create_experiment(name, tags=tags or None)
+            if experiment is None:
+                exp_id = client.create_experiment(name, tags=tags or None)
+            else:  # exported before: bring its tags up to date (tags MLflow has and gx does not stay)
+                exp_id = experiment.experiment_id
+                for key, value in tags.items():
+                    if experiment.tags.get(key) != value:
+                        client.set_experiment_tag(exp_id, key, value)
             there = {r.data.tags.get(GX_RUN_TAG) for r in client.search_runs(
                 [exp_id], run_view_type=ViewType.ALL, max_results=50000)}
             for ref in reversed(iter_run_refs(store, [name])):  # oldest first, as they were made
