@@ -151,6 +151,24 @@ def run_ids(runs) -> list[str]:
     return [r.run_id for r in runs]
 
 
+
+@pytest.fixture
+def clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A bare remote and two clones of it (a, b) with the remote as origin; ``at(repo)`` makes one the
+    working directory. Returns ``(a, b, remote, at)``."""
+    remote = tmp_path / "remote.git"
+    run_git("init", "-q", "--bare", str(remote))
+    a = make_repo(tmp_path / "a")
+    a.git("remote", "add", "origin", str(remote))
+    a.git("push", "-q", "origin", "main")
+    run_git("clone", "-q", str(remote), str(tmp_path / "b"))
+
+    def at(repo: Repo) -> Repo:
+        monkeypatch.chdir(repo.path)
+        return repo
+
+    return a, Repo(tmp_path / "b"), remote, at
+
 def count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The git commands gx's transport runs from now on (``gitwire.run``), by subcommand."""
     from gx.store import gitwire

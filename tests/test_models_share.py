@@ -8,28 +8,10 @@ import numpy as np
 import pytest
 
 import gx
-from conftest import Repo, make_repo, run_git
+from conftest import run_git
 from gx.errors import GxWarning
 from gx.share.sync import pull, push
 from models_helpers import table
-
-
-@pytest.fixture
-def clones(tmp_path, monkeypatch):
-    """A bare remote and two clones (a, b) with the remote as origin; cwd is switched per step."""
-    remote = tmp_path / "remote.git"
-    run_git("init", "-q", "--bare", str(remote))
-    a = make_repo(tmp_path / "a")
-    a.git("remote", "add", "origin", str(remote))
-    a.git("push", "-q", "origin", "main")
-    run_git("clone", "-q", str(remote), str(tmp_path / "b"))
-    b = Repo(tmp_path / "b")
-
-    def at(repo):
-        monkeypatch.chdir(repo.path)
-        return repo
-
-    return a, b, remote, at
 
 
 def _tags(path) -> list[str]:

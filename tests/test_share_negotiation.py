@@ -8,30 +8,13 @@ import numpy as np
 import pytest
 
 import gx
-from conftest import Repo, count_git_calls, make_repo, run_git
+from conftest import count_git_calls, run_git
 from gx.share.sync import pull, push, sync
 from gx.store import gitwire
 from gx.store.remote import resolve_remote
 from gx.store.repo import Store
 from gx.store.tag_remote import send_registry_tags
 from test_models_share import _register, _tags
-
-
-@pytest.fixture(name="clones")
-def clones_fixture(tmp_path, monkeypatch):
-    """A bare remote and two clones of it (a, b); ``at(repo)`` makes one the working directory."""
-    remote = tmp_path / "remote.git"
-    run_git("init", "-q", "--bare", str(remote))
-    a = make_repo(tmp_path / "a")
-    a.git("remote", "add", "origin", str(remote))
-    a.git("push", "-q", "origin", "main")
-    run_git("clone", "-q", str(remote), str(tmp_path / "b"))
-
-    def at(repo: Repo) -> Repo:
-        monkeypatch.chdir(repo.path)
-        return repo
-
-    return a, Repo(tmp_path / "b"), remote, at
 
 
 @pytest.fixture(autouse=True)
