@@ -7,3 +7,5 @@ Kept import-free: ``python -m gx.hooks`` runs on every commit.
 
 #: The hooks gx installs and runs (here so ``python -m gx.hooks`` needs no other module to check a name).
 HOOK_TYPES = ("pre-commit", "post-commit", "pre-push")
+#: Set by the shims to their ``$PPID``: the git process that runs both commit hooks (``gx.hooks.handoff``).
+GIT_PID_VARIABLE = "GX_GIT_PID"

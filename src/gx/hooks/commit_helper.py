@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gx import limits
+from gx.hooks import GIT_PID_VARIABLE
 from gx.hooks.handoff import (
     ERR_FILE,
-    GIT_PID_VARIABLE,
     LOCK_FILE,
     WAKE_FILE,
     WAKE_WORD,

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from gx.errors import GxError
-from gx.hooks import HOOK_TYPES
+from gx.hooks import GIT_PID_VARIABLE, HOOK_TYPES
 from gx.paths import RepoPaths, find_repo
 
 _PUSHING = "GX_HOOK_PUSHING"  # set while gx pushes experiments, so a nested hook does nothing
-_HANDOFF_VARIABLE = "GX_GIT_PID"  # gx.hooks.handoff.GIT_PID_VARIABLE, read here without importing it
 
 
 def run_hook(hook: str, args: Sequence[str] = (), stdin: str = "") -> list[str]:
@@ -115,7 +114,7 @@ def _post_commit() -> list[str]:
 
     paths = hook_repo()
     shown = None
-    if os.environ.get(_HANDOFF_VARIABLE):
+    if os.environ.get(GIT_PID_VARIABLE):
         try:
             from gx.hooks.handoff import take_over
         except ImportError:  # no fcntl (not POSIX): no helper was left either; record here

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from gx import limits
+from gx.hooks import GIT_PID_VARIABLE
 from gx.paths import RepoPaths
 
-GIT_PID_VARIABLE = "GX_GIT_PID"  # set by the shims to their $PPID: the git process running both hooks
 WAKE_WORD = b"post-commit"
 WAKE_FILE, LOCK_FILE, _CLAIM, _OUT, ERR_FILE = "wake", "lock", "claim", "out", "stderr"
 
