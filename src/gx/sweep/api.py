@@ -7,8 +7,8 @@ from typing import Any, Callable
 from gx import limits, yamlio
 from gx.errors import BadValue, GxError
 from gx.records import FINISHED, KILLED
-from gx.sweep.parent import pruned_trials, refresh
-from gx.sweep.prune import PRUNED_TAG
+from gx.sweep.parent import refresh
+from gx.sweep.prune import PRUNED_TAG, pruned_tag, pruned_trials
 from gx.sweep.pruners import DEFAULT_PRUNER, check_pruner
 from gx.sweep.scheduler import Sweep, parent_summary_metrics, recorded_trials
 from gx.sweep.space import describe, parse_space
@@ -102,7 +102,7 @@ def _drive(sweep: Sweep, numbers: list[int], owns_run: bool) -> bool:
     if owns_run:
         fluent.log_metrics(parent_summary_metrics(sweep))
         if sweep.pruned:
-            fluent.set_tag(PRUNED_TAG, ",".join(str(n) for n in sorted(sweep.pruned)))
+            fluent.set_tag(PRUNED_TAG, pruned_tag(sweep.pruned))
         fluent.end_run(FINISHED if completed else KILLED)
     return completed
 

@@ -12,13 +12,8 @@ import time
 from gx.records import FAILED, FINISHED, KILLED, MetricPoint, RunSummary
 from gx.sweep.lookup import TRIAL_TAG
 from gx.sweep.plan import better
-from gx.sweep.prune import PRUNED_TAG
+from gx.sweep.prune import PRUNED_TAG, pruned_tag, pruned_trials
 from gx.sweep.spec import SweepSpec
-
-
-def pruned_trials(tags: dict[str, str]) -> set[int]:
-    """The trial numbers a sweep's run lists as pruned (the tag is read back from git: bounded)."""
-    return {int(n) for n in tags.get(PRUNED_TAG, "").split(",")[:100_000] if n.isdigit() and len(n) < 10}
 
 
 def children_summary(children: list[RunSummary], spec: SweepSpec, pruned: set[int]) -> tuple[dict[str, float], set[int]]:
@@ -63,7 +58,7 @@ def refresh(parent_id: str, spec: SweepSpec, pruned_now: set[int], completed: bo
         metrics, pruned = children_summary(children, spec, pruned_trials(rec.tags) | pruned_now)
         tags = dict(rec.tags)
         if pruned:
-            tags[PRUNED_TAG] = ",".join(str(n) for n in sorted(pruned))
+            tags[PRUNED_TAG] = pruned_tag(pruned)
         else:
             tags.pop(PRUNED_TAG, None)
         status = FINISHED if completed else KILLED

@@ -25,6 +25,16 @@ from gx.sweep.pruners import WARMUP_STEPS
 PRUNED_TAG = "gx.sweep.pruned"
 
 
+def pruned_tag(numbers: set[int]) -> str:
+    """The sweep run's ``PRUNED_TAG`` value: the pruned trial numbers, in order."""
+    return ",".join(str(n) for n in sorted(numbers))
+
+
+def pruned_trials(tags: dict[str, str]) -> set[int]:
+    """The trial numbers a sweep's run lists as pruned (the tag is read back from git: bounded)."""
+    return {int(n) for n in tags.get(PRUNED_TAG, "").split(",")[:100_000] if n.isdigit() and len(n) < 10}
+
+
 class MedianStopper:
     """gx's median rule, for sweeps without an Optuna study."""
 
