@@ -27,6 +27,10 @@ class RepoPaths:
     def runs_dir(self) -> Path:
         return self.gx_dir / "runs"
 
+    def has_run_journals(self) -> bool:
+        """Whether any run is in progress or died here (the cheap test before loading recovery code)."""
+        return self.runs_dir.is_dir() and any(self.runs_dir.iterdir())
+
     @property
     def open_path(self) -> str:
         """The path to hand to dulwich's Repo()."""

@@ -161,7 +161,7 @@ def _recover_quietly() -> None:
         paths = find_repo()
     except GxError:
         return  # the command itself reports 'not a git repository'
-    if not paths.runs_dir.is_dir() or not any(paths.runs_dir.iterdir()):
+    if not paths.has_run_journals():
         return
     from gx.tracking.finalize import recover_dead_runs
 

@@ -27,7 +27,7 @@ T = TypeVar("T")
 def open_store(start: str | os.PathLike[str] | None = None, recover: bool = True) -> Store:
     """Open the enclosing repository's store, first recording any run whose process died."""
     paths = find_repo(start)
-    if recover and paths.runs_dir.is_dir() and any(paths.runs_dir.iterdir()):  # else nothing to recover
+    if recover and paths.has_run_journals():  # else nothing to recover
         from gx.tracking.finalize import recover_dead_runs
 
         recover_dead_runs(paths)

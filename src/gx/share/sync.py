@@ -65,13 +65,11 @@ def opened_store(store: Store | None) -> Iterator[Store]:
     from gx.paths import find_repo
 
     paths = find_repo()
-    if paths.runs_dir.is_dir() and any(paths.runs_dir.iterdir()):  # a run may have died: record it first
-        from gx.query.runs import open_store
+    if paths.has_run_journals():  # a run may have died: record it first (else no tracking or yaml code loads)
+        from gx.tracking.finalize import recover_dead_runs
 
-        with open_store() as own:
-            yield own
-        return
-    with Store(paths) as own:  # the common case loads no query, tracking or yaml code
+        recover_dead_runs(paths)
+    with Store(paths) as own:
         yield own
 
 
