@@ -56,7 +56,7 @@ def test_xgboost_train_logs_histories_best_iteration_importance_and_model(repo):
     assert run.data.metrics["best_iteration"] == booster.best_iteration
     files = tip_files(repo)
     assert {"artifacts/feature_importance_weight.json", "artifacts/feature_importance_weight.png",
-            "artifacts/model/model.json"} <= files
+            "artifacts/model/model.ubj"} <= files
     scores = json.loads(repo.git("show", "refs/experiments/default:artifacts/feature_importance_weight.json"))
     assert scores == pytest.approx(booster.get_score(importance_type="weight"))
     chart = chart_image(repo, "feature_importance_weight.png")

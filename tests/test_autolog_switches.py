@@ -115,7 +115,7 @@ def test_exclude_flavors_leaves_that_library_alone(repo, autologged):
 @pytest.mark.parametrize("call, message", [
     (lambda: gx.autolog(log_datasets=True), "log_datasets=True is not supported"),
     (lambda: gx.sklearn.autolog(serialization_format="cloudpickle"), "saves scikit-learn models with pickle"),
-    (lambda: gx.xgboost.autolog(model_format="ubj"), "XGBoost's JSON format"),
+    (lambda: gx.xgboost.autolog(model_format="xgb"), "deprecated binary format.*use 'ubj'"),
     (lambda: gx.autolog(log_traces=True), "records no traces"),
     (lambda: gx.autolog(exclude_flavors=["keras"]), "names no integration: keras"),
     (lambda: gx.lightgbm.autolog(extra_tags=["a"]), "extra_tags must be a dict"),

@@ -37,21 +37,38 @@ def test_run_name_and_artifact_path_spelling(repo):
     assert gx.pyfunc.load_model("runs:/baseline/lr").predict(X.to_numpy()).shape == (len(X),)
 
 
-def test_xgboost_models_load_back_and_predict_the_same(repo):
+@pytest.mark.parametrize("model_format", [None, "json"])
+def test_xgboost_models_load_back_and_predict_the_same(repo, model_format):
     xgboost = pytest.importorskip("xgboost")
     X, y = table()
     clf = xgboost.XGBClassifier(n_estimators=3, max_depth=2).fit(X, y)
     booster = xgboost.train({"max_depth": 2}, xgboost.DMatrix(X, label=y), num_boost_round=3)
+    chosen = {} if model_format is None else {"model_format": model_format}
     with gx.start_run() as run:
-        gx.xgboost.log_model(clf, name="clf", input_example=X.head(2))
-        gx.xgboost.log_model(booster, name="booster")
+        gx.xgboost.log_model(clf, name="clf", input_example=X.head(2), **chosen)
+        gx.xgboost.log_model(booster, name="booster", **chosen)
     repo.fsck()
+    suffix, first = (".ubj", "{L") if model_format is None else (".json", '{"')  # UBJSON by default, as MLflow
+    for name in ("clf", "booster"):
+        assert repo.git("show", f"refs/experiments/default:artifacts/{name}/model{suffix}").startswith(first)
+        descriptor = repo.git("show", f"refs/experiments/default:artifacts/{name}/model.yaml")
+        assert f"serialization: xgboost-{suffix[1:]}" in descriptor and f"model_file: model{suffix}" in descriptor
     loaded = gx.xgboost.load_model(f"runs:/{run.info.run_id}/clf")
     assert type(loaded).__name__ == "XGBClassifier"
     assert np.array_equal(loaded.predict(X), clf.predict(X))
     pf = gx.pyfunc.load_model(f"runs:/{run.info.run_id}/booster")
     assert np.allclose(pf.predict(X), booster.predict(xgboost.DMatrix(X)))
     assert b"pickle" not in repo.git("show", "refs/experiments/default:artifacts/clf/model.yaml").encode()
+
+
+def test_xgboost_model_format_gx_cannot_write_is_refused_before_a_run(repo):
+    xgboost = pytest.importorskip("xgboost")
+    X, y = table()
+    booster = xgboost.train({"max_depth": 2}, xgboost.DMatrix(X, label=y), num_boost_round=2)
+    with pytest.raises(GxError, match=r"model_format='xgb' \(XGBoost's deprecated binary format\) is not "
+                       "supported; use 'ubj'") as caught:
+        gx.xgboost.log_model(booster, name="m", model_format="xgb")
+    assert "\n" not in str(caught.value) and gx.list_runs() == []
 
 
 def test_lightgbm_models_load_back_and_predict_the_same(repo):

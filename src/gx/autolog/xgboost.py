@@ -4,11 +4,11 @@ feature importance (``feature_importance_weight.json``/``.png``) and the model (
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from gx.autolog import boosting, model_log, patch
 from gx.autolog.patch import Settings
-from gx.errors import BadValue
 
 NAME = "xgboost"
 WRAPPERS = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
@@ -17,17 +17,17 @@ WRAPPERS = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClas
 def autolog(importance_types: list[str] | None = None, log_input_examples: bool = False,
             log_model_signatures: bool = True, log_models: bool = True, log_datasets: bool = False,
             disable: bool = False, exclusive: bool = False, disable_for_unsupported_versions: bool = False,
-            silent: bool = False, registered_model_name: str | None = None, model_format: str = "json",
+            silent: bool = False, registered_model_name: str | None = None, model_format: str = "ubj",
             extra_tags: dict[str, Any] | None = None) -> None:
     """Log every XGBoost training (``disable=True`` puts the library back as it was)."""
     patch.refuse_log_datasets(NAME, log_datasets)
-    if model_format != "json":
-        raise BadValue(f"gx.xgboost.autolog: model_format={model_format!r} is not supported: gx saves XGBoost "
-                       "models in XGBoost's JSON format (model_format='json')")
+    from gx.models import xgboost as flavor
+
+    flavor.check_format(model_format, "gx.xgboost.autolog")
     options = Settings(log_models=log_models, log_input_examples=log_input_examples,
                        log_model_signatures=log_model_signatures, exclusive=exclusive, silent=silent,
                        registered_model_name=registered_model_name, extra_tags=extra_tags or {},
-                       extra={"importance_types": importance_types or ["weight"]})
+                       extra={"importance_types": importance_types or ["weight"], "model_format": model_format})
     if patch.configure(NAME, disable, options):
         patch.when_imported(NAME, "xgboost", _patch_library)
 
@@ -94,7 +94,8 @@ def _log_results(results: dict[str, Any], booster: Any, model: Any, rows: Any) -
     if options.log_models:
         from gx.models import xgboost as flavor
 
-        model_log.log_model(NAME, flavor.log_model, model, "model", rows, _signature_predict(model))
+        log = functools.partial(flavor.log_model, model_format=options.extra["model_format"])
+        model_log.log_model(NAME, log, model, "model", rows, _signature_predict(model))
     charts.log()
 
 

@@ -18,7 +18,7 @@ from gx.errors import BadRecord
 DESCRIPTOR_FILE = "model.yaml"
 DESCRIPTOR_FORMAT = 1
 FLAVORS = ("sklearn", "xgboost", "lightgbm", "pyfunc")
-SERIALIZATIONS = ("pickle", "cloudpickle", "xgboost-json", "lightgbm-text")
+SERIALIZATIONS = ("pickle", "cloudpickle", "xgboost-ubj", "xgboost-json", "lightgbm-text")
 _FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\Z")
 
 
