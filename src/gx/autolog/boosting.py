@@ -44,7 +44,8 @@ def log_best_iteration(best: Any, stopped: Any = None) -> None:
 class ImportanceCharts:
     """``feature_importance_{type}.json`` and ``.png`` (MLflow's file names) for each importance type:
     the charts are drawn in a thread (Pillow and zlib release the GIL) while the caller logs the model,
-    and :meth:`log` joins it, so the run never commits without them."""
+    and :meth:`log` joins it (deflating the model for its pack meanwhile), so the run never commits
+    without them."""
 
     def __init__(self, integration: str, scores_by_type: dict[str, dict[str, Any]]) -> None:
         self.integration = integration
@@ -62,8 +63,10 @@ class ImportanceCharts:
                 self.charts[kind] = exc
 
     def log(self) -> None:
+        from gx.store.deflate import help_while
         from gx.tracking import fluent
 
+        help_while(self.thread.is_alive)  # waiting for the charts, deflate the model's pieces meanwhile
         self.thread.join()
         for kind, scores in self.scores.items():
             patch.safely(self.integration, "log feature importance", fluent.log_text,

@@ -77,9 +77,11 @@ def log_model(flavor: str, library: str, files: dict[str, bytes], model_file: st
               extra_requirements: tuple[str, ...] = (), pip_requirements: list[str] | None = None,
               registered_model_name: str | None = None) -> ModelInfo:
     """Write one model into the active run (starting one, as MLflow does, if none is active)."""
+    from gx.store.packs import prepare_blob
     from gx.tracking import fluent
     from gx.tracking.contents import log_contents
 
+    prepare_blob(files[model_file])  # a large model is deflated for its pack while the rest is prepared
     path = (name or artifact_path or "model").strip("/")
     if signature is None and input_example is not None:
         signature = sig.infer_signature(input_example)

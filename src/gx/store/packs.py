@@ -9,7 +9,8 @@ packs were; the pack and its index are flushed first when the repository asks fo
 (``core.fsync``, read as git reads it, or ``core.fsyncObjectFiles``). Standing in for loose objects,
 a run's pack is compressed at git's loose-object level (``core.looseCompression``, else
 ``core.compression``, else 1: best speed, a third of zlib's default time on a model of a few MB);
-merged packs at the pack level.
+merged packs at the pack level. A large blob known before its pack is written (a model a live
+run logs) is deflated ahead on other threads (``prepare_blob``, ``gx.store.deflate``).
 
 One pack per run would make every object lookup try every pack, so once the pack directory holds
 more than git's ``gc.autoPackLimit`` (50) packs, the small ones are merged into one, as
@@ -31,6 +32,7 @@ from typing import Any
 from dulwich.objects import ShaFile
 from dulwich.pack import Pack, write_pack_index_v2
 
+from gx.store import deflate
 from gx.store.locks import share_paths, shown_path, write_failed
 
 #: More packs than this and the small ones are merged (git's default ``gc.autoPackLimit``).
@@ -44,8 +46,6 @@ LOOSE_DEFAULT_LEVEL = 1
 #: Files beside a pack that mean someone else manages it (kept, promised, cruft, bitmapped).
 _MANAGED = (".keep", ".promisor", ".mtimes", ".bitmap")
 _MODE = 0o444
-
-
 def _object_header(type_num: int, size: int) -> bytes:
     """A pack entry's header: the type and the size in git's little-endian base-128."""
     byte = (type_num << 4) | (size & 0x0F)
@@ -59,6 +59,17 @@ def _object_header(type_num: int, size: int) -> bytes:
     return bytes(out)
 
 
+#: The level this process last wrote a run's pack at: the guess for blobs prepared before the next one
+#: (a wrong guess costs the time saved, never a wrong pack: the level is part of the match).
+_loose_level_seen = LOOSE_DEFAULT_LEVEL
+
+
+def prepare_blob(content: bytes) -> None:
+    """Start deflating ``content``, a blob about to go into a run's pack, so ``pack_bytes`` finds it
+    done (``gx.store.deflate``; small blobs: nothing)."""
+    deflate.prepare(content, _loose_level_seen)
+
+
 def pack_bytes(objects: Iterable[ShaFile], level: int = -1) -> tuple[bytes, list[tuple[bytes, int, int]]]:
     """A version-2 pack of whole (undeltified) objects and its index entries ``(sha, offset, crc32)``."""
     unique = list({obj.id: obj for obj in objects}.values())
@@ -66,8 +77,10 @@ def pack_bytes(objects: Iterable[ShaFile], level: int = -1) -> tuple[bytes, list
     entries = []
     for obj in unique:
         raw = obj.as_raw_string()
-        record = _object_header(obj.type_num, len(raw)) + zlib.compress(raw, level)
-        entries.append((obj.sha().digest(), len(data), zlib.crc32(record)))
+        sha = obj.sha().digest()
+        deflated = deflate.take(sha, len(raw), level) if obj.type_num == 3 and len(raw) >= deflate.MIN_BYTES else None
+        record = _object_header(obj.type_num, len(raw)) + (deflated or deflate.compress(raw, level))
+        entries.append((sha, len(data), zlib.crc32(record)))
         data += record
     data += hashlib.sha1(data).digest()
     entries.sort()
@@ -127,7 +140,10 @@ def write_pack(object_store: Any, objects: Iterable[ShaFile], fsync: frozenset[s
     """Write ``objects`` into the store as one pack; returns its path without the extension.
     ``fsync`` says which of the pack and its index are flushed to disk (``fsynced_parts``); ``loose``:
     the pack stands in for loose objects (a run's), so it is compressed at the loose-object level."""
+    global _loose_level_seen
     level = compression_level(object_store, loose)
+    if loose:
+        _loose_level_seen = level
     data, entries = pack_bytes(objects, level)
     index = io.BytesIO()
     write_pack_index_v2(index, entries, data[-20:])

@@ -168,6 +168,10 @@ class LiveRun:
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(content)
         os.replace(tmp, target)
+        if into == journal.ARTIFACTS:
+            from gx.store.packs import prepare_blob
+
+            prepare_blob(content)  # a large one is deflated from now on, on another core, not at the run's end
         previous = self.run_dir / other / artifact_path  # logged before the other way
         if not previous.is_dir():
             previous.unlink(missing_ok=True)
