@@ -38,6 +38,30 @@ def test_git_log_is_a_leaderboard_and_diff_shows_changes(repo):
     repo.fsck()
 
 
+def test_source_of_a_dirty_run_with_head_loose_then_packed(repo):
+    """gx reads the user's commit loose first (dulwich would open every run pack's index first):
+    the same source either way, and after git gc, when HEAD is in a pack."""
+    head = repo.git("rev-parse", "HEAD").strip()
+    (repo.path / "README.md").write_text("changed\n")
+    for packed in (False, True):
+        if packed:
+            repo.git("gc", "--prune=now", "--quiet")
+        assert (repo.path / ".git" / "objects" / head[:2] / head[2:]).exists() is not packed
+        with gx.start_run(experiment="src") as run:
+            gx.log_metric("m", 1.0)
+        source = gx.query.runs.get_record(run.info.run_id).source
+        assert source["commit"] == head and source["dirty"] is True
+        assert repo.git("rev-parse", f"{source['snapshot']}^").strip() == head
+        assert repo.git("show", f"{source['snapshot']}:README.md") == "changed\n"
+        assert repo.git("rev-parse", "refs/experiments/src^2").strip() == source["snapshot"]
+    (repo.path / "README.md").write_text("project\n")  # clean again: the packed HEAD is the run's source
+    with gx.start_run(experiment="src") as run:
+        gx.log_metric("m", 2.0)
+    assert gx.query.runs.get_record(run.info.run_id).source == {"commit": head, "branch": "main", "dirty": False}
+    assert repo.git("rev-parse", "refs/experiments/src^2").strip() == head
+    repo.fsck()
+
+
 def test_reads_after_gc_and_pack_refs(repo):
     a, b = record_two_runs()
     before = [(r.run_id, r.metrics) for r in gx.query.runs.list_runs()]

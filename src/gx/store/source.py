@@ -65,7 +65,7 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     if head is None and not entries:  # a new repository with nothing staged: nothing to snapshot
         info["dirty"] = False
         return info, None
-    head_tree = repo[head].tree if head else None  # type: ignore[attr-defined]
+    head_tree = store.user_commit(head).tree if head else None
     tree_id = _masked_tree(repo.object_store, entries, head_tree, changed, secrets)
     info["dirty"] = tree_id != head_tree
     if not info["dirty"]:

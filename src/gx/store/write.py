@@ -48,7 +48,7 @@ def write_run(store: Store, rec: RunRecord) -> bytes:
     new: list[ShaFile] = []
     tree = gobj.build_tree(encode_files(rec), new)
     source = rec.source.get("snapshot") or rec.source.get("commit")
-    source_sha = source.encode("ascii") if source and source.encode("ascii") in store.repo else None
+    source_sha = source.encode("ascii") if source and store.has_object(source.encode("ascii")) else None
     identity = store.identity()
     when = rec.end_time or time.time()
     trailers = {
