@@ -60,7 +60,9 @@ def importance_png(importance_type: str, scores: dict[str, float]) -> bytes:
     draw.line((left, TOP - 2, left, axis_bottom), fill=INK)
     _text(draw, (WIDTH // 2, height - 14), importance_type, font, "mt")
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)  # a chart of flat colours: level 1 is ~as small, 4x faster
+    # flat colours and anti-aliased text: a 64-colour palette looks the same, is a third of the bytes
+    # and encodes faster; zlib level 1 is about as small as the default on such a picture, 4x faster
+    image.quantize(64, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
