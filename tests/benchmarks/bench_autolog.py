@@ -1,9 +1,10 @@
-"""Autolog benchmark (issue 12): what ``gx.autolog()`` adds to a fit of about one second — scikit-learn
+"""Autolog benchmark (issue 12): what ``gx.autolog()`` adds to a fit of about one second (each case's
+size is scaled to a second on this machine first) — scikit-learn
 (a run started and recorded, params, training metrics, the pickled model), ``xgboost.train`` and
 ``lightgbm.train`` (params, evaluation histories, importance JSON and PNG, the model) — and what
 ``gx.autolog()`` itself costs in a fresh interpreter that has not imported the libraries.
 
-Run by hand:  python tests/benchmarks/bench_autolog.py [--repeat 5] [--rows 3000] [--xgb-rounds N --lgb-rounds N]
+Run by hand:  python tests/benchmarks/bench_autolog.py [--repeat 5] [--rows 3000] [--xgb-rounds N --lgb-rounds N --sk-trees N]
 (fixed rounds compare two trees on the same work when the machine's load changes; the CPU column is
 what other programs on the machine cannot inflate).
 Figures go to docs/performance.md. Not collected by pytest (no test_ functions).
@@ -59,8 +60,8 @@ def _rounds_for_one_second(train: Callable[[int], object], start: int = 50) -> i
     return rounds
 
 
-def bench(repeat: int, rows: int, xgb_rounds: int | None = None,
-          lgb_rounds: int | None = None) -> list[tuple[str, float, float, float, float]]:
+def bench(repeat: int, rows: int, xgb_rounds: int | None = None, lgb_rounds: int | None = None,
+          sk_trees: int | None = None) -> list[tuple[str, float, float, float, float]]:
     import lightgbm as lgb
     import numpy as np
     import xgboost as xgb
@@ -82,12 +83,16 @@ def bench(repeat: int, rows: int, xgb_rounds: int | None = None,
         return lgb.train({"num_leaves": 63, "num_threads": 1, "verbose": -1, "min_data_in_leaf": 5}, lgb_train,
                          rounds, valid_sets=[lgb_train])
 
+    def sk_fit(trees: int) -> object:
+        # a new estimator each time, its fit looked up when called (a method bound before autolog()
+        # is the unpatched one, and its trees' fits would each be logged as a run of their own)
+        return GradientBoostingClassifier(n_estimators=trees).fit(sk_X, sk_y)
+
+    sk_trees = sk_trees or _rounds_for_one_second(sk_fit, start=60)
     xgb_rounds = xgb_rounds or _rounds_for_one_second(xgb_fit)
     lgb_rounds = lgb_rounds or _rounds_for_one_second(lgb_fit)
     cases = {
-        # a new estimator each time, its fit looked up when called (a method bound before autolog()
-        # is the unpatched one, and its trees' fits would each be logged as a run of their own)
-        "sklearn GradientBoostingClassifier.fit": lambda: GradientBoostingClassifier(n_estimators=60).fit(sk_X, sk_y),
+        f"sklearn GradientBoostingClassifier.fit ({sk_trees} trees)": lambda: sk_fit(sk_trees),
         f"xgboost.train ({xgb_rounds} rounds, 1 eval set)": lambda: xgb_fit(xgb_rounds),
         f"lightgbm.train ({lgb_rounds} rounds, 1 eval set)": lambda: lgb_fit(lgb_rounds),
     }
@@ -111,13 +116,14 @@ def main() -> None:
                         help="training rows for the boosting cases (fewer rows: more rounds per second, a larger model)")
     parser.add_argument("--xgb-rounds", type=int, help="fixed xgboost rounds (default: about a second's worth now)")
     parser.add_argument("--lgb-rounds", type=int, help="fixed lightgbm rounds (default: about a second's worth now)")
+    parser.add_argument("--sk-trees", type=int, help="fixed scikit-learn trees (default: about a second's worth now)")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cold, imported = autolog_call_cold(args.repeat)
     print(f"gx.autolog() in a fresh interpreter, no library imported yet: {cold * 1000:.1f} ms (it imported: {imported})")
     os.chdir(make_repo())
-    for name, plain, logged, plain_cpu, logged_cpu in bench(args.repeat, args.rows, args.xgb_rounds, args.lgb_rounds):
-        print(f"{name:42s} plain {plain * 1000:7.0f} ms   autologged {logged * 1000:7.0f} ms   "
+    for name, plain, logged, plain_cpu, logged_cpu in bench(args.repeat, args.rows, args.xgb_rounds, args.lgb_rounds, args.sk_trees):
+        print(f"{name:50s} plain {plain * 1000:7.0f} ms   autologged {logged * 1000:7.0f} ms   "
               f"overhead {100 * (logged / plain - 1):+5.1f} %   CPU {plain_cpu * 1000:5.0f} -> "
               f"{logged_cpu * 1000:5.0f} ms {100 * (logged_cpu / plain_cpu - 1):+5.1f} %")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
