@@ -242,32 +242,6 @@ class Store:
             raise BadRecord(f"{sha.decode()[:12]} is a {obj.type_name.decode()}, not a commit")
         return obj
 
-    def _loose_path(self, sha: bytes) -> str | None:
-        hexsha = sha.decode("ascii", "replace")
-        if len(hexsha) != 40:
-            return None
-        return os.path.join(self.repo.object_store.path, hexsha[:2], hexsha[2:])
-
-    def has_object(self, sha: bytes) -> bool:
-        """Whether ``sha`` is here, loose objects first: dulwich looks in every pack first (opening
-        each index once per repository object), and the user's newest commits are loose while gx's
-        runs are many small packs."""
-        path = self._loose_path(sha)
-        return (path is not None and os.path.isfile(path)) or sha in self.repo
-
-    def user_commit(self, sha: bytes) -> Commit:
-        """A commit of the user's (HEAD, a source commit), read loose first as ``has_object`` looks;
-        anything odd about the loose file and dulwich's own lookup decides."""
-        path = self._loose_path(sha)
-        if path is not None and os.path.isfile(path):
-            try:
-                obj = ShaFile.from_path(path)
-            except Exception:  # unreadable or malformed: dulwich's lookup below says what is wrong
-                obj = None
-            if isinstance(obj, Commit) and obj.id == sha:
-                return obj
-        return self.commit(sha)
-
     def _object(self, sha: bytes) -> ShaFile:
         try:
             return self.repo[sha]

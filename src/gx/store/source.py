@@ -21,6 +21,7 @@ from dulwich.objects import Blob
 
 from gx.masking import mask_bytes, secret_values_from_env
 from gx.store import objects as gobj
+from gx.store.loose import user_commit
 from gx.store.repo import Store
 
 #: A patch larger than this is cut (the snapshot commit still holds the full tree).
@@ -65,7 +66,7 @@ def capture_source(store: Store, run_id: str) -> tuple[dict[str, object], bytes 
     if head is None and not entries:  # a new repository with nothing staged: nothing to snapshot
         info["dirty"] = False
         return info, None
-    head_tree = store.user_commit(head).tree if head else None
+    head_tree = user_commit(store, head).tree if head else None
     tree_id = _masked_tree(repo.object_store, entries, head_tree, changed, secrets)
     info["dirty"] = tree_id != head_tree
     if not info["dirty"]:

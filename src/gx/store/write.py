@@ -11,6 +11,7 @@ from gx.records import RunRecord
 from gx.store import objects as gobj
 from gx.store.encode import FORMAT_VERSION, TOMBSTONE_FILE, encode_files
 from gx.store.history import walk
+from gx.store.loose import has_object
 from gx.store.packs import merge_small_packs
 from gx.store.repo import Store
 from gx.store.summary import SUMMARY_HEADER, encode_summary
@@ -48,7 +49,7 @@ def write_run(store: Store, rec: RunRecord) -> bytes:
     new: list[ShaFile] = []
     tree = gobj.build_tree(encode_files(rec), new)
     source = rec.source.get("snapshot") or rec.source.get("commit")
-    source_sha = source.encode("ascii") if source and store.has_object(source.encode("ascii")) else None
+    source_sha = source.encode("ascii") if source and has_object(store, source.encode("ascii")) else None
     identity = store.identity()
     when = rec.end_time or time.time()
     trailers = {

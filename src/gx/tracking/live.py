@@ -139,8 +139,7 @@ class LiveRun:
         self._append(("i", run_input.to_dict()))
 
     def log_artifact_bytes(self, artifact_path: str, content: bytes) -> None:
-        """Stage an artifact's content; over the LFS threshold it goes to the LFS store and its pointer
-        is staged instead (``gx.tracking.artifacts``)."""
+        """Stage an artifact's content (over the LFS threshold: its pointer; ``gx.tracking.artifacts``)."""
         from gx.tracking.artifacts import pointer_if_large
 
         check_artifact_path(artifact_path)
@@ -171,7 +170,7 @@ class LiveRun:
         if into == journal.ARTIFACTS:
             from gx.store.packs import prepare_blob
 
-            prepare_blob(content)  # a large one is deflated from now on, on another core, not at the run's end
+            prepare_blob(content)  # a large one is deflated from now on, on another core
         previous = self.run_dir / other / artifact_path  # logged before the other way
         if not previous.is_dir():
             previous.unlink(missing_ok=True)
@@ -181,10 +180,8 @@ class LiveRun:
     def _check_file_room(self, what: str) -> None:
         """Refuse a new file that would take the run's tree past ``MAX_FILES_PER_RUN`` files."""
         if len(self._artifacts) + len(self._metrics) + values.FIXED_RUN_FILES >= limits.MAX_FILES_PER_RUN:
-            raise BadValue(
-                f"cannot log {what}: a run holds at most {limits.MAX_FILES_PER_RUN:,} files "
-                "(artifacts and metric histories)"
-            )
+            raise BadValue(f"cannot log {what}: a run holds at most {limits.MAX_FILES_PER_RUN:,} files "
+                           "(artifacts and metric histories)")
 
     def log_artifact_link(self, artifact_path: str, target: str) -> None:
         """Stage a symbolic link (recorded with mode 120000); nothing is read through it."""
