@@ -109,3 +109,24 @@ def test_lightgbm_train_and_wrapper(repo):
     model = gx.lightgbm.load_model(f"runs:/{first.info.run_id}/model")
     assert np.allclose(model.predict(X), booster.predict(X))
     repo.fsck()
+
+
+@pytest.mark.parametrize("font", ["truetype", "bitmap"])
+def test_importance_chart_labels_are_drawn_with_either_font(monkeypatch, font):
+    """Pillow places a TrueType font's text by its anchors; a bitmap font (Pillow built without
+    FreeType) is placed by the text's box: labels are drawn left of the bars either way."""
+    import io
+
+    from PIL import Image, ImageFont
+
+    from gx.autolog import importance_chart
+
+    if font == "bitmap":
+        monkeypatch.setattr(importance_chart, "_font", ImageFont.load_default_imagefont)
+    png = importance_chart.importance_png("gain", {f"feature_{i}": float(i + 1) for i in range(6)})
+    opened = Image.open(io.BytesIO(png))
+    assert opened.format == "PNG"
+    image = opened.convert("RGB")
+    label_column = image.crop((0, importance_chart.TOP, 60, image.height - importance_chart.BOTTOM))
+    dark = sum(1 for r, g, b in label_column.getdata() if r + g + b < 300)
+    assert image.width == importance_chart.WIDTH and dark > 50

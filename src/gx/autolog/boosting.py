@@ -43,8 +43,8 @@ def log_best_iteration(best: Any, stopped: Any = None) -> None:
 
 class ImportanceCharts:
     """``feature_importance_{type}.json`` and ``.png`` (MLflow's file names) for each importance type:
-    the charts are drawn in a thread (Pillow and zlib release the GIL) while the caller logs the model,
-    and :meth:`log` joins it (deflating the model for its pack meanwhile), so the run never commits
+    the charts are drawn in threads (Pillow and zlib release the GIL) while the caller logs the model,
+    and :meth:`log` joins them (deflating the model for its pack meanwhile), so the run never commits
     without them."""
 
     def __init__(self, integration: str, scores_by_type: dict[str, dict[str, Any]]) -> None:
@@ -52,22 +52,24 @@ class ImportanceCharts:
         self.scores = {kind: _finite(scores) for kind, scores in scores_by_type.items()}
         self.scores = {kind: scores for kind, scores in self.scores.items() if scores}
         self.charts: dict[str, bytes | BaseException] = {}
-        self.thread = threading.Thread(target=self._draw, name="gx-autolog-charts", daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._draw, args=(kind, scores), name="gx-autolog-chart", daemon=True)
+                        for kind, scores in self.scores.items()]  # one a chart: LightGBM's two at once
+        for thread in self.threads:
+            thread.start()
 
-    def _draw(self) -> None:
-        for kind, scores in self.scores.items():
-            try:
-                self.charts[kind] = importance_chart.importance_png(kind, scores)
-            except Exception as exc:  # reported by log(), in the caller's thread
-                self.charts[kind] = exc
+    def _draw(self, kind: str, scores: dict[str, float]) -> None:
+        try:
+            self.charts[kind] = importance_chart.importance_png(kind, scores)
+        except Exception as exc:  # reported by log(), in the caller's thread
+            self.charts[kind] = exc
 
     def log(self) -> None:
         from gx.store.deflate import help_while
         from gx.tracking import fluent
 
-        help_while(self.thread.is_alive)  # waiting for the charts, deflate the model's pieces meanwhile
-        self.thread.join()
+        help_while(lambda: any(thread.is_alive() for thread in self.threads))  # deflate while the charts are drawn
+        for thread in self.threads:
+            thread.join()
         for kind, scores in self.scores.items():
             patch.safely(self.integration, "log feature importance", fluent.log_text,
                          json.dumps(scores, indent=2, sort_keys=True) + "\n", f"feature_importance_{kind}.json")

@@ -79,7 +79,13 @@ def draw_width(font: Any, text: str) -> float:
 
 
 def _text(draw: Any, xy: tuple[int, int], text: str, font: Any, anchor: str) -> None:
-    """``anchor`` as Pillow's (l/m/r, t/m), placed by the text's box so bitmap fonts work too."""
+    """``anchor`` as Pillow's (l/m/r, t/m): Pillow places it for a TrueType font (one rendering, not
+    two); a bitmap font (Pillow without FreeType) is placed by the text's box."""
+    from PIL import ImageFont
+
+    if isinstance(font, ImageFont.FreeTypeFont):
+        draw.text(xy, text, font=font, fill=INK, anchor=anchor)
+        return
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     x, y = xy
     x -= {"l": left, "m": (left + right) // 2, "r": right}[anchor[0]]
