@@ -110,7 +110,13 @@ def test_ctrl_c_records_running_trials_killed_and_resume_runs_only_what_is_missi
     assert sorted(int(r.tags["gx.sweep.trial"]) for r in finished) == list(range(6))
     rerun = {r.tags["gx.sweep.trial"] for r in after if r.status == "FINISHED"} - done_before
     assert len(finished) - len(done_before) == len(rerun), "finished trials are not run again"
-    assert b"nothing to run" in gx_subprocess("sweep", "--resume", parent[:8], cwd=repo.path).stderr
+    assert b"nothing to run" in gx_subprocess("sweep", "--resume", parent[:8], "--fail-fast", cwd=repo.path).stderr
+    # the recorded settings are the sweep's: changing them on resume is one line, not silently ignored
+    refused = gx_subprocess("sweep", "--resume", parent[:8], "--trials", "50", "--pruner", "hyperband", cwd=repo.path)
+    err = refused.stderr.decode()
+    assert refused.returncode == 1 and err.count("\n") == 1, err
+    assert err.startswith("gx: error: --resume runs the sweep as it was recorded: --trials, --pruner cannot be given"), err
+    assert len(children(parent)) == len(after)
     repo.fsck()
 
 

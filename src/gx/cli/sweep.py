@@ -36,7 +36,8 @@ def _echo_progress(text: str, final: bool) -> None:
 @click.option("--storage", metavar="URL",
               help="Share an Optuna study with other machines: journal:PATH (a shared file) or an RDB URL.")
 @click.option("--study", metavar="NAME", help="The shared study's name (the same on every machine).")
-@click.option("--resume", "resume_spec", metavar="SWEEP", help="Run only the trials SWEEP has not recorded FINISHED (with its --storage if it shares a study).")
+@click.option("--resume", "resume_spec", metavar="SWEEP", help="Run only the trials SWEEP has not recorded FINISHED, with its recorded settings (-j, --fail-fast "
+                   "and --storage, needed if it shares a study, may be given).")
 def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | None, trials: int | None,
               metric: str | None, goal: str | None, jobs: int | None, seed: int | None, experiment: str | None,
               name: str | None, prune: bool | None, pruner: str | None, fail_fast: bool, storage: str | None, study: str | None,
@@ -44,12 +45,20 @@ def sweep_cmd(command: tuple[str, ...], params: tuple[str, ...], method: str | N
     """Search hyperparameters: each trial runs SCRIPT as `gx run` with its params (a child run of the
     sweep's run), in its own scratch copy of the project. gx.yaml's `sweep:` section gives defaults.
     Ctrl-C records running trials as KILLED; `gx sweep --resume SWEEP` runs what is missing."""
+    from gx.errors import BadValue
     from gx.store.refs import validate_experiment
     from gx.sweep import api
     from gx.tracking import fluent
 
     if resume_spec is not None:
-        run_id, completed = api.resume(resume_spec, jobs, _echo_progress, storage)
+        settings = {"SCRIPT": command, "-p": params, "--method": method, "--trials": trials, "--metric": metric,
+                    "--goal": goal, "--seed": seed, "-e": experiment, "-n": name, "--prune": prune,
+                    "--pruner": pruner, "--study": study}
+        given = [flag for flag, value in settings.items() if value not in (None, ())]
+        if given:
+            raise BadValue(f"--resume runs the sweep as it was recorded: {', '.join(given)} cannot be given with it "
+                           "(only -j, --fail-fast and --storage)")
+        run_id, completed = api.resume(resume_spec, jobs, _echo_progress, storage, fail_fast)
     else:
         exp = validate_experiment(fluent._current_experiment(experiment))
         options = {"params": params, "method": method, "trials": trials, "metric": metric, "goal": goal,

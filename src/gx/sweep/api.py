@@ -52,7 +52,8 @@ def start(spec: SweepSpec, name: str | None, echo: Echo) -> tuple[str, bool]:
     return parent.info.run_id, _drive(Sweep(spec, parent.info.run_id, echo=echo), list(range(spec.trials)), True)
 
 
-def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = None) -> tuple[str, bool]:
+def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = None,
+           fail_fast: bool = False) -> tuple[str, bool]:
     """Run the trials of a recorded sweep that have no FINISHED child; they join the same sweep. A sweep
     sharing an Optuna study asks the study for as many new trials as it lacks FINISHED children (the
     storage URL is given again: gx never records it, it may hold a password)."""
@@ -69,7 +70,7 @@ def resume(sweep_spec: str, jobs: int | None, echo: Echo, storage: str | None = 
         spec.storage, spec.study = storage, record.tags["gx.sweep.study"]
     elif storage is not None:
         raise GxError(f"sweep {record.run_id[:8]} shares no Optuna study: --resume takes no --storage")
-    spec.jobs = jobs or spec.jobs
+    spec.jobs, spec.fail_fast = jobs or spec.jobs, fail_fast
     done = recorded_trials(record.run_id, record.experiment)
     pruned = pruned_trials(record.tags)
     if spec.storage is not None:  # the study numbers new trials: these are slots, not trial numbers
