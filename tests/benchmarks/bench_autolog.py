@@ -49,11 +49,11 @@ def _paired(fit, repeat: int) -> tuple[float, float, float, float]:
 
 
 def _rounds_for_one_second(train: Callable[[int], object], start: int = 50) -> int:
-    """Boosting rounds that make ``train`` take about a second on this machine now (after a warm-up
-    call, scaled twice)."""
+    """Rounds (or trees) that make ``train`` take about a second on this machine now (after a warm-up
+    call, scaled three times: a round's cost changes with the model's size)."""
     train(5)
     rounds = start
-    for _ in range(2):
+    for _ in range(3):
         t0 = time.perf_counter()
         train(rounds)
         rounds = max(10, int(rounds / max(time.perf_counter() - t0, 1e-3)))
