@@ -46,6 +46,8 @@ LOOSE_DEFAULT_LEVEL = 1
 #: Files beside a pack that mean someone else manages it (kept, promised, cruft, bitmapped).
 _MANAGED = (".keep", ".promisor", ".mtimes", ".bitmap")
 _MODE = 0o444
+
+
 def _object_header(type_num: int, size: int) -> bytes:
     """A pack entry's header: the type and the size in git's little-endian base-128."""
     byte = (type_num << 4) | (size & 0x0F)
