@@ -7,7 +7,7 @@ caller goes on with signatures, charts and the run's record. zlib and SHA-1 rele
 that work runs on another core. The stream is cut into pieces deflated independently as pigz does
 (each piece primed with the 32 KiB before it, ended by a full flush, so the pieces join into one
 valid zlib stream), so a thread that would otherwise wait — the one writing the pack, or one
-waiting for the feature-importance chart — takes pieces too (``help``) instead of idling.
+waiting for the feature-importance chart — takes pieces too (``help_while``, ``take``) instead of idling.
 
 What comes out is an ordinary zlib stream of the blob's loose-object content (git, dulwich and
 ``git fsck`` read it as any other), only a few bytes longer than one ``zlib.compress`` of it.
