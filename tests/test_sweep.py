@@ -74,6 +74,20 @@ def test_parallel_trials_are_all_recorded_and_a_failure_does_not_stop_the_sweep(
     repo.fsck()
 
 
+def test_forty_trials_with_four_workers_are_forty_runs_exactly(repo):
+    """The issue's own words: -j 4 with 40 trials records exactly 40 child runs (each trial number
+    once, none lost to a race between workers, none twice)."""
+    project(repo)
+    proc = gx_subprocess("sweep", "train.py", "-p", "alpha=uniform(0,1)", "--trials", "40", "-j", "4",
+                         "--metric", "rmse", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    trials = children(the_sweep())
+    assert sorted(int(r.tags["gx.sweep.trial"]) for r in trials) == list(range(40))
+    assert {r.status for r in trials} == {"FINISHED"} and len({r.run_id for r in trials}) == 40
+    assert gx.get_run(the_sweep()).data.metrics["trials_finished"] == 40
+    repo.fsck()
+
+
 def test_fail_fast_stops_launching(repo):
     project(repo)
     proc = gx_subprocess("sweep", "train.py", "-p", "alpha=1,2,3,4", "-p", "fail=1", "--method", "grid",
