@@ -7,6 +7,7 @@ import hashlib
 import os
 import random
 import threading
+import time
 import zlib
 
 import pytest
@@ -96,3 +97,22 @@ def test_a_logged_model_sized_artifact_goes_through_a_pack_git_reads(repo):
     assert ": ok" in repo.git("verify-pack", "-v", str(pack))
     repo.fsck()
     assert gx.get_run(run.info.run_id).info.status == "FINISHED"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_does_not_wait_for_its_parent_s_pieces():
+    """The threads deflating a blob stay in the parent: a child forked meanwhile (multiprocessing's
+    default on Linux) that writes a pack with the same blob deflates it itself instead of hanging."""
+    data = _text(deflate.PIECE * 24, seed=40)
+    deflate.prepare(data, 6)
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if it got nothing prepared, at once
+        os._exit(0 if deflate.take(_blob_sha(data), len(data), 6) is None and not deflate._jobs else 1)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
+    assert zlib.decompress(deflate.take(_blob_sha(data), len(data), 6)) == data  # the parent's is intact

@@ -21,6 +21,7 @@ small data, and machines without ``isal`` use zlib.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import threading
 import zlib
@@ -135,6 +136,17 @@ class _Job:
 
 _jobs: OrderedDict[int, _Job] = OrderedDict()
 _jobs_lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """A forked child has none of the threads deflating its parent's pieces: it forgets their jobs
+    (and a lock one of them may have held), so nothing in it waits for work nobody will finish."""
+    global _jobs, _jobs_lock
+    _jobs, _jobs_lock = OrderedDict(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def prepare(content: bytes, level: int) -> None:
