@@ -116,3 +116,20 @@ def test_a_forked_child_does_not_wait_for_its_parent_s_pieces():
         os.waitpid(pid, 0)
     assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
     assert zlib.decompress(deflate.take(_blob_sha(data), len(data), 6)) == data  # the parent's is intact
+
+
+def test_without_isal_zlib_deflates_and_git_reads_it(repo):
+    """A machine where isal has no wheel: the same run, deflated by zlib alone."""
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['isal'] = None\n"  # importing isal now fails, as where it is not installed
+              "import gx\n"
+              "from gx.store import deflate\n"
+              "with gx.start_run(experiment='plain'):\n"
+              "    gx.log_text('tree=1 leaf=0.5\\n' * 100000, 'model/model.txt')\n"
+              "assert deflate._fast() is False, 'isal was used'\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=repo.path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert repo.git("show", "refs/experiments/plain:artifacts/model/model.txt") == "tree=1 leaf=0.5\n" * 100000
+    repo.fsck()
