@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from gx.store.fsck_types import COMMIT, TAG
@@ -32,16 +32,18 @@ def all_pass(quarantine: Quarantine, tips: dict[str, bytes], policy: FsckPolicy,
         if kind != COMMIT and not (tag_allowed and kind == TAG):
             return False
     found = quarantine.checked.values()
-    if any(checked.special for checked in found):
+    if any(map(_SPECIAL, found)):
         return False
-    if any(policy.refuses(problem) for checked in found for problem in checked.problems):
+    if any(map(_PROBLEMS, found)) and any(policy.refuses(p) for checked in found for p in checked.problems):
         return False
     # links to objects not received (or received as another type): the repository's own, or broken
-    elsewhere = set(map(_CHILD_AND_KIND, _links(quarantine))).difference(quarantine.types.items())
+    kind_of = quarantine.types.get
+    elsewhere = {(child, kind) for checked in found for child, kind, _ in checked.links if kind_of(child) != kind}
     return all(quarantine._type(child) == kind for child, kind in elsewhere)
 
 
-_CHILD_AND_KIND, _CHILD = itemgetter(0, 1), itemgetter(0)
+_CHILD = itemgetter(0)
+_SPECIAL, _PROBLEMS = attrgetter("special"), attrgetter("problems")
 
 
 def _links(quarantine: Quarantine) -> Iterator[tuple[bytes, int, bytes]]:
