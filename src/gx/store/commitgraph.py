@@ -4,13 +4,18 @@ A new experiment, pushed or pulled, is reported with its number of runs; walking
 one dulwich lookup at a time costs longer than git's transfer of them. ``git log`` lists every
 reachable commit with its parents and message in one pass; the walk over history parents (never
 into a run's source) and the ``Gx-*`` trailers stay gx's own, as in ``merge.relate``.
+
+A pull has already read every commit it received (to check it): ``remember`` keeps them for the
+store, and a history made of those alone is counted from them, without running ``git log``.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from gx.store import gitwire
 from gx.store import objects as gobj
@@ -25,8 +30,22 @@ class _Parents:
     parents: list[bytes]
 
 
+#: Raw commits a fetch received and stored, by store: ``{id: raw commit}`` (content-addressed, so
+#: never stale). They live as long as the store object.
+_RECEIVED: WeakKeyDictionary[Store, dict[bytes, bytes]] = WeakKeyDictionary()
+
+
+def remember(store: Store, commits: Mapping[bytes, bytes]) -> None:
+    """Keep raw commits just received into ``store`` for ``history_runs``."""
+    if commits:
+        _RECEIVED.setdefault(store, {}).update(commits)
+
+
 def history_runs(store: Store, tip: bytes) -> int | None:
     """Runs reachable from ``tip`` over history parents, or None: no git, or its answer unusable."""
+    received = _runs_in_received(_RECEIVED.get(store, {}), tip)
+    if received is not None:
+        return received
     git = gitwire.git_binary()
     if git is None:
         return None
@@ -50,6 +69,29 @@ def history_runs(store: Store, tip: bytes) -> int | None:
         if found is None:
             continue  # beyond a shallow boundary
         parents, trailers = found
+        count += trailers.get("Gx-Kind") == gobj.KIND_RUN and "Gx-Run" in trailers
+        for parent in history_parents(_Parents(parents), trailers):  # type: ignore[arg-type]
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return count
+
+
+def _runs_in_received(commits: Mapping[bytes, bytes], tip: bytes) -> int | None:
+    """The count from raw commits a fetch received, or None when the history leaves them (it goes
+    on in commits stored before: ``git log`` answers)."""
+    count, seen, stack = 0, {tip}, [tip]
+    while stack:
+        raw = commits.get(stack.pop())
+        if raw is None:
+            return None
+        header, _, message = raw.partition(b"\n\n")
+        parents = []
+        for line in header.split(b"\n")[1:]:  # after the tree, as git reads them
+            if not line.startswith(b"parent "):
+                break
+            parents.append(line[7:].lower())
+        trailers = gobj.trailers_in(message)
         count += trailers.get("Gx-Kind") == gobj.KIND_RUN and "Gx-Run" in trailers
         for parent in history_parents(_Parents(parents), trailers):  # type: ignore[arg-type]
             if parent not in seen:

@@ -9,22 +9,23 @@ store, and only then may refs move. Everything is linear in what was received.
 
 from __future__ import annotations
 
-import mmap
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Callable
 
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import hex_to_sha, sha_to_hex
-from dulwich.pack import OFS_DELTA, REF_DELTA, UnpackedObject, UnpackedObjectIterator
+from dulwich.pack import UnpackedObject, UnpackedObjectIterator
 
 from gx.store import verify
 from gx.store.fsckpolicy import FsckPolicy
+from gx.store.incoming_whole import all_pass, reach_all
 from gx.store.merge import UNREADABLE, counted
+from gx.store.pack_types import pack_kinds
 from gx.store.verify import BROKEN, COMMIT, TYPE_NAMES, Checked, Problem
 
 
@@ -49,6 +50,7 @@ class Quarantine:
             self.objects.add_alternate_path(os.path.abspath(main.path))
         self.types: dict[bytes, int] = {}  # every received object
         self.checked: dict[bytes, Checked] = {}  # trees and commits (their problems and links)
+        self.commits: dict[bytes, bytes] = {}  # every received commit, raw (runs are counted from them)
         self._local_types: dict[bytes, int | None] = {}
         self._special: dict[tuple[bytes, str], list[Problem]] = {}
 
@@ -63,6 +65,8 @@ class Quarantine:
         self.types[sha] = type_num
         if type_num in (verify.TREE, verify.COMMIT, verify.TAG):
             self.checked[sha] = verify.check_raw(type_num, raw)
+        if type_num == verify.COMMIT:
+            self.commits[sha] = raw
 
     def add_objects(self, source: BaseObjectStore, ids: list[bytes], progress: Callable[[str], None] | None) -> None:
         """Copy objects from another repository's store, checking each on the way (raw: an
@@ -98,6 +102,7 @@ class Quarantine:
         self.objects.add_alternate_path(os.path.abspath(self.main.path))
         self.types.clear()
         self.checked.clear()
+        self.commits.clear()
 
     def add_thin_pack(self, read_all: Callable[[int], bytes]) -> None:
         """A pack as it came over the wire (deltas against local objects completed), then checked:
@@ -118,6 +123,14 @@ class Quarantine:
         a commit, or with ``tags`` (all, or those named) also an annotated tag (the registry's)."""
         reasons: dict[bytes, str | None] = {}
         verdict = Verdict()
+        if all_pass(self, tips, policy, tags):  # the usual fetch: no walk from each tip
+            verdict.accepted.update(sorted(tips.items()))
+            received = [tip for tip in verdict.accepted.values() if tip in self.types]
+            if received and reach_all(self, received):
+                self._move_packs()
+            else:
+                self._migrate(received)
+            return verdict
         for name, tip in sorted(tips.items()):
             kind = self._type(tip)
             tag_allowed = tags is True or (not isinstance(tags, bool) and name in tags)
@@ -248,41 +261,3 @@ class Quarantine:
                 continue  # the same pack is already there
             os.replace(os.path.join(source, name), os.path.join(target, name))
         self.main.packs  # noqa: B018 - dulwich rescans the pack directory here
-
-
-def pack_kinds(path: str, entries: Iterable[tuple[bytes, int, object]]) -> dict[bytes, int]:
-    """``{hex id: type}`` of every object in a pack, read from the object headers alone (a delta has
-    its base's type), as git's pack format lays them out: nothing is inflated."""
-    at = {offset: sha for sha, offset, _crc in entries}
-    offset_of = {sha: offset for offset, sha in at.items()}
-    kinds: dict[int, int] = {}
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for start in at:
-            offset, chain = start, []
-            while offset not in kinds:
-                if len(chain) > len(at):
-                    raise ValueError(f"{path}: a delta chain loops")
-                pos = offset
-                c = data[pos]
-                kind = (c >> 4) & 7
-                while c & 0x80:  # the size, 7 bits a byte
-                    pos += 1
-                    c = data[pos]
-                pos += 1
-                if kind == OFS_DELTA:
-                    c = data[pos]
-                    back = c & 0x7F
-                    while c & 0x80:
-                        pos += 1
-                        c = data[pos]
-                        back = ((back + 1) << 7) | (c & 0x7F)
-                    chain.append(offset)
-                    offset -= back
-                elif kind == REF_DELTA:
-                    chain.append(offset)
-                    offset = offset_of[bytes(data[pos:pos + 20])]
-                else:
-                    kinds[offset] = kind
-            for link in chain:
-                kinds[link] = kinds[offset]
-    return {sha_to_hex(at[offset]): kind for offset, kind in kinds.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gx.errors import RemoteError
-from gx.store import transfer_git
+from gx.store import commitgraph, transfer_git
 from gx.store.fsckpolicy import FsckPolicy
 from gx.store.incoming import Quarantine
 from gx.store.refs import PREFIX, experiment_ref
@@ -87,6 +87,7 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
                 found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress, advertised)
                 verdict = quarantine.admit(found, policy, tags)
+                commitgraph.remember(store, quarantine.commits)  # a new experiment's runs counted from them
             return Fetched(verdict.accepted, verdict.refused)
         except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
             found = {}  # dulwich reads what it can and the checks refuse only what they must
@@ -97,6 +98,7 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
     with Quarantine(store.repo.object_store) as quarantine:
         transfer_dulwich.fetch(store, remote, select, ref_prefix, found, quarantine, progress)
         verdict = quarantine.admit(found, policy, tags)
+        commitgraph.remember(store, quarantine.commits)
     return Fetched(verdict.accepted, verdict.refused)
 
 

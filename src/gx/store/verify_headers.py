@@ -9,6 +9,26 @@ from gx.store.fsck_types import BLOB, COMMIT, TAG, TREE, Checked
 
 def check_commit(raw: bytes) -> Checked:
     """Header order and form, identities, dates and NUL bytes, as fsck_commit in git's fsck.c."""
+    if b"\0" not in raw and (raw.endswith(b"\n") or b"\n\n" in raw):
+        plain = _PLAIN_COMMIT.match(raw)
+        if plain is not None:  # the usual commit: nothing to report, only its links
+            out = Checked()
+            parents = plain[2]
+            out.links.append((plain[1], TREE, b""))
+            out.links.extend((parents[at + 7:at + 47], COMMIT, b"") for at in range(0, len(parents), 48))
+            return out
+    return check_commit_line_by_line(raw)
+
+
+#: An identity no rule of ``_ident_problem`` flags: a name and e-mail without angle brackets, one
+#: space before the date, a date of at most 18 digits (below git's overflow) without zero padding.
+_PLAIN_IDENT = rb"[^<>\n]* <[^<>\n]*> (?:0|[1-9][0-9]{0,17}) [+-][0-9]{4}"
+_PLAIN_COMMIT = re.compile(rb"tree ([0-9a-f]{40})\n((?:parent [0-9a-f]{40}\n)*)author %s\ncommitter %s\n"
+                           % (_PLAIN_IDENT, _PLAIN_IDENT))
+
+
+def check_commit_line_by_line(raw: bytes) -> Checked:
+    """``check_commit`` for any commit: each header line parsed and checked in turn."""
     out = Checked()
     end_of_header = raw.find(b"\n\n")
     header = raw if end_of_header < 0 else raw[:end_of_header + 1]
