@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from dulwich.objects import Blob, Tree
 from dulwich.repo import Repo as DulwichRepo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Repo, run_git
 from gx.store import commitgraph, verify, verify_headers
@@ -158,3 +160,44 @@ def spy_on_git(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     monkeypatch.setattr(subprocess, "run", spying)
     return commands
 
+
+
+_MODES = [b"100644", b"100755", b"40000", b"120000", b"160000", b"040000", b"100664", b"12", b"abc"]
+_NAME_BYTES = st.sampled_from([b"a", b"b", b".", b"g", b"i", b"t", b"~", b"1", b"\\", b"/", b"\xc3", b"\x80",
+                               b" ", b"G", b"m", b"o", b"d", b"u", b"l", b"e", b"s"])
+_NAMES = st.one_of(st.lists(_NAME_BYTES, min_size=0, max_size=12).map(b"".join),
+                   st.sampled_from([b".git", b"git~1", b".gitmodules", b"..", b".", b"GIT~1", b".git.", b"n" * 4097]))
+_SHAS = st.sampled_from([bytes(20), bytes.fromhex(EMPTY_TREE), b"\xab" * 20, b"\0\n" * 10])
+_ENTRIES = st.lists(st.tuples(st.sampled_from(_MODES), _NAMES, _SHAS), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ENTRIES, st.sampled_from([b"", b"1", b"\0", b"100644 x"]))
+def test_any_tree_gets_the_same_verdict_both_ways(entries, tail):
+    """Fuzzed trees near every rule (odd modes, names that are or look like .git, '/', non-ASCII,
+    empty or too long names, null ids, order, duplicates, trailing bytes): pattern ≡ entry by entry."""
+    raw = b"".join(mode + b" " + name + b"\0" + sha for mode, name, sha in entries) + tail
+    fast, full = both_ways("tree", raw)
+    assert fast == full
+
+
+_IDENTS = st.one_of(st.sampled_from([b"A U Thor <a@b> 1 +0000", b" <a@b> 1 +0000", b"<a@b> 1 +0000",
+                                     b"A <a@b> 01 +0000", b"A <a@b> 1 0000", b"A <a@b>1 +0000",
+                                     b"A <a<b> 1 +0000", b"A <a@b> 99999999999999999999 +0000"]),
+                    st.tuples(st.sampled_from([b"A", b"", b"A>B", b"A\tB"]), st.sampled_from([b"a@b", b"", b"a>b"]),
+                              st.sampled_from([b"0", b"1", b"123456789012345678", b"-1", b"1e3"]),
+                              st.sampled_from([b"+0000", b"-0130", b"+000", b"+00000", b"x0000"]))
+                    .map(lambda p: p[0] + b" <" + p[1] + b"> " + p[2] + b" " + p[3]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_IDENTS, _IDENTS, st.sampled_from([b"", PARENT, PARENT * 2, b"parent " + b"AB" * 20 + b"\n", b"parent x\n"]),
+       st.sampled_from([b"", b"encoding UTF-8\n", b"author A <a@b> 1 +0000\n", b"gx-summary {}\n"]),
+       st.sampled_from([b"subject\n", b"", b"nul\0here\n", b"no newline"]), st.booleans())
+def test_any_commit_gets_the_same_verdict_both_ways(author, committer, parents, extra, message, cut):
+    raw = (b"tree " + EMPTY_TREE.encode() + b"\n" + parents + b"author " + author + b"\ncommitter " + committer
+           + b"\n" + extra + b"\n" + message)
+    if cut:  # no blank line after the header, or no final newline
+        raw = raw[: raw.index(b"\n\n") + 1] if b"\n\n" in raw else raw[:-1]
+    fast, full = both_ways("commit", raw)
+    assert fast == full
