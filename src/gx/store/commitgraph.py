@@ -15,6 +15,7 @@ import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Callable
 from weakref import WeakKeyDictionary
 
 from gx.store import gitwire
@@ -63,11 +64,20 @@ def history_runs(store: Store, tip: bytes) -> int | None:
         if not _SHA.match(sha) or not all(_SHA.match(p) for p in parents):
             return None  # a message with a NUL: let the walk in Python answer
         graph[sha] = (parents, gobj.trailers_in(message))
+    return _count_runs(tip, graph.get, missing_ends_it=False)  # a commit not listed: a shallow boundary
+
+
+def _count_runs(tip: bytes, node: Callable[[bytes], tuple[list[bytes], dict[str, str]] | None],
+                missing_ends_it: bool) -> int | None:
+    """Runs reachable from ``tip`` over history parents, ``node(id)`` giving a commit's parents and
+    trailers; a commit it does not know is skipped, or (``missing_ends_it``) makes the answer None."""
     count, seen, stack = 0, {tip}, [tip]
     while stack:
-        found = graph.get(stack.pop())
+        found = node(stack.pop())
         if found is None:
-            continue  # beyond a shallow boundary
+            if missing_ends_it:
+                return None
+            continue
         parents, trailers = found
         count += trailers.get("Gx-Kind") == gobj.KIND_RUN and "Gx-Run" in trailers
         for parent in history_parents(_Parents(parents), trailers):  # type: ignore[arg-type]
@@ -80,9 +90,9 @@ def history_runs(store: Store, tip: bytes) -> int | None:
 def _runs_in_received(commits: Mapping[bytes, bytes], tip: bytes) -> int | None:
     """The count from raw commits a fetch received, or None when the history leaves them (it goes
     on in commits stored before: ``git log`` answers)."""
-    count, seen, stack = 0, {tip}, [tip]
-    while stack:
-        raw = commits.get(stack.pop())
+
+    def node(sha: bytes) -> tuple[list[bytes], dict[str, str]] | None:
+        raw = commits.get(sha)
         if raw is None:
             return None
         header, _, message = raw.partition(b"\n\n")
@@ -91,10 +101,6 @@ def _runs_in_received(commits: Mapping[bytes, bytes], tip: bytes) -> int | None:
             if not line.startswith(b"parent "):
                 break
             parents.append(line[7:].lower())
-        trailers = gobj.trailers_in(message)
-        count += trailers.get("Gx-Kind") == gobj.KIND_RUN and "Gx-Run" in trailers
-        for parent in history_parents(_Parents(parents), trailers):  # type: ignore[arg-type]
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return count
+        return parents, gobj.trailers_in(message)
+
+    return _count_runs(tip, node, missing_ends_it=True)
