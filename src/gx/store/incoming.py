@@ -23,7 +23,7 @@ from dulwich.pack import UnpackedObject, UnpackedObjectIterator
 
 from gx.store import verify
 from gx.store.fsckpolicy import FsckPolicy
-from gx.store.incoming_whole import all_pass, reach_all
+from gx.store.incoming_whole import all_pass, reach_all, tip_kind_allowed
 from gx.store.merge import UNREADABLE, counted
 from gx.store.pack_types import pack_kinds
 from gx.store.verify import BROKEN, COMMIT, TYPE_NAMES, Checked, Problem
@@ -123,18 +123,13 @@ class Quarantine:
         a commit, or with ``tags`` (all, or those named) also an annotated tag (the registry's)."""
         reasons: dict[bytes, str | None] = {}
         verdict = Verdict()
-        if all_pass(self, tips, policy, tags):  # the usual fetch: no walk from each tip
-            verdict.accepted.update(sorted(tips.items()))
-            received = [tip for tip in verdict.accepted.values() if tip in self.types]
-            if received and reach_all(self, received):
-                self._move_packs()
-            else:
-                self._migrate(received)
-            return verdict
+        whole = all_pass(self, tips, policy, tags)  # the usual fetch: no walk from each tip
         for name, tip in sorted(tips.items()):
+            if whole:
+                verdict.accepted[name] = tip
+                continue
             kind = self._type(tip)
-            tag_allowed = tags is True or (not isinstance(tags, bool) and name in tags)
-            if kind != COMMIT and not (tag_allowed and kind == verify.TAG):
+            if not tip_kind_allowed(name, kind, tags):
                 verdict.refused[name] = f"it points at {tip.decode()[:8]}, which did not arrive" if kind is None \
                     else f"it points at a {TYPE_NAMES.get(kind, 'object')}, not a commit"
                 continue
@@ -143,7 +138,11 @@ class Quarantine:
                 verdict.refused[name] = reason
             else:
                 verdict.accepted[name] = tip
-        self._migrate([tip for tip in verdict.accepted.values() if tip in self.types])
+        received = [tip for tip in verdict.accepted.values() if tip in self.types]
+        if whole and received and reach_all(self, received):
+            self._move_packs()  # every received object is reached: the packs move in as they are
+        else:
+            self._migrate(received)
         return verdict
 
     def _type(self, sha: bytes) -> int | None:

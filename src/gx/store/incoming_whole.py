@@ -23,14 +23,18 @@ if TYPE_CHECKING:
     from gx.store.incoming import Quarantine
 
 
+def tip_kind_allowed(name: str, kind: int | None, tags: bool | AbstractSet[str]) -> bool:
+    """Whether ref ``name`` may point at an object of ``kind``: a commit, or with ``tags`` (all, or
+    those named) also an annotated tag."""
+    tag_allowed = tags is True or (not isinstance(tags, bool) and name in tags)
+    return kind == COMMIT or (tag_allowed and kind == TAG)
+
+
 def all_pass(quarantine: Quarantine, tips: dict[str, bytes], policy: FsckPolicy,
              tags: bool | AbstractSet[str]) -> bool:
     """Whether the walk from each tip would accept every tip (False: let it decide)."""
-    for name, tip in tips.items():
-        kind = quarantine._type(tip)
-        tag_allowed = tags is True or (not isinstance(tags, bool) and name in tags)
-        if kind != COMMIT and not (tag_allowed and kind == TAG):
-            return False
+    if not all(tip_kind_allowed(name, quarantine._type(tip), tags) for name, tip in tips.items()):
+        return False
     found = quarantine.checked.values()
     if any(map(_SPECIAL, found)):
         return False
