@@ -60,9 +60,12 @@ def check_tree(raw: bytes) -> Checked:
 
 #: A tree whose every entry has a mode git writes and a name no per-name rule can flag (no '/', no
 #: leading dot, nothing ``_MAYBE_SPECIAL`` matches, under the length limit): matched in C at once.
+_USUAL_MODES = {b"100644": 0o100644, b"100755": 0o100755, b"40000": 0o040000, b"120000": 0o120000,
+                b"160000": 0o160000}
 _PLAIN_NAME = rb"[^\0/.~\\\x80-\xff][^\0/~\\\x80-\xff]{0,%d}" % (_MAX_ENTRY_NAME - 1)
-_PLAIN_ENTRY = re.compile(rb"(100644|100755|40000|120000|160000) (%s)\0(.{20})" % _PLAIN_NAME, re.DOTALL)
-_PLAIN_TREE = re.compile(rb"(?:(?:100644|100755|40000|120000|160000) %s\0.{20})*" % _PLAIN_NAME, re.DOTALL)
+_PLAIN_MODE = b"|".join(_USUAL_MODES)
+_PLAIN_ENTRY = re.compile(rb"(%s) (%s)\0(.{20})" % (_PLAIN_MODE, _PLAIN_NAME), re.DOTALL)
+_PLAIN_TREE = re.compile(rb"(?:(?:%s) %s\0.{20})*" % (_PLAIN_MODE, _PLAIN_NAME), re.DOTALL)
 _LINK_KINDS = {b"40000": TREE, b"100644": BLOB, b"100755": BLOB, b"120000": BLOB}
 
 
@@ -132,10 +135,6 @@ def check_tree_entry_by_entry(raw: bytes) -> Checked:
     for msg_id in sorted(flags):
         out.add(msg_id, _TREE_TEXTS[msg_id])
     return out
-
-
-_USUAL_MODES = {b"100644": 0o100644, b"100755": 0o100755, b"40000": 0o040000, b"120000": 0o120000,
-                b"160000": 0o160000}
 
 
 def _unusual_mode(text: bytes, flags: set[str]) -> int | None:
