@@ -24,9 +24,8 @@ from gx.store.fsckpolicy import FsckPolicy
 from gx.store.incoming import Quarantine
 from gx.store.merge import relate
 from gx.store.repo import Store
-from gx.store.write import write_tombstone
 from test_share_fsck_rules import CASES, EMPTY_TREE, commit, entry
-from test_share_sync import record, team_fixture, tip, verb  # noqa: F401 - the fixture ``team``
+from test_share_sync import lasso_merged_with_a_deletion, record, team_fixture, tip, verb  # noqa: F401 - the fixture ``team``
 
 PLAIN_TREE = entry(b"100644", b"metrics.yaml") + entry(b"40000", b"metrics", EMPTY_TREE) + entry(b"100755", b"run sh")
 PARENT = b"parent " + b"ab" * 20 + b"\n"
@@ -78,15 +77,7 @@ def test_a_new_experiments_runs_are_counted_from_the_received_commits(team, tmp_
     """A history with a merge, a deletion and runs on another run's code: the pull reports the same
     count as the walk in Python, without running ``git log``."""
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
-    first = record(team.alice, "lasso", "a1")
-    record(team.alice, "lasso", "a2")
-    verb(team.alice, "push")
-    record(team.bob, "lasso", "b1")
-    record(team.alice, "lasso", "a3")
-    verb(team.alice, "push")
-    verb(team.bob, "sync")  # a merge commit
-    with Store.open(team.bob.path) as store:
-        write_tombstone(store, "lasso", first, "delete", "a1")
+    lasso_merged_with_a_deletion(team)
     verb(team.bob, "push")
     run_git("clone", "-q", "--no-local", str(team.remote), str(tmp_path / "carol"))  # no objects shared
     carol = Repo(tmp_path / "carol")

@@ -49,6 +49,22 @@ def tip(repo: Repo, experiment: str) -> str:
     return repo.git("rev-parse", f"refs/experiments/{experiment}").strip()
 
 
+def lasso_merged_with_a_deletion(team) -> None:
+    """Bob's ``lasso``: runs of both clones joined by a merge commit, then a deletion (pushed by Alice
+    and Bob); the history a new experiment's run count must walk right."""
+    from gx.store.write import write_tombstone
+
+    first = record(team.alice, "lasso", "a1")
+    record(team.alice, "lasso", "a2")
+    verb(team.alice, "push")
+    record(team.bob, "lasso", "b1")
+    record(team.alice, "lasso", "a3")
+    verb(team.alice, "push")
+    verb(team.bob, "sync")  # a merge commit
+    with Store.open(team.bob.path) as store:
+        write_tombstone(store, "lasso", first, "delete", "a1")
+
+
 def fsck_bare(path: Path) -> None:
     Repo(path).fsck()
 

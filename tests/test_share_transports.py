@@ -25,6 +25,7 @@ from test_share_receive import (
     test_the_callers_git_environment_does_not_redirect_the_remote,  # noqa: F401
 )
 from test_share_sync import (  # noqa: F401
+    lasso_merged_with_a_deletion,
     names,
     record,
     team_fixture,
@@ -129,16 +130,8 @@ def test_runs_counted_through_git_log_equal_the_walk_in_python(team, monkeypatch
     from gx.store.commitgraph import history_runs
     from gx.store.merge import relate
     from gx.store.repo import Store
-    from gx.store.write import write_tombstone
 
-    first = record(team.alice, "lasso", "a1")
-    record(team.alice, "lasso", "a2")
-    verb(team.alice, "push")
-    record(team.bob, "lasso", "b1")
-    record(team.alice, "lasso", "a3")
-    verb(team.alice, "push")
-    verb(team.bob, "sync")  # a merge commit
+    lasso_merged_with_a_deletion(team)
     with Store.open(team.bob.path) as store:
-        write_tombstone(store, "lasso", first, "delete", "a1")
         tip_sha = store.tip("lasso")
         assert history_runs(store, tip_sha) == relate(store, tip_sha, None).local_only_runs == 4
