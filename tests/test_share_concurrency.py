@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from conftest import Repo, make_repo, run_git
+from conftest import Repo, count_git_calls, make_repo, run_git
 from gx.errors import RemoteError
+from gx.lfs.objects import lfs_dir
 from gx.share import sync as share
 from gx.store import objects as gobj
 from gx.store.merge import relate
@@ -50,7 +51,14 @@ def test_four_clones_pushing_at_once_all_arrive(tmp_path):
     checker.fsck()
 
 
-def test_a_push_that_loses_the_race_is_merged_and_retried(team, monkeypatch):
+@pytest.fixture
+def listing_first(team):
+    """Alice's clone has an LFS store, so her push lists the remote's refs before it sends (a race can
+    fall between the two); without one it sends at once (the last test here)."""
+    (lfs_dir(team.alice.path / ".git") / "objects").mkdir(parents=True)
+
+
+def test_a_push_that_loses_the_race_is_merged_and_retried(team, listing_first, monkeypatch):
     record(team.alice, "lasso", "a1")
     verb(team.alice, "push")
     verb(team.bob, "pull")
@@ -75,7 +83,7 @@ def test_a_push_that_loses_the_race_is_merged_and_retried(team, monkeypatch):
     Repo(team.remote).fsck()
 
 
-def test_gives_up_after_a_bounded_number_of_attempts(team, monkeypatch):
+def test_gives_up_after_a_bounded_number_of_attempts(team, listing_first, monkeypatch):
     record(team.alice, "lasso", "a1")
     verb(team.alice, "push")
     verb(team.bob, "pull")
@@ -94,6 +102,24 @@ def test_gives_up_after_a_bounded_number_of_attempts(team, monkeypatch):
     monkeypatch.setattr(share.time, "sleep", lambda s: None)
     with Store.open(team.alice.path) as store, pytest.raises(RemoteError, match="after 3 attempts"):
         share.push(store=store, attempts=3)
+
+
+def test_a_push_without_listing_that_finds_new_runs_there_merges_and_retries_at_once(team, monkeypatch):
+    record(team.alice, "lasso", "a1")
+    verb(team.alice, "push")
+    verb(team.bob, "pull")
+    record(team.alice, "lasso", "a2")
+    record(team.bob, "lasso", "b1")
+    verb(team.bob, "push")  # alice's clone cannot know: her push goes out blind and is refused
+    calls, waits = count_git_calls(monkeypatch), []
+    monkeypatch.setattr(share.time, "sleep", waits.append)
+    [result] = verb(team.alice, "push")
+    assert calls[0] == "push" and calls.count("push") == 2 and waits == []  # no back-off: it was no race
+    assert (result.merged, result.received, result.sent, result.created) == (True, 1, 1, "")
+    verb(team.bob, "pull")
+    assert names(team.bob) == names(team.alice) == ["a1", "a2", "b1"]
+    assert tip(team.alice, "lasso") == tip(team.bob, "lasso")
+    Repo(team.remote).fsck()
 
 
 def _commit(store: Store, parents: list[bytes], when: int, kind: str = gobj.KIND_RUN, run: str = "") -> bytes:

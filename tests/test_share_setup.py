@@ -8,7 +8,6 @@ import pytest
 
 from conftest import gx_subprocess, run_git
 from gx.share import remote_setup
-from gx.share import sync as share
 from gx.store.repo import Store
 from test_share_sync import names, record, team_fixture  # noqa: F401 - team_fixture is 'team'
 
@@ -56,7 +55,7 @@ def test_plain_git_push_and_fetch_carry_experiments_only_after_setup(team):
         "refs/remotes/origin/experiments/lasso\n"
     assert team.bob.git("for-each-ref", "refs/experiments") == ""  # fetch never writes local experiments
     with Store.open(team.bob.path) as store:
-        tips = share.remote_experiment_tips(store)
+        tips = remote_setup.remote_experiment_tips(store)
     assert tips == {"lasso": [team.alice.git("rev-parse", "refs/experiments/lasso").strip().encode()]}
 
 

@@ -18,7 +18,10 @@ from conftest import Repo, count_git_calls
 from gx.errors import GxWarning
 from gx.share import sync as share
 from gx.store import gitwire, transfer_dulwich
-from test_share_concurrency import test_a_push_that_loses_the_race_is_merged_and_retried  # noqa: F401
+from test_share_concurrency import (  # noqa: F401
+    listing_first,
+    test_a_push_that_loses_the_race_is_merged_and_retried,
+)
 from test_share_receive import team as receive_team  # noqa: F401 - the fixture ``t``
 from test_share_receive import (
     test_a_rejecting_hook_is_run_and_has_the_last_word,  # noqa: F401
@@ -60,16 +63,22 @@ def test_the_git_transport_moves_the_runs_and_leaves_nothing_behind(team, monkey
     record(team.alice, "lasso", "a2")
     [pushed] = verb(team.alice, "push")
     assert pushed.sent == 2 and pushed.created == "remote"
-    assert calls == ["ls-remote", "push"]  # one listing of experiments and registry tags, one push
+    assert calls == ["push"]  # no LFS content, no registry tags: nothing to ask first, one connection
+    calls.clear()
+    record(team.alice, "lasso", "a3")
+    [pushed] = verb(team.alice, "push")
+    assert (pushed.sent, pushed.created) == (1, "")  # counted from the old tip git reported
+    [pushed] = verb(team.alice, "push")
+    assert pushed.sent == 0 and calls == ["push", "push"]  # the second found it up to date
     calls.clear()
     record(team.bob, "lasso", "b1")
     [synced] = verb(team.bob, "sync")
-    assert (synced.received, synced.sent, synced.merged) == (2, 1, True)
+    assert (synced.received, synced.sent, synced.merged) == (3, 1, True)
     assert calls == ["ls-remote", "fetch-pack", "push"]  # the pull's listing serves the push too
     calls.clear()
     assert [r.sent + r.received for r in verb(team.bob, "sync")] == [0]
     assert calls == ["ls-remote"]  # nothing to send or fetch: one question
-    assert names(team.bob) == names(team.alice) + ["b1"] == ["a1", "a2", "b1"]
+    assert names(team.bob) == names(team.alice) + ["b1"] == ["a1", "a2", "a3", "b1"]
     assert tip(team.bob, "lasso") == hostile.rev(team.remote, "refs/experiments/lasso")
     for repo in (team.alice.path, team.bob.path, team.remote):
         assert _leftovers(repo) == []

@@ -41,7 +41,8 @@ def pull_registry(store: Store, remote: Remote, progress: Progress | None = None
     return RegistrySync(done.received, [], done.renumbered)
 
 
-def _has_local_tags(store: Store) -> bool:
+def has_local_tags(store: Store) -> bool:
+    """Whether this clone holds any registry tag (else a push has none to send or reconcile)."""
     return any(parse_tag_name(n) is not None for n in list_tag_refs(store.paths))
 
 
@@ -72,7 +73,7 @@ def first_round(store: Store, remote: Remote, advertised: dict[bytes, bytes] | N
         return None
     out = RegistrySync()
     before = registry_refs(advertised)
-    if not before and not _has_local_tags(store):
+    if not before and not has_local_tags(store):
         return FirstRound(out, {}, [])  # neither side has a registry: nothing to negotiate
     decide, pending = _round(store, remote, progress, advertised, out)
     return FirstRound(out, {name: (sha, before.get(name)) for name, sha in decide(dict(before)).items()}, pending)

@@ -115,3 +115,19 @@ def remotes_set_up(store: Store) -> list[str]:
     return [name for name in remote_names(store)
             if tracking_refspec(name) in config_values(store, ("remote", name), "fetch")
             or any(p.lstrip("+") == EXPERIMENTS_PUSH for p in config_values(store, ("remote", name), "push"))]
+
+
+def remote_experiment_tips(store: Store) -> dict[str, list[bytes]]:
+    """Tips a plain ``git fetch`` left under ``refs/remotes/<remote>/experiments/*``, by experiment.
+
+    The same refs readers combine with the local ones (``Store.experiment_refs``): only gx commits
+    count, and tips equal to the local tip are left out.
+    """
+    local = store.experiments()
+    out: dict[str, list[bytes]] = {}
+    for ref, (experiment, sha) in sorted(store.experiment_refs().items()):
+        if ref.startswith(b"refs/remotes/") and sha != local.get(experiment):
+            tips = out.setdefault(experiment, [])
+            if sha not in tips:
+                tips.append(sha)
+    return out

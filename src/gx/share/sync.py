@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
-from gx.lfs.push import upload_before_refs
-from gx.share.registry import first_round, pull_registry, push_registry
+from gx.lfs.push import has_lfs_content, upload_before_refs
+from gx.share.registry import first_round, has_local_tags, pull_registry, push_registry
 from gx.store.gitconfig import (
     config_values,
 )
@@ -27,10 +27,12 @@ from gx.store.repo import Store
 from gx.store.tag_remote import fetched_tags
 from gx.store.transfer import (
     Fetched,
+    SendResult,
     advertised_refs,
     fetch_experiments,
     fetch_shared,
     send_experiments,
+    send_tips,
 )
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
@@ -71,23 +73,6 @@ def opened_store(store: Store | None) -> Iterator[Store]:
         recover_dead_runs(paths)
     with Store(paths) as own:
         yield own
-
-
-# -- reading teammates' runs before they are merged ----------------------------------------
-def remote_experiment_tips(store: Store) -> dict[str, list[bytes]]:
-    """Tips a plain ``git fetch`` left under ``refs/remotes/<remote>/experiments/*``, by experiment.
-
-    The same refs readers combine with the local ones (``Store.experiment_refs``): only gx commits
-    count, and tips equal to the local tip are left out.
-    """
-    local = store.experiments()
-    out: dict[str, list[bytes]] = {}
-    for ref, (experiment, sha) in sorted(store.experiment_refs().items()):
-        if ref.startswith(b"refs/remotes/") and sha != local.get(experiment):
-            tips = out.setdefault(experiment, [])
-            if sha not in tips:
-                tips.append(sha)
-    return out
 
 
 # -- pull ------------------------------------------------------------------------------------
@@ -193,16 +178,23 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
     """Send local experiments; a diverged or raced experiment is fetched, merged and sent again.
 
     Remote refs only ever move forward (old tip -> a descendant), so nobody's runs are overwritten.
+    With git's transport, a clone with no LFS content and no registry tags sends its tips at once,
+    without listing the remote's refs first: one connection, as ``git push`` makes.
     """
     with opened_store(store) as st:
         rem, wanted = resolve_remote(st, remote), _selected(experiments)
-        _local_experiments(st, wanted)  # an unknown name is an error before any connection
-        return _push(st, rem, wanted, progress, attempts, advertised_refs(st, rem, push=True))
+        local = _local_experiments(st, wanted)  # an unknown name is an error before any connection
+        first = None
+        if local and not has_lfs_content(st) and not has_local_tags(st):  # nothing to upload or reconcile first
+            first = send_tips(st, rem, local, progress)
+        advertised = None if first is not None else advertised_refs(st, rem, push=True)
+        return _push(st, rem, wanted, progress, attempts, advertised, first)
 
 
 def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | None, attempts: int,
-          advertised: dict[bytes, bytes] | None) -> list[ExperimentSync]:
-    """``push``; ``advertised``: the remote's refs as listed at the start (the first round asks no more)."""
+          advertised: dict[bytes, bytes] | None, first: SendResult | None = None) -> list[ExperimentSync]:
+    """``push``; ``advertised``: the remote's refs as listed at the start (the first round asks no more);
+    ``first``: the first round, already sent without a listing (``send_tips``)."""
     pending = set(_local_experiments(st, wanted))
     results = {name: ExperimentSync(name, rem.label) for name in pending}
     refused: dict[str, tuple[bytes | None, str]] = {}
@@ -211,7 +203,10 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     for attempt in range(attempts):
         decide = functools.partial(_decide, st, pending=pending, results=results)
         decide = upload_before_refs(st, rem, decide)  # issue 14: LFS content reaches the remote first
-        if attempt == 0:
+        if attempt == 0 and first is not None:
+            sent = first  # the runs it sent, counted from the old tips git reported
+            _decide(st, sent.before, pending=set(sent.updated), results=results)
+        elif attempt == 0:
             sent = send_experiments(st, rem, decide, progress, advertised, registry.updates if registry else None)
             if registry is not None:
                 registry.record(sent.tags)
@@ -229,7 +224,8 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
         pending -= done
         if not pending:
             break
-        if sent.failed or sent.busy or attempt:  # lost a race: back off, then fetch and push at once
+        if (sent.failed or sent.busy or attempt) and sent is not first:  # lost a race: back off, then fetch
+            # and push at once (a first round sent blind was refused for what it could not know: no wait)
             time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
         fetched = fetch_experiments(st, rem, pending, progress)
         for name, reason in fetched.refused.items():  # their copy would break this repository
@@ -246,7 +242,8 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     else:
         raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
                           "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
-    push_registry(st, rem, progress, first=registry)  # tags refused or raced go round again
+    if first is None:  # a first round sent blind had no registry tags to send
+        push_registry(st, rem, progress, first=registry)  # tags refused or raced go round again
     return sorted(results.values(), key=lambda r: r.experiment)
 
 

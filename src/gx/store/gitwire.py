@@ -172,14 +172,17 @@ def fetch_pack(git: str, git_dir: str, objects: str, alternate: str, url: str, r
 
 @dataclass
 class Pushed:
-    """Per ref: None when it moved (or already was there), else git's reason; the remote's own words."""
+    """Per ref: None when it moved (or already was there), else git's reason; the remote's own words;
+    and, for each ref that moved or already was there, the remote's id before (None: a new ref)."""
 
     status: dict[bytes, str | None] = field(default_factory=dict)
+    before: dict[bytes, bytes | None] = field(default_factory=dict)
     remote_said: str = ""
     unpack_failed: str = ""  # the remote refused the pack (its fsck, a full disk): nothing moved
 
 
 _STATUS = re.compile(r"^([ +\-*=!])\t([^\t]*):([^\t]*)\t(.*)$")
+_MOVED = re.compile(r"^([0-9a-f]{40})\.\.\.?[0-9a-f]{40}$")  # ``old..new`` with ``core.abbrev=40``
 
 
 def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: str,
@@ -190,7 +193,7 @@ def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: s
     exist), git's ``--force-with-lease``: a compare-and-swap, not a force."""
     refspecs = [f"{sha.decode()}:{ref.decode()}" for ref, sha in sorted(updates.items())]
     cas = [f"--force-with-lease={ref.decode()}:{(old or b'').decode()}" for ref, old in sorted((leases or {}).items())]
-    args = ["push", "--porcelain", "--no-verify", "--no-follow-tags", "--recurse-submodules=no",
+    args = ["-c", "core.abbrev=40", "push", "--porcelain", "--no-verify", "--no-follow-tags", "--recurse-submodules=no",
             "--progress", *cas, url, *refspecs]  # without --progress the remote goes quiet: no fsck or hook messages
     done = run(git, args, clean_env(GIT_DIR=git_dir), progress)
     out = Pushed()
@@ -198,9 +201,16 @@ def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: s
         match = _STATUS.match(line)
         if match is None:
             continue
-        flag, _, ref, summary = match.groups()
+        flag, src, ref, summary = match.groups()
         reason = summary[summary.find("(") + 1:summary.rfind(")")] if "(" in summary else summary
         out.status[ref.encode()] = (reason.strip() or summary) if flag == "!" else None
+        moved = _MOVED.match(summary)
+        if flag == "=":
+            out.before[ref.encode()] = src.encode()  # up to date: the remote holds what was sent
+        elif flag == "*":
+            out.before[ref.encode()] = None
+        elif moved is not None:
+            out.before[ref.encode()] = moved.group(1).encode()
     said = [line[len("remote: "):].strip() for line in _lines(done.err) if line.startswith("remote: ")]
     out.remote_said = _short("; ".join(dict.fromkeys(s for s in said if s and not _is_counter(s))))
     if any(reason and "unpack" in reason for reason in out.status.values()) or "remote unpack failed" in done.err:

@@ -134,3 +134,15 @@ def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, b
     from gx.store import transfer_dulwich
 
     return transfer_dulwich.send(store, remote, decide, progress, result)
+
+
+def send_tips(store: Store, remote: Remote, tips: dict[str, bytes], progress: Progress | None = None) -> SendResult | None:
+    """Push ``tips`` in one connection, without asking for the remote's refs first; ``before`` holds
+    the remote's old tips of the refs that moved or already were there, ``failed`` those it refused
+    (a diverged one as a lost race). None on dulwich's transport, which lists the refs as it connects."""
+    git = transfer_git.usable(store, remote.push_url)
+    if git is None:
+        return None
+    result = SendResult({}, {}, {})
+    transfer_git.send_tips(store, git, remote, tips, progress, result)
+    return result

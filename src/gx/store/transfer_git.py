@@ -2,7 +2,8 @@
 
 Fetch: the remote's refs from ``ls-remote``, ``select`` picks, one ``git fetch-pack`` of them all
 (one negotiation) into the quarantine. Push: the remote's tips from ``ls-remote``, ``decide`` names
-the new ones, one ``git push`` of ``id:ref`` for each, never forced. A remote that moved in between
+the new ones, one ``git push`` of ``id:ref`` for each, never forced; or, when nothing else needs
+the remote's refs first, the local tips pushed at once (``send_tips``: one connection). A remote that moved in between
 is caught by git (not a fast-forward of its current tip, or its old value changed under
 receive-pack's lock): that ref fails and ``sync`` goes round.
 """
@@ -81,12 +82,38 @@ def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, byt
     for ref, name in tag_refs.items():
         new, old = (tags or {})[name]
         updates[ref], leases[ref] = new.encode(), old.encode() if old else None
+    pushed = _push(store, git, remote, updates, progress, result, leases)
+    for ref, name in tag_refs.items():
+        result.tags[name] = pushed.status.get(ref, "the remote did not report on it")
+
+
+def send_tips(store: Store, git: str, remote: Remote, tips: dict[str, bytes], progress: Progress | None,
+              result: SendResult) -> None:
+    """Push ``tips`` without listing the remote's refs first (one connection instead of two), filling
+    ``result`` as ``send`` does: ``before`` comes from git's report, for the refs that moved or
+    already were there. A ref the remote holds history of that is not here is refused by git ("fetch
+    first") and counted as a lost race: ``sync`` fetches, merges and goes round."""
+    if not tips:
+        return  # a refspec-less ``git push`` would push the current branch
+    result.updated = dict(tips)
+    pushed = _push(store, git, remote, {experiment_ref(name): sha for name, sha in tips.items()}, progress, result)
+    for ref, old in pushed.before.items():
+        name = experiment_from_ref(ref)
+        if name is None:
+            continue
+        if old is not None:
+            result.before[name] = old
+        if old == tips.get(name):
+            result.updated.pop(name, None)  # already there: nothing moved
+
+
+def _push(store: Store, git: str, remote: Remote, updates: dict[bytes, bytes], progress: Progress | None,
+          result: SendResult, leases: dict[bytes, bytes | None] | None = None) -> gitwire.Pushed:
+    """One ``git push`` of ``updates``; the experiment refs git refused go to ``result.failed`` (and
+    out of ``result.updated``), those that lost a race to ``result.raced`` too."""
     pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress, leases)
     if pushed.unpack_failed:
         raise RemoteError(f"{remote.label} refused the push: {pushed.unpack_failed}")
-    for ref, name in tag_refs.items():
-        result.tags[name] = pushed.status.get(ref, "the remote did not report on it")
-        updates.pop(ref)
     for ref in updates:
         name = experiment_from_ref(ref)
         reason = pushed.status.get(ref, "the remote did not report on it")
@@ -96,3 +123,4 @@ def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, byt
         if any(word in reason for word in RACED):
             result.raced.add(name)
         result.updated.pop(name, None)
+    return pushed
