@@ -11,7 +11,11 @@ one clone, sync the other (it receives everything, sends nothing). Incremental: 
 in the source, pushed, pulled, and synced likewise. The peers: ``git push`` / ``git fetch`` of
 ``refs/experiments/*`` and, for sync, ``git fetch`` then ``git push``. ``ssh`` goes through a stand-in
 ``ssh`` that runs the command locally, so both tools speak the wire protocol to the real
-``git-upload-pack`` / ``git-receive-pack``. Each figure is the median of ``--repeat`` rounds.
+``git-upload-pack`` / ``git-receive-pack``; ``--ssh-latency S`` makes each of its connections wait S
+seconds first, as a real server's round trips and handshake do. A third side, ``py+git``, is the
+floor for any tool written in Python that drives git: one Python process (the same interpreter,
+``site`` and all) that only runs the peer's git commands. Each figure is the median of ``--repeat``
+rounds.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ ENV = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTE
 #: compile its modules again (0.3 s and more) where PYTHONDONTWRITEBYTECODE is set.
 ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 GX = [sys.executable, "-m", "gx"]
+#: The floor: a Python process that does nothing but run the peer's git commands one after the other.
+FLOOR = [sys.executable, "-c", "import json, subprocess, sys\n"
+         "for cmd in json.loads(sys.argv[1]): subprocess.run(cmd, check=True)"]
 SPEC = "refs/experiments/*:refs/experiments/*"
 TARGET = 1.5
 
@@ -121,7 +128,7 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
         return f"ssh://localhost{path}" if transport == "ssh" else str(path)
 
     sides = {}
-    for tool in ("gx", "git"):
+    for tool in ("gx", "git", "py+git"):
         remote, clone, mate = base / f"{tool}-remote.git", base / f"{tool}-clone", base / f"{tool}-mate"
         git("init", "-q", "--bare", "-b", "main", str(remote), cwd=base)
         git("push", "-q", str(remote), "main", cwd=source)
@@ -134,6 +141,8 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
         "git": {"push": lambda r: [["git", "push", "-q", r, SPEC]], "pull": lambda r: [["git", "fetch", "-q", r, SPEC]],
                 "sync": lambda r: [["git", "fetch", "-q", r, SPEC], ["git", "push", "-q", r, SPEC]]},
     }
+    commands["py+git"] = {verb: (lambda r, peer=peer: [[*FLOOR, json.dumps(peer(r))]])
+                          for verb, peer in commands["git"].items()}
     out: dict[str, float] = {}
     for phase in ("full", "incremental"):
         if phase == "incremental":
@@ -162,10 +171,12 @@ def figures(runs: int, more: int, transport: str, storage: str, rounds: list[dic
             git_s = statistics.median(r[f"git {verb} {phase}"] for r in rounds)
             gx_cpu = statistics.median(r[f"gx {verb} {phase} cpu"] for r in rounds)
             git_cpu = statistics.median(r[f"git {verb} {phase} cpu"] for r in rounds)
+            floor_s = statistics.median(r[f"py+git {verb} {phase}"] for r in rounds)
             amount = f"{_size(runs)} runs" if phase == "full" else f"+{more} runs onto {_size(runs)}"
             out.append({"figure": f"gx {verb} {amount}, {storage}, {transport} remote", "gx_s": round(gx_s, 3),
                         "peer": peers[verb], "peer_s": round(git_s, 3), "target": f"<= {TARGET}x git",
-                        "met": gx_s <= TARGET * git_s, "gx_cpu_s": round(gx_cpu, 3), "peer_cpu_s": round(git_cpu, 3)})
+                        "met": gx_s <= TARGET * git_s, "gx_cpu_s": round(gx_cpu, 3), "peer_cpu_s": round(git_cpu, 3),
+                        "floor_s": round(floor_s, 3)})
     return out
 
 
@@ -176,13 +187,16 @@ def main() -> None:
     parser.add_argument("--transport", default="path,ssh", help="path, ssh or both comma-separated")
     parser.add_argument("--storage", default="packed,loose", help="packed, loose or both comma-separated")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--ssh-latency", type=float, default=0.0, help="seconds each ssh connection waits first")
     parser.add_argument("--json", help="also write the figures there (the issue-9 benchmark contract)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="gx-bench-share-"))
     ssh = root / "fake-ssh"
-    ssh.write_text('#!/bin/sh\nfor last; do :; done\nexec sh -c "$last"\n')
+    wait = f"sleep {args.ssh_latency}\n" if args.ssh_latency > 0 else ""
+    ssh.write_text(f'#!/bin/sh\n{wait}for last; do :; done\nexec sh -c "$last"\n')
     ssh.chmod(0o755)
     ENV["GIT_SSH_COMMAND"] = str(ssh)
+    ENV["GIT_SSH_VARIANT"] = "ssh"  # speak protocol v2 over it, as to a real OpenSSH
     results = []
     subprocess.run([*GX, "--help"], env=ENV, capture_output=True, check=True)  # bytecode written once
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "src")],
@@ -198,10 +212,12 @@ def main() -> None:
                 shutil.rmtree(template)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  {'cpu gx/peer s':>14} {'ratio':>6}  target")
+    print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  {'py+git s':>8} {'floor/peer':>10}  "
+          f"{'cpu gx/peer s':>14} {'ratio':>6}  target")
     for f in results:
-        print(f"{f['figure']:52} {f['gx_s']:7.2f} {f['peer']:>20} {f['peer_s']:7.2f} "
-              f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['gx_cpu_s']:6.2f}/{f['peer_cpu_s']:<6.2f} "
+        print(f"{f['figure']:52} {f['gx_s']:7.3f} {f['peer']:>20} {f['peer_s']:7.3f} "
+              f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['floor_s']:8.3f} "
+              f"{f['floor_s'] / max(f['peer_s'], 1e-9):9.1f}x  {f['gx_cpu_s']:6.2f}/{f['peer_cpu_s']:<6.2f} "
               f"{f['gx_cpu_s'] / max(f['peer_cpu_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met'}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
