@@ -170,15 +170,19 @@ def clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return a, Repo(tmp_path / "b"), remote, at
 
 def count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The git commands gx's transport runs from now on (``gitwire.run``), by subcommand."""
+    """The git commands gx's transport runs from now on (``gitwire.run`` and ``gitwire.spawn``), by
+    subcommand: ``upload-pack`` is a fetch's one connection, ``index-pack`` its pack indexed."""
     from gx.store import gitwire
 
     calls: list[str] = []
-    real = gitwire.run
 
-    def counting(git: str, args: list[str], *rest, **kw):
-        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
-        return real(git, args, *rest, **kw)
+    def counting(real):
+        def count(git: str, args: list[str], *rest, **kw):
+            calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
+            return real(git, args, *rest, **kw)
 
-    monkeypatch.setattr(gitwire, "run", counting)
+        return count
+
+    monkeypatch.setattr(gitwire, "run", counting(gitwire.run))
+    monkeypatch.setattr(gitwire, "spawn", counting(gitwire.spawn))
     return calls

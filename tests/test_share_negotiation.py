@@ -1,5 +1,6 @@
-"""One negotiation per command on git's transport: experiments and the registry's tags listed by one
-``ls-remote``, fetched by one ``fetch-pack``, pushed by one ``git push``; a registry tag moves on the
+"""One negotiation per command on git's transport: experiments and the registry's tags listed and
+fetched in one upload-pack connection (the pack indexed by ``git index-pack``), pushed by one
+``git push`` after one ``ls-remote``; a registry tag moves on the
 remote only from the value it had there (``--force-with-lease``: a compare-and-swap, never a force)."""
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _model(at, repo) -> str:
     return run_id
 
 
-def test_runs_and_registry_tags_travel_in_one_listing_and_one_fetch(clones, git_transport):
+def test_runs_and_registry_tags_travel_in_one_connection_each_way(clones, git_transport):
     a, b, remote, at = clones
     _model(at, a)
     git_transport.clear()
@@ -43,12 +44,12 @@ def test_runs_and_registry_tags_travel_in_one_listing_and_one_fetch(clones, git_
     at(b)
     git_transport.clear()
     pull()
-    assert git_transport == ["ls-remote", "fetch-pack"]
+    assert git_transport == ["upload-pack", "index-pack"]  # listed and fetched in one connection
     assert _tags(b.path) == _tags(remote)
     assert gx.MlflowClient().get_model_version("churn", 1).run_id
     git_transport.clear()
     sync()  # nothing new on either side
-    assert git_transport == ["ls-remote"]
+    assert git_transport == ["upload-pack"]  # its listing serves the push: nothing to send
     b.fsck()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,11 @@ def test_the_git_transport_moves_the_runs_and_leaves_nothing_behind(team, monkey
     record(team.bob, "lasso", "b1")
     [synced] = verb(team.bob, "sync")
     assert (synced.received, synced.sent, synced.merged) == (3, 1, True)
-    assert calls == ["ls-remote", "fetch-pack", "push"]  # the pull's listing serves the push too
+    assert calls == ["upload-pack", "index-pack", "push"]  # one connection lists and fetches; its listing
+    # serves the push: two connections, as git fetch + git push
     calls.clear()
     assert [r.sent + r.received for r in verb(team.bob, "sync")] == [0]
-    assert calls == ["ls-remote"]  # nothing to send or fetch: one question
+    assert calls == ["upload-pack"]  # nothing to send or fetch: one question
     assert names(team.bob) == names(team.alice) + ["b1"] == ["a1", "a2", "a3", "b1"]
     assert tip(team.bob, "lasso") == hostile.rev(team.remote, "refs/experiments/lasso")
     for repo in (team.alice.path, team.bob.path, team.remote):
@@ -101,11 +103,35 @@ def test_fetched_objects_are_checked_in_the_quarantine_before_they_are_stored(tm
     with pytest.warns(GxWarning, match="not pulling refs/experiments/shared from origin: .*hasDotgit"):
         results = share.pull()
     assert [(r.experiment, r.received) for r in results] == [("good", 1)]
-    assert calls == ["ls-remote", "fetch-pack"]  # experiments and registry tags: one listing, one fetch
+    assert calls == ["upload-pack", "index-pack"]  # experiments and registry tags: one connection
     assert hostile.rev(h.victim, "refs/experiments/good") == hostile.rev(h.remote, "refs/experiments/good")
     assert subprocess.run(["git", "cat-file", "-e", bad], cwd=h.victim).returncode != 0, "the bad run was stored"
     assert _leftovers(h.victim) == []
     Repo(h.victim).fsck()
+
+
+def test_a_pack_git_will_not_index_is_fetched_again_through_dulwich(team, tmp_path, monkeypatch):
+    """The remote's pack-objects (through git's own ``uploadpack.packObjectsHook``) sends a pack with
+    one byte flipped: ``git index-pack`` refuses it, nothing of it is stored, and dulwich's transport
+    (which reads a repository on this machine directly) brings the runs, checked as ever."""
+    record(team.alice, "lasso", "a1")
+    record(team.alice, "lasso", "a2")
+    verb(team.alice, "push")
+    hook = tmp_path / "corrupting-pack-objects"
+    flip = "import sys; d = bytearray(sys.stdin.buffer.read()); d[len(d) // 2] ^= 0xFF; sys.stdout.buffer.write(d)"
+    hook.write_text(f'#!/bin/sh\n"$@" | "{sys.executable}" -c "{flip}"\n')
+    hook.chmod(0o755)
+    config = tmp_path / "global-config"
+    config.write_text(f"[uploadpack]\n\tpackObjectsHook = {hook}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))  # protected config: the only place git reads it
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    calls = count_git_calls(monkeypatch)
+    [pulled] = verb(team.bob, "pull")
+    assert calls == ["upload-pack", "index-pack"]  # git's transport tried, and refused the pack
+    assert pulled.received == 2 and names(team.bob) == ["a1", "a2"]
+    assert tip(team.bob, "lasso") == hostile.rev(team.remote, "refs/experiments/lasso")
+    assert _leftovers(team.bob.path) == []
+    hostile.git(team.bob.path, "fsck", "--strict", "--no-dangling")
 
 
 def test_progress_shows_git_counters_only_for_transfers_over_a_second(team, monkeypatch):

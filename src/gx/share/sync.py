@@ -33,6 +33,7 @@ from gx.store.transfer import (
     fetch_shared,
     send_experiments,
     send_tips,
+    uses_git,
 )
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
@@ -136,13 +137,12 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
 
 def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
           progress: Progress | None) -> tuple[list[ExperimentSync], dict[bytes, bytes] | None]:
-    """``pull``, and the remote's refs as listed (git's transport: one ``ls-remote``, one fetch of
+    """``pull``, and the remote's refs as listed (git's transport: one connection lists and fetches
     experiments and registry tags together), for a push that follows."""
-    advertised = advertised_refs(st, rem) if fetch else None
-    registry_tags = None
-    if advertised is not None:
-        experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, advertised, progress)
-        tips = _fetched(rem, experiments_fetched)
+    advertised, registry_tags = None, None
+    if fetch and uses_git(st, rem.url):
+        experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress)
+        tips, advertised = _fetched(rem, experiments_fetched), experiments_fetched.listed
         registry_tags = fetched_tags(rem, tags_fetched)
     elif fetch:
         tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
@@ -200,6 +200,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     refused: dict[str, tuple[bytes | None, str]] = {}
     # the model registry's tags (issue 11) ride in the first push; tags are fetched from the fetch URL
     registry = first_round(st, rem, advertised if rem.push_url == rem.url else None, progress)
+    listed = None  # the remote's refs as the last round's fetch listed them (git's transport)
     for attempt in range(attempts):
         decide = functools.partial(_decide, st, pending=pending, results=results)
         decide = upload_before_refs(st, rem, decide)  # issue 14: LFS content reaches the remote first
@@ -211,7 +212,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
             if registry is not None:
                 registry.record(sent.tags)
         else:
-            sent = send_experiments(st, rem, decide, progress)
+            sent = send_experiments(st, rem, decide, progress, listed)
         done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
         for name in done:
             _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
@@ -228,6 +229,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
             # and push at once (a first round sent blind was refused for what it could not know: no wait)
             time.sleep(min(3.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
         fetched = fetch_experiments(st, rem, pending, progress)
+        listed = fetched.listed if rem.push_url == rem.url else None  # a ref moved since is refused again
         for name, reason in fetched.refused.items():  # their copy would break this repository
             results[name].skipped = f"{rem.label}'s refs/experiments/{name} was refused: {reason}"
             pending.discard(name)

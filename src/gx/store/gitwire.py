@@ -117,6 +117,12 @@ def run(git: str, args: list[str], env: dict[str, str], progress: Progress | Non
     return Finished(proc.wait(), out.decode("utf-8", "replace"), err.join())
 
 
+def spawn(git: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start git with pipes on all three streams, for a caller that talks to it as it runs."""
+    return subprocess.Popen([git, *args], bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
 def _feed(pipe: IO[bytes], data: bytes) -> None:
     try:
         pipe.write(data)

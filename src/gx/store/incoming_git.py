@@ -22,7 +22,7 @@ from gx.store.incoming import Quarantine
 _KINDS = {b"commit": verify.COMMIT, b"tree": verify.TREE, b"blob": verify.BLOB, b"tag": verify.TAG}
 
 
-def _private_repository(quarantine: Quarantine, config: str) -> str:
+def private_repository(quarantine: Quarantine, config: str) -> str:
     git_dir = os.path.join(quarantine.path, "fetch.git")
     os.makedirs(os.path.join(git_dir, "refs"))
     with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as fh:
@@ -41,14 +41,14 @@ def fetch_into(quarantine: Quarantine, git: str, config: str, url: str, refs: li
                progress: gitwire.Progress | None) -> dict[bytes, bytes]:
     """Fetch the remote's ``refs`` into the quarantine; returns ``{ref: id}`` as fetched, and records
     every received object's type and the trees', commits' and tags' checks."""
-    git_dir = _private_repository(quarantine, config)
+    git_dir = private_repository(quarantine, config)
     main = os.path.abspath(quarantine.main.path)
     fetched = gitwire.fetch_pack(git, git_dir, quarantine.path, main, url, refs, label, progress)
-    _read_received(quarantine, git, git_dir)
+    read_received(quarantine, git, git_dir)
     return fetched
 
 
-def _read_received(quarantine: Quarantine, git: str, git_dir: str) -> None:
+def read_received(quarantine: Quarantine, git: str, git_dir: str) -> None:
     """Every received object's type (``cat-file --batch-all-objects``: only the quarantine's own, it
     lists no alternate), then the raw trees, commits and tags, each checked as git fsck would."""
     env = gitwire.clean_env(GIT_DIR=git_dir, GIT_OBJECT_DIRECTORY=quarantine.path)

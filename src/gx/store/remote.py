@@ -132,16 +132,19 @@ def client_for(store: Store, url: str, operation: str) -> tuple[object, str]:
 
 
 @contextmanager
-def remote_errors(remote: Remote, url: str) -> Iterator[None]:
-    """Turn transport failures into one-line RemoteErrors naming the remote."""
+def remote_errors(remote: Remote, url: str, http: bool = True) -> Iterator[None]:
+    """Turn transport failures into one-line RemoteErrors naming the remote (``http=False``: no http
+    client is involved, urllib3 is not loaded)."""
     from dulwich.client import HTTPProxyUnauthorized, HTTPUnauthorized
 
+    http_errors: tuple[type[BaseException], ...] = ()
     try:
-        import urllib3.exceptions as urllib3_errors
+        if http:
+            import urllib3.exceptions as urllib3_errors
 
-        http_errors: tuple[type[BaseException], ...] = (urllib3_errors.HTTPError,)
+            http_errors = (urllib3_errors.HTTPError,)
     except ImportError:  # pragma: no cover - urllib3 comes with dulwich's http support
-        http_errors = ()
+        pass
     where = remote.label if remote.label == url else f"{remote.label} ({url})"
     try:
         yield

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Union
 
 from gx.errors import RemoteError
 from gx.store import commitgraph, transfer_git
@@ -27,15 +27,26 @@ class Fetched:
 
     tips: dict[str, bytes] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # experiment -> why nothing of it was stored
+    listed: dict[bytes, bytes] | None = None  # the remote's refs as git's transport saw them, for a push
 
 
 #: Picks the refs to fetch from what the remote advertises: ``{name: object id}``.
 Select = Callable[[dict[bytes, bytes | None]], dict[str, bytes]]
 
 
+#: Which fetched refs may be annotated tags: all (True), none (False), those named, or those named
+#: by a function of the refs fetched.
+Tags = Union[bool, AbstractSet[str], Callable[[dict[str, bytes]], AbstractSet[str]]]
+
+
+def uses_git(store: Store, url: str) -> bool:
+    """Whether transfers with ``url`` go through the git binary's transport."""
+    return transfer_git.usable(store, url) is not None
+
+
 def advertised_refs(store: Store, remote: Remote, push: bool = False) -> dict[bytes, bytes] | None:
-    """The remote's experiments and tags from one ``git ls-remote``, for a whole push, pull or sync to
-    reuse; None on dulwich's transport (it lists the refs as it connects)."""
+    """The remote's experiments and tags from one ``git ls-remote``, for a whole push to reuse; None
+    on dulwich's transport (it lists the refs as it connects)."""
     url = remote.push_url if push else remote.url
     git = transfer_git.usable(store, url)
     return None if git is None else transfer_git.advertise(store, git, url, remote.label)
@@ -48,26 +59,30 @@ def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None, pro
                       advertised=advertised)
 
 
-def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, advertised: dict[bytes, bytes],
-                 progress: Progress | None = None) -> tuple[Fetched, Fetched]:
-    """Experiments and the registry's tags in one ``git fetch-pack`` (one negotiation, one quarantine):
-    ``(experiments, registry tags)``, each checked as ``fetch_refs`` checks them."""
+def _registry(found: dict[str, bytes]) -> set[str]:
+    return {ref for ref in found if ref.startswith(TAGS_PREFIX)}
+
+
+def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, progress: Progress | None = None,
+                 ) -> tuple[Fetched, Fetched]:
+    """Experiments and the registry's tags in one connection and one negotiation (one quarantine):
+    ``(experiments, registry tags)``, each checked as ``fetch_refs`` checks them; the experiments'
+    ``listed`` holds the remote's refs for a push that follows (git's transport)."""
 
     def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
         found = {experiment_ref(n).decode(): sha for n, sha in remote_experiments(refs, wanted).items()}
         found.update({TAGS_PREFIX + n: sha.encode() for n, sha in registry_refs(refs).items()})
         return found
 
-    tag_refs = {TAGS_PREFIX + name for name in registry_refs(advertised)}  # type: ignore[arg-type]
-    both = fetch_refs(store, remote, select, b"refs/", progress, tags=tag_refs, advertised=advertised)
-    experiments, tags = Fetched(), Fetched()
+    both = fetch_refs(store, remote, select, b"refs/", progress, tags=_registry)
+    experiments, tags = Fetched(listed=both.listed), Fetched()
     for ref, sha in both.tips.items():
-        if ref in tag_refs:
+        if ref.startswith(TAGS_PREFIX):
             tags.tips[ref[len(TAGS_PREFIX):]] = sha
         else:
             experiments.tips[ref[len(PREFIX):]] = sha
     for ref, why in both.refused.items():
-        if ref in tag_refs:
+        if ref.startswith(TAGS_PREFIX):
             tags.refused[ref[len(TAGS_PREFIX):]] = why
         else:
             experiments.refused[ref[len(PREFIX):]] = why
@@ -75,20 +90,22 @@ def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, advertis
 
 
 def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, progress: Progress | None = None,
-               tags: bool | AbstractSet[str] = False, advertised: dict[bytes, bytes] | None = None) -> Fetched:
+               tags: Tags = False, advertised: dict[bytes, bytes] | None = None) -> Fetched:
     """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags:
-    all, or those named), check them in a quarantine, and store those whose new history passes. No
-    local ref moves. ``advertised``: the remote's refs as ``advertised_refs`` listed them."""
+    all, those named, or those a function of the picked refs names), check them in a quarantine, and
+    store those whose new history passes. No local ref moves. ``advertised``: the remote's refs as
+    ``advertised_refs`` listed them."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
     git = transfer_git.usable(store, remote.url)
     if git is not None:
         try:
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
-                found = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress, advertised)
-                verdict = quarantine.admit(found, policy, tags)
+                found, listed = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress,
+                                                   advertised)
+                verdict = quarantine.admit(found, policy, tags(found) if callable(tags) else tags)
                 commitgraph.remember(store, quarantine.commits)  # a new experiment's runs counted from them
-            return Fetched(verdict.accepted, verdict.refused)
+            return Fetched(verdict.accepted, verdict.refused, listed)
         except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
             found = {}  # dulwich reads what it can and the checks refuse only what they must
     from gx.store import (
@@ -97,7 +114,7 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
 
     with Quarantine(store.repo.object_store) as quarantine:
         transfer_dulwich.fetch(store, remote, select, ref_prefix, found, quarantine, progress)
-        verdict = quarantine.admit(found, policy, tags)
+        verdict = quarantine.admit(found, policy, tags(found) if callable(tags) else tags)
         commitgraph.remember(store, quarantine.commits)
     return Fetched(verdict.accepted, verdict.refused)
 

@@ -1,7 +1,8 @@
 """``transfer.py``'s fetch and push through the ``git`` binary (``gitwire.py``), same results.
 
-Fetch: the remote's refs from ``ls-remote``, ``select`` picks, one ``git fetch-pack`` of them all
-(one negotiation) into the quarantine. Push: the remote's tips from ``ls-remote``, ``decide`` names
+Fetch: with the remote's refs in hand (a push or sync listed them), ``select`` picks, one
+``git fetch-pack`` of them all (one negotiation) into the quarantine; without, one connection lists
+and fetches (``transfer_one``). Push: the remote's tips from ``ls-remote``, ``decide`` names
 the new ones, one ``git push`` of ``id:ref`` for each, never forced; or, when nothing else needs
 the remote's refs first, the local tips pushed at once (``send_tips``: one connection). A remote that moved in between
 is caught by git (not a fast-forward of its current tip, or its old value changed under
@@ -48,12 +49,18 @@ def advertise(store: Store, git: str, url: str, label: str) -> dict[bytes, bytes
 
 
 def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
-          progress: Progress | None, advertised: dict[bytes, bytes] | None = None) -> dict[str, bytes]:
-    """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted).
-    ``advertised``: the remote's refs already listed (no second ``ls-remote``). Tips already stored
-    here are not fetched: git would find nothing to send."""
+          progress: Progress | None, advertised: dict[bytes, bytes] | None = None,
+          ) -> tuple[dict[str, bytes], dict[bytes, bytes]]:
+    """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted),
+    and the remote's refs as listed. ``advertised``: the remote's refs already listed, fetched by one
+    ``git fetch-pack`` of their names; without it, one connection lists and fetches
+    (``transfer_one``). Tips already stored here are not fetched: git would find nothing to send."""
     if advertised is None:
-        advertised = gitwire.ls_remote(git, remote.url, [f"{ref_prefix.decode()}*"], _env(store), remote.label)
+        from gx.store import (
+            transfer_one,  # dulwich's protocol code: only a fetch without a listing loads it
+        )
+
+        return transfer_one.fetch(store, git, remote, select, ref_prefix, quarantine, progress)
     refs = sorted(ref for ref, sha in advertised.items()
                   if ref.startswith(ref_prefix) and select({ref: sha}))  # type: ignore[dict-item]
     missing = [ref for ref in refs if advertised[ref] not in store.repo.object_store]
@@ -61,7 +68,7 @@ def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: by
     if missing:
         config = str(store.paths.common_dir / "config")
         fetched = fetch_into(quarantine, git, config, remote.url, missing, remote.label, progress)
-    return select({ref: fetched.get(ref, advertised[ref]) for ref in refs})  # type: ignore[arg-type]
+    return select({ref: fetched.get(ref, advertised[ref]) for ref in refs}), advertised  # type: ignore[arg-type]
 
 
 def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, bytes]], dict[str, bytes]],
