@@ -134,6 +134,28 @@ def test_a_pack_git_will_not_index_is_fetched_again_through_dulwich(team, tmp_pa
     hostile.git(team.bob.path, "fsck", "--strict", "--no-dangling")
 
 
+def test_a_pull_offers_a_bounded_number_of_commits_the_remote_does_not_know(team, tmp_path, monkeypatch):
+    """Bob's branch has commits the remote never saw: the fetch offers them as haves and gives up
+    after ``MAX_IN_VAIN`` unacknowledged ones, as git's fetch-pack does, instead of offering his whole
+    history (counted in upload-pack's own packet trace)."""
+    from gx.store import transfer_one
+
+    record(team.alice, "lasso", "a1")
+    verb(team.alice, "push")
+    for i in range(12):
+        team.bob.git("commit", "-q", "--allow-empty", "-m", f"local {i}")
+    for ref in ("refs/remotes/origin/HEAD", "refs/remotes/origin/main"):  # no head the remote knows
+        team.bob.git("update-ref", "--no-deref", "-d", ref)
+    trace = tmp_path / "packets"
+    monkeypatch.setenv("GIT_TRACE_PACKET", str(trace))
+    monkeypatch.setattr(transfer_one, "MAX_IN_VAIN", 5)
+    monkeypatch.delenv("GX_GIT_BINARY", raising=False)
+    [pulled] = verb(team.bob, "pull")
+    assert pulled.received == 1
+    haves = [line for line in trace.read_text().splitlines() if "upload-pack< have " in line]
+    assert 1 <= len(haves) <= 5, haves
+
+
 def test_progress_shows_git_counters_only_for_transfers_over_a_second(team, monkeypatch):
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
     for i in range(3):

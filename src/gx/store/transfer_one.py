@@ -193,9 +193,12 @@ def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: by
         with remote_errors(remote, remote.url, http=False):
             # protocol v0: upload-pack answers each have as it comes (multi_ack_detailed), so the walk
             # stops at the first common commit; v2 answers only once every have is sent
-            client.fetch_pack(path.encode(), determine_wants,  # type: ignore[attr-defined]
-                              _Haves(store.repo.get_graph_walker(local_heads(store))), indexer.write,
-                              progress=_Delayed(progress), ref_prefix=[ref_prefix], protocol_version=0)
+            try:
+                client.fetch_pack(path.encode(), determine_wants,  # type: ignore[attr-defined]
+                                  _Haves(store.repo.get_graph_walker(local_heads(store))), indexer.write,
+                                  progress=_Delayed(progress), ref_prefix=[ref_prefix], protocol_version=0)
+            except AssertionError as exc:  # dulwich before 1.0 on the remote's fatal-error channel
+                raise RemoteError(f"{remote.label} stopped sending: {exc}") from exc
         if indexer.finish(remote.label):
             read_received(quarantine, git, git_dir)
     finally:
