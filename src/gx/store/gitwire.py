@@ -50,7 +50,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-class _Stderr:
+class Stderr:
     """git's stderr: kept (bounded) for error messages; progress passed on once a second has gone by."""
 
     def __init__(self, stream: IO[bytes], progress: Progress | None) -> None:
@@ -109,7 +109,7 @@ def run(git: str, args: list[str], env: dict[str, str], progress: Progress | Non
     """Run git, its progress on ``progress`` (after PROGRESS_DELAY), without a terminal prompt."""
     proc = subprocess.Popen([git, *args], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    err = _Stderr(proc.stderr, progress)  # type: ignore[arg-type]  # its only reader
+    err = Stderr(proc.stderr, progress)  # type: ignore[arg-type]  # its only reader
     if stdin is not None:
         threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
     out = proc.stdout.read()  # type: ignore[union-attr]

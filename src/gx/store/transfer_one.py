@@ -40,7 +40,7 @@ class PackRefused(RemoteError):
 
 class _Pipes(SubprocessWrapper):
     """dulwich's pipes to a subprocess, closed with a plain wait (dulwich's polls with sleeps of up to
-    50 ms for an upload-pack that exits at once once its input ends)."""
+    50 ms for an upload-pack that exits as soon as its input ends)."""
 
     def close(self, timeout: int | None = None) -> None:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -74,13 +74,13 @@ class _Indexer:
                                       GIT_ALTERNATE_OBJECT_DIRECTORIES=os.path.abspath(quarantine.main.path))
         self._progress = progress
         self.proc: subprocess.Popen[bytes] | None = None
-        self._stderr: gitwire._Stderr | None = None
+        self._stderr: gitwire.Stderr | None = None
         self._broken = False
 
     def write(self, data: bytes) -> None:
         if self.proc is None:
             self.proc = gitwire.spawn(self._git, self._args, self._env)
-            self._stderr = gitwire._Stderr(self.proc.stderr, self._progress)  # type: ignore[arg-type]
+            self._stderr = gitwire.Stderr(self.proc.stderr, self._progress)  # type: ignore[arg-type]
         if self._broken:
             return
         try:
