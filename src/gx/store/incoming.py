@@ -30,6 +30,16 @@ from gx.store.verify import BROKEN, COMMIT, TYPE_NAMES, Checked, Problem
 
 
 @dataclass
+class Vouched:
+    """What a helper that checked a share of the received trees answered (``incoming_git._Helper``):
+    none of them has a problem or a blob to read by its role; ``elsewhere``, the links among them to
+    objects not received as the type named; ``named``, every id they name."""
+
+    named: frozenset[bytes]
+    elsewhere: list[tuple[bytes, int]]
+
+
+@dataclass
 class Verdict:
     """Tips whose whole new history passed (their objects are now stored), and why the rest did not."""
 
@@ -53,6 +63,8 @@ class Quarantine:
         self.commits: dict[bytes, bytes] = {}  # every received commit, raw (runs are counted from them)
         self._local_types: dict[bytes, int | None] = {}
         self._special: dict[tuple[bytes, str], list[Problem]] = {}
+        self.vouched: Vouched | None = None  # a share of the trees, checked by a helper (not in ``checked``)
+        self._check_share: Callable[[], None] | None = None
 
     def __enter__(self) -> Quarantine:
         return self
@@ -117,6 +129,20 @@ class Quarantine:
         for unpacked in UnpackedObjectIterator.for_pack_subset(pack, wanted, resolve_ext_ref=self.objects.get_raw):
             self._record(sha_to_hex(unpacked.sha()), unpacked.obj_type_num, b"".join(unpacked.obj_chunks))
 
+    def vouch(self, vouched: Vouched | None, check_share: Callable[[], None]) -> None:
+        """A helper's verdict on a share of the trees, and how to check that share here instead: at
+        once when the helper has no verdict, else only if the fast verdict does not hold."""
+        if vouched is None:
+            check_share()
+        else:
+            self.vouched, self._check_share = vouched, check_share
+
+    def _settle(self) -> None:
+        """Every received tree, commit and tag in ``checked``: the walk follows each one's links."""
+        if self._check_share is not None:
+            self._check_share()
+        self.vouched, self._check_share = None, None
+
     # -- the verdict -------------------------------------------------------------------------
     def admit(self, tips: dict[str, bytes], policy: FsckPolicy, tags: bool | AbstractSet[str] = False) -> Verdict:
         """Check every tip's history, then store the objects of the tips that passed. A tip must be
@@ -124,6 +150,8 @@ class Quarantine:
         reasons: dict[bytes, str | None] = {}
         verdict = Verdict()
         whole = all_pass(self, tips, policy, tags)  # the usual fetch: no walk from each tip
+        if not whole:
+            self._settle()
         for name, tip in sorted(tips.items()):
             if whole:
                 verdict.accepted[name] = tip
@@ -142,6 +170,7 @@ class Quarantine:
         if whole and received and reach_all(self, received):
             self._move_packs()  # every received object is reached: the packs move in as they are
         else:
+            self._settle()
             self._migrate(received)
         return verdict
 

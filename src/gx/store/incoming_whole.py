@@ -43,6 +43,8 @@ def all_pass(quarantine: Quarantine, tips: dict[str, bytes], policy: FsckPolicy,
     # links to objects not received (or received as another type): the repository's own, or broken
     kind_of = quarantine.types.get
     elsewhere = {(child, kind) for checked in found for child, kind, _ in checked.links if kind_of(child) != kind}
+    if quarantine.vouched is not None:  # a helper's share of the trees: no problem, no special blob
+        elsewhere.update(quarantine.vouched.elsewhere)
     return all(quarantine._type(child) == kind for child, kind in elsewhere)
 
 
@@ -61,4 +63,6 @@ def reach_all(quarantine: Quarantine, tips: Iterable[bytes]) -> bool:
     namers of any received object up ends at a tip."""
     named = set(map(_CHILD, _links(quarantine)))
     named.update(tips)
+    if quarantine.vouched is not None:
+        named.update(quarantine.vouched.named)
     return named.issuperset(quarantine.types)
