@@ -61,7 +61,9 @@ def read_received(quarantine: Quarantine, git: str, git_dir: str) -> None:
     types = _listed_types(listed.stdout)
     ids = list(compress(types, map(verify.BLOB.__ne__, types.values())))
     split_at = _split_at()
-    helper = _Helper.start(git, env, ids, types) if split_at and len(ids) >= split_at and hasattr(os, "fork") else None
+    # fork only a process with no other thread: one of those could hold a lock the helper then needs
+    alone = hasattr(os, "fork") and threading.active_count() == 1
+    helper = _Helper.start(git, env, ids, types) if alone and split_at and len(ids) >= split_at else None
     if helper is not None:
         ids = [sha for sha in ids if sha not in helper.share]
     objects = _contents(git, env, ids)
