@@ -50,12 +50,30 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+class Delayed:
+    """Progress passed on only once a transfer has gone on ``PROGRESS_DELAY``; until then the latest
+    counters are held, and the last line of them shown first."""
+
+    def __init__(self, write: Callable[[bytes], None] | None) -> None:
+        self._write, self._start, self._held = write, time.monotonic(), b""
+
+    def __call__(self, chunk: bytes) -> None:
+        if self._write is None:
+            return
+        if time.monotonic() - self._start < PROGRESS_DELAY:
+            self._held = self._held[-4096:] + chunk  # the latest counters, shown if it keeps going
+            return
+        if self._held:
+            chunk, self._held = self._held[self._held.rfind(b"\n") + 1:] + chunk, b""
+        self._write(chunk)
+
+
 class Stderr:
     """git's stderr: kept (bounded) for error messages; progress passed on once a second has gone by."""
 
     def __init__(self, stream: IO[bytes], progress: Progress | None) -> None:
         self.text = bytearray()
-        self._progress, self._start, self._held = progress, time.monotonic(), bytearray()
+        self._progress = Delayed(None if progress is None else lambda b: progress(b.decode("utf-8", "replace")))
         self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
         self._thread.start()
 
@@ -66,14 +84,7 @@ class Stderr:
                 return
             if len(self.text) < 1 << 20:
                 self.text += chunk
-            if self._progress is None:
-                continue
-            if time.monotonic() - self._start < PROGRESS_DELAY:
-                self._held = self._held[-4096:] + chunk  # the latest counters, shown if it keeps going
-                continue
-            if self._held:
-                chunk, self._held = bytes(self._held[self._held.rfind(b"\n") + 1:]) + chunk, bytearray()
-            self._progress(chunk.decode("utf-8", "replace"))
+            self._progress(chunk)
 
     def join(self) -> str:
         self._thread.join()

@@ -97,13 +97,17 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
     ``advertised_refs`` listed them."""
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
+
+    def allowed(found: dict[str, bytes]) -> bool | AbstractSet[str]:
+        return tags(found) if callable(tags) else tags
+
     git = transfer_git.usable(store, remote.url)
     if git is not None:
         try:
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
                 found, listed = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress,
                                                    advertised)
-                verdict = quarantine.admit(found, policy, tags(found) if callable(tags) else tags)
+                verdict = quarantine.admit(found, policy, allowed(found))
                 commitgraph.remember(store, quarantine.commits)  # a new experiment's runs counted from them
             return Fetched(verdict.accepted, verdict.refused, listed)
         except RemoteError:  # git would not take the remote's pack (hostile objects, broken links...):
@@ -114,7 +118,7 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
 
     with Quarantine(store.repo.object_store) as quarantine:
         transfer_dulwich.fetch(store, remote, select, ref_prefix, found, quarantine, progress)
-        verdict = quarantine.admit(found, policy, tags(found) if callable(tags) else tags)
+        verdict = quarantine.admit(found, policy, allowed(found))
         commitgraph.remember(store, quarantine.commits)
     return Fetched(verdict.accepted, verdict.refused)
 

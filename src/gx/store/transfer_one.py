@@ -17,10 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from typing import IO, TYPE_CHECKING
 
-from dulwich.client import LocalGitClient, SubprocessGitClient, SubprocessWrapper
+from dulwich.client import (
+    AbstractHttpGitClient,
+    LocalGitClient,
+    SubprocessGitClient,
+    SubprocessWrapper,
+)
 from dulwich.protocol import Protocol
 
 from gx.errors import RemoteError
@@ -138,30 +142,12 @@ class _Haves:
         self._walker.nak()  # type: ignore[attr-defined]
 
 
-class _Delayed:
-    """The remote's progress, shown once the transfer has gone on ``gitwire.PROGRESS_DELAY``."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self._write = progress_bytes(progress)
-        self._start, self._held = time.monotonic(), b""
-
-    def __call__(self, data: bytes) -> None:
-        if self._write is None:
-            return
-        if time.monotonic() - self._start < gitwire.PROGRESS_DELAY:
-            self._held = (self._held + data)[-4096:]
-            return
-        if self._held:
-            data, self._held = self._held[self._held.rfind(b"\n") + 1:] + data, b""
-        self._write(data)
-
-
 def connection(store: Store, git: str, url: str) -> tuple[object, str] | None:
     """The client and path for a one-connection fetch from ``url``, or None (http(s): dulwich's own)."""
     client, path = client_for(store, url, "pull")
     if isinstance(client, LocalGitClient):
         return _UploadPack(git), path
-    if type(client).__name__.endswith("HttpGitClient"):
+    if isinstance(client, AbstractHttpGitClient):
         return None
     return client, path
 
@@ -196,7 +182,7 @@ def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: by
             try:
                 client.fetch_pack(path.encode(), determine_wants,  # type: ignore[attr-defined]
                                   _Haves(store.repo.get_graph_walker(local_heads(store))), indexer.write,
-                                  progress=_Delayed(progress), ref_prefix=[ref_prefix], protocol_version=0)
+                                  progress=gitwire.Delayed(progress_bytes(progress)), ref_prefix=[ref_prefix], protocol_version=0)
             except AssertionError as exc:  # dulwich before 1.0 on the remote's fatal-error channel
                 raise RemoteError(f"{remote.label} stopped sending: {exc}") from exc
         if indexer.finish(remote.label):
