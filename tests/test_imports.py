@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import run_git
+
 
 def loaded_after(code: str) -> set[str]:
     probe = code + "\nimport sys\nprint(' '.join(m for m in ('pandas', 'matplotlib', 'dulwich') if m in sys.modules))"
@@ -30,3 +32,27 @@ def test_ls_does_not_load_pandas_or_matplotlib(repo):
     proc = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint([m for m in ('pandas','matplotlib') if m in sys.modules])"],
                           capture_output=True, text=True, cwd=repo.path)
     assert proc.stdout.strip().endswith("[]"), proc.stdout + proc.stderr
+
+
+#: What a push with nothing to reconcile first never needs: the registry's rounds, a fetch's checks,
+#: run records, LFS hashing, dulwich's network client.
+NOT_FOR_A_PLAIN_PUSH = ("gx.share.registry", "gx.store.tag_remote", "gx.store.incoming", "gx.store.fsckpolicy",
+                        "gx.records", "gx.lfs.objects", "dulwich.client")
+
+
+def test_a_plain_push_loads_only_what_it_uses(clones):
+    """``gx push`` of a clone with no registry tags and no LFS store sends its tips in one ``git push``:
+    the rest of the sharing code stays unloaded (each module is start-up time every push pays)."""
+    import gx
+
+    a, _b, remote, at = clones
+    at(a)
+    with gx.start_run(experiment="e"):
+        gx.log_metric("m", 1)
+    code = ("import sys\nfrom gx.cli.main import cli\ncli.main(['push', 'origin'], standalone_mode=False)\n"
+            f"print([m for m in {NOT_FOR_A_PLAIN_PUSH!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=a.path)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 run to origin" in proc.stdout  # it did push
+    assert proc.stdout.strip().endswith("[]"), proc.stdout + proc.stderr
+    assert a.git("rev-parse", "refs/experiments/e") == run_git("rev-parse", "refs/experiments/e", cwd=remote)

@@ -6,9 +6,10 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-from gx.runinputs import RunInput
+if TYPE_CHECKING:
+    from gx.runinputs import RunInput
 
 Number = Union[int, float]
 ParamValue = Union[int, float, bool, str, None]

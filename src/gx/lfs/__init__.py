@@ -7,3 +7,15 @@ and ssh in ``transfer``), content before refs on push (``push``) and ``gx gc --l
 It sits between ``gx.tracking`` (which writes pointers for large artifacts) and ``gx.store``; it never
 imports dulwich itself.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def lfs_dir(common_dir: Path) -> Path:
+    """Where git-lfs keeps a repository's LFS files (``lfs.storage`` is not supported yet)."""
+    return common_dir / "lfs"

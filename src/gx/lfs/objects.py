@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gx.errors import GxError
+from gx.lfs import lfs_dir
 from gx.lfs.pointer import Pointer
 
 CHUNK = 1024 * 1024
@@ -23,11 +24,6 @@ CHUNK = 1024 * 1024
 
 class BadObject(GxError):
     """An LFS object's content does not match its pointer (corrupt, truncated or wrong)."""
-
-
-def lfs_dir(common_dir: Path) -> Path:
-    """Where git-lfs keeps a repository's LFS files (``lfs.storage`` is not supported yet)."""
-    return common_dir / "lfs"
 
 
 def object_path(common_dir: Path, oid: str) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from gx.lfs.objects import lfs_dir
+from gx.lfs import lfs_dir
 
 if TYPE_CHECKING:
     from gx.store.remote import Remote

@@ -14,7 +14,7 @@ from gx.store.remote import Progress, Remote
 from gx.store.repo import Store
 from gx.store.tag_remote import fetch_registry_tags, registry_refs, send_registry_tags
 from gx.store.tagnames import parse_tag_name
-from gx.store.tags import list_tag_refs
+from gx.store.tags import has_local_tags, list_tag_refs
 
 ATTEMPTS = 8
 FOLLOW_TAGS_MARK = "gx remote setup: registry tags"
@@ -39,11 +39,6 @@ def pull_registry(store: Store, remote: Remote, progress: Progress | None = None
 
     done = reconcile(store, fetched, remote.label)
     return RegistrySync(done.received, [], done.renumbered)
-
-
-def has_local_tags(store: Store) -> bool:
-    """Whether this clone holds any registry tag (else a push has none to send or reconcile)."""
-    return any(parse_tag_name(n) is not None for n in list_tag_refs(store.paths))
 
 
 @dataclass

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
 from gx.lfs.push import has_lfs_content, upload_before_refs
-from gx.share.registry import first_round, has_local_tags, pull_registry, push_registry
 from gx.store.gitconfig import (
     config_values,
 )
@@ -24,7 +23,7 @@ from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, rel
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
-from gx.store.tag_remote import fetched_tags
+from gx.store.tags import has_local_tags
 from gx.store.transfer import (
     Fetched,
     SendResult,
@@ -143,7 +142,7 @@ def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
     if fetch and uses_git(st, rem.url):
         experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress)
         tips, advertised = _fetched(rem, experiments_fetched), experiments_fetched.listed
-        registry_tags = fetched_tags(rem, tags_fetched)
+        registry_tags = tags_fetched.tag_ids(rem)
     elif fetch:
         tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
     else:
@@ -156,7 +155,9 @@ def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
             if name is not None and (wanted is None or name in wanted):
                 tips[name] = sha
     results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
-    if fetch:  # the model registry's tags (issue 11): gx/share/registry.py
+    if fetch and registry_tags != {}:  # the remote's model registry tags to join (issue 11); None: not
+        from gx.share.registry import pull_registry  # fetched yet (dulwich's transport)
+
         pull_registry(st, rem, progress, registry_tags)
     return results, advertised
 
@@ -198,8 +199,11 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     pending = set(_local_experiments(st, wanted))
     results = {name: ExperimentSync(name, rem.label) for name in pending}
     refused: dict[str, tuple[bytes | None, str]] = {}
-    # the model registry's tags (issue 11) ride in the first push; tags are fetched from the fetch URL
-    registry = first_round(st, rem, advertised if rem.push_url == rem.url else None, progress)
+    registry = None  # the model registry's tags (issue 11) ride in the first push (fetched from the fetch
+    if first is None:  # URL); a first round sent blind had none to send (its clone has no registry tags)
+        from gx.share.registry import first_round
+
+        registry = first_round(st, rem, advertised if rem.push_url == rem.url else None, progress)
     listed = None  # the remote's refs as the last round's fetch listed them (git's transport)
     for attempt in range(attempts):
         decide = functools.partial(_decide, st, pending=pending, results=results)
@@ -244,7 +248,9 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     else:
         raise RemoteError(f"gave up pushing {', '.join(sorted(pending))} to {rem.label} after {attempts} "
                           "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
-    if first is None:  # a first round sent blind had no registry tags to send
+    if first is None:
+        from gx.share.registry import push_registry
+
         push_registry(st, rem, progress, first=registry)  # tags refused or raced go round again
     return sorted(results.values(), key=lambda r: r.experiment)
 

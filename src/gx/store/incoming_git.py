@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import subprocess
 import threading
@@ -146,6 +145,8 @@ class _Helper:
 
     def result(self) -> Vouched | None:
         """The helper's verdict, once it has ended; None: the parent checks the share itself."""
+        import pickle  # (the helper's answer only: a large fetch's)
+
         with os.fdopen(self._fd, "rb") as answer:
             data = answer.read()
         _, status = os.waitpid(self.pid, 0)
@@ -159,6 +160,8 @@ def _vouch(git: str, env: dict[str, str], ids: list[bytes], types: dict[bytes, i
     """The helper's answer, pickled: the links to objects not received as the type named, and every
     id its trees name joined by newlines; ``(None, None)`` at the first tree with a problem or a blob
     to read by its role, or when not every tree could be read."""
+    import pickle
+
     kind_of, elsewhere, named = types.get, set(), []
     count = 0
     for _, type_num, raw in _contents(git, env, ids):

@@ -13,7 +13,6 @@ from typing import Any
 from dulwich.objects import Blob, Commit, ShaFile, Tree
 
 from gx.errors import BadName
-from gx.records import ArtifactLink
 from gx.store.fsck import check_commit, check_tree
 from gx.store.gitpaths import check_gitattributes
 
@@ -46,6 +45,8 @@ def build_tree(files: Mapping[str, bytes], new_objects: list[ShaFile]) -> Tree:
 
 
 def _tree_from_dict(node: dict[str, Any], new_objects: list[ShaFile], where: str) -> Tree:
+    from gx.records import ArtifactLink  # a writer's: not loaded for a push or a listing
+
     tree = Tree()
     for name, value in node.items():
         try:

@@ -18,7 +18,6 @@ from dulwich.repo import Repo, get_user_identity
 from gx import limits
 from gx.errors import BadName, BadRecord, GxWarning, NotARepository, StoreConflict
 from gx.paths import RepoPaths, find_repo
-from gx.records import ArtifactLink
 from gx.store.experiments import init_commit_objects
 from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
 from gx.store.packs import fsync_from_config, write_pack
@@ -263,6 +262,7 @@ class Store:
 
     def read_tree_files(self, tree_sha: bytes, limit: int = limits.MAX_FILES_PER_RUN) -> dict[str, bytes]:
         """Every file below a tree as ``{posix path: content}``; at most ``limit`` files."""
+        from gx.records import ArtifactLink  # a reader's: not loaded for a push
         out: dict[str, bytes] = {}
         stack = [("", tree_sha)]
         while stack:

@@ -3,7 +3,6 @@ remote's compare-and-swap (receive-pack refuses a ref whose old value changed me
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from dulwich.file import FileLocked
 from dulwich.objects import Commit, Tag
 
-from gx.errors import GxWarning, RemoteError
+from gx.errors import RemoteError
 from gx.store import gitwire, transfer_git
 from gx.store.merge import objects_to_send, pack_records
 from gx.store.remote import Progress, Remote, client_for, progress_bytes, remote_errors
@@ -19,7 +18,7 @@ from gx.store.repo import Store
 from gx.store.tagnames import TAGS_PREFIX, registry_refs
 
 if TYPE_CHECKING:
-    from gx.store.transfer import Fetched
+    pass
 
 _PREFIX = TAGS_PREFIX.encode()
 
@@ -48,14 +47,7 @@ def fetch_registry_tags(store: Store, remote: Remote, progress: Progress | None 
     def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
         return {name: sha.encode() for name, sha in registry_refs(refs).items()}
 
-    return fetched_tags(remote, fetch_refs(store, remote, select, _PREFIX, progress, tags=True, advertised=advertised))
-
-
-def fetched_tags(remote: Remote, fetched: Fetched) -> dict[str, str]:
-    """The tags that passed the checks, by name; each refused one is one warning."""
-    for name, why in sorted(fetched.refused.items()):
-        warnings.warn(f"gx: not pulling registry tag {name} from {remote.label}: {why}", GxWarning, stacklevel=3)
-    return {name: sha.decode() for name, sha in fetched.tips.items()}
+    return fetch_refs(store, remote, select, _PREFIX, progress, tags=True, advertised=advertised).tag_ids(remote)
 
 
 @dataclass

@@ -74,6 +74,11 @@ def list_tag_refs(paths: RepoPaths) -> dict[str, str]:
     return out
 
 
+def has_local_tags(store: Store) -> bool:
+    """Whether this clone holds any registry tag (else a push has none to send or reconcile)."""
+    return any(parse_tag_name(n) is not None for n in list_tag_refs(store.paths))
+
+
 def _load_cache(path: Path) -> dict[str, tuple]:
     try:
         data = marshal.loads(path.read_bytes())

@@ -7,14 +7,13 @@ repository on this machine go through its own receive side (``receive.py``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from gx.errors import RemoteError
+from gx.errors import GxWarning, RemoteError
 from gx.store import commitgraph, transfer_git
-from gx.store.fsckpolicy import FsckPolicy
-from gx.store.incoming import Quarantine
 from gx.store.refs import PREFIX, experiment_ref
 from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
@@ -28,6 +27,13 @@ class Fetched:
     tips: dict[str, bytes] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # experiment -> why nothing of it was stored
     listed: dict[bytes, bytes] | None = None  # the remote's refs as git's transport saw them, for a push
+
+    def tag_ids(self, remote: Remote) -> dict[str, str]:
+        """For a fetch of registry tags: the tags that passed the checks, by name; each refused one is
+        one warning."""
+        for name, why in sorted(self.refused.items()):
+            warnings.warn(f"gx: not pulling registry tag {name} from {remote.label}: {why}", GxWarning, stacklevel=3)
+        return {name: sha.decode() for name, sha in self.tips.items()}
 
 
 #: Picks the refs to fetch from what the remote advertises: ``{name: object id}``.
@@ -95,6 +101,9 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
     all, those named, or those a function of the picked refs names), check them in a quarantine, and
     store those whose new history passes. No local ref moves. ``advertised``: the remote's refs as
     ``advertised_refs`` listed them."""
+    from gx.store.fsckpolicy import FsckPolicy  # a fetch's: not loaded for a push
+    from gx.store.incoming import Quarantine
+
     found: dict[str, bytes] = {}
     policy = FsckPolicy.for_fetch(store.repo.get_config_stack())
 

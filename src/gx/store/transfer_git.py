@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Callable
 
 from gx.errors import RemoteError
 from gx.store import gitwire
-from gx.store.incoming import Quarantine
-from gx.store.incoming_git import fetch_into
 from gx.store.refs import PREFIX, experiment_from_ref, experiment_ref
 from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
 from gx.store.tagnames import TAGS_PREFIX
 
 if TYPE_CHECKING:
+    from gx.store.incoming import Quarantine
     from gx.store.transfer import Select, SendResult, TagUpdates
 
 #: git's words for a ref that lost a race: another push moved it first.
@@ -66,6 +65,8 @@ def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: by
     missing = [ref for ref in refs if advertised[ref] not in store.repo.object_store]
     fetched: dict[bytes, bytes] = {}
     if missing:
+        from gx.store.incoming_git import fetch_into  # a fetch's: not loaded for a push
+
         config = str(store.paths.common_dir / "config")
         fetched = fetch_into(quarantine, git, config, remote.url, missing, remote.label, progress)
     return select({ref: fetched.get(ref, advertised[ref]) for ref in refs}), advertised  # type: ignore[arg-type]
