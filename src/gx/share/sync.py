@@ -13,27 +13,20 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
-from gx.lfs.push import has_lfs_content, upload_before_refs
-from gx.store.gitconfig import (
-    config_values,
-)
-from gx.store.merge import FAST_FORWARD, MERGED, NEW, count_runs, integrate, relate
+from gx.store import transfer_git
+from gx.store.gitconfig import config_values
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
-from gx.store.tags import has_local_tags
-from gx.store.transfer import (
-    Fetched,
-    SendResult,
-    advertised_refs,
-    fetch_experiments,
-    fetch_shared,
-    send_experiments,
-    send_tips,
-    uses_git,
-)
+
+if TYPE_CHECKING:
+    from gx.store.transfer import Fetched, SendResult
+
+# Merging, transfer and LFS code is imported where used: a pull's connection starts first, and the
+# remote answers (an ssh handshake away) while that code loads.
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
 PUSH_ATTEMPTS = 10
@@ -101,6 +94,7 @@ def _selected(names: Iterable[str] | None) -> set[str] | None:
 
 def _integrate_all(store: Store, remote: Remote, tips: dict[str, bytes], wanted: set[str] | None,
                    fetched: bool) -> list[ExperimentSync]:
+    from gx.store.merge import FAST_FORWARD, MERGED, NEW, integrate
     out = []
     for name in sorted(wanted - set(tips)) if wanted else []:
         out.append(ExperimentSync(name, remote.label, skipped=f"not on {remote.label}"))
@@ -138,12 +132,17 @@ def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
           progress: Progress | None) -> tuple[list[ExperimentSync], dict[bytes, bytes] | None]:
     """``pull``, and the remote's refs as listed (git's transport: one connection lists and fetches
     experiments and registry tags together), for a push that follows."""
+    from gx.store import transfer_one  # dulwich's client: a pull's, not a push's
     advertised, registry_tags = None, None
-    if fetch and uses_git(st, rem.url):
-        experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress)
+    git = transfer_git.usable(st, rem.url) if fetch else None
+    if git is not None:
+        with transfer_one.started(st, git, rem) as started:
+            from gx.store.transfer import fetch_shared  # loaded while the remote answers
+            experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress, started)
         tips, advertised = _fetched(rem, experiments_fetched), experiments_fetched.listed
         registry_tags = tags_fetched.tag_ids(rem)
     elif fetch:
+        from gx.store.transfer import fetch_experiments
         tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
     else:
         if rem.name is None:
@@ -157,7 +156,6 @@ def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
     results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
     if fetch and registry_tags != {}:  # the remote's model registry tags to join (issue 11); None: not
         from gx.share.registry import pull_registry  # fetched yet (dulwich's transport)
-
         pull_registry(st, rem, progress, registry_tags)
     return results, advertised
 
@@ -182,6 +180,9 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
     With git's transport, a clone with no LFS content and no registry tags sends its tips at once,
     without listing the remote's refs first: one connection, as ``git push`` makes.
     """
+    from gx.lfs.push import has_lfs_content
+    from gx.store.tags import has_local_tags
+    from gx.store.transfer import advertised_refs, send_tips
     with opened_store(store) as st:
         rem, wanted = resolve_remote(st, remote), _selected(experiments)
         local = _local_experiments(st, wanted)  # an unknown name is an error before any connection
@@ -196,13 +197,14 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
           advertised: dict[bytes, bytes] | None, first: SendResult | None = None) -> list[ExperimentSync]:
     """``push``; ``advertised``: the remote's refs as listed at the start (the first round asks no more);
     ``first``: the first round, already sent without a listing (``send_tips``)."""
+    from gx.lfs.push import upload_before_refs
+    from gx.store.transfer import fetch_experiments, send_experiments
     pending = set(_local_experiments(st, wanted))
     results = {name: ExperimentSync(name, rem.label) for name in pending}
     refused: dict[str, tuple[bytes | None, str]] = {}
     registry = None  # the model registry's tags (issue 11) ride in the first push (fetched from the fetch
     if first is None:  # URL); a first round sent blind had none to send (its clone has no registry tags)
         from gx.share.registry import first_round
-
         registry = first_round(st, rem, advertised if rem.push_url == rem.url else None, progress)
     listed = None  # the remote's refs as the last round's fetch listed them (git's transport)
     for attempt in range(attempts):
@@ -250,7 +252,6 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
                           "attempts: the remote kept moving; nothing was lost, run 'gx push' again")
     if first is None:
         from gx.share.registry import push_registry
-
         push_registry(st, rem, progress, first=registry)  # tags refused or raced go round again
     return sorted(results.values(), key=lambda r: r.experiment)
 
@@ -258,6 +259,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
 def _decide(store: Store, remote_tips: dict[str, bytes], *, pending: set[str],
             results: dict[str, ExperimentSync]) -> dict[str, bytes]:
     """Which refs to move: those whose remote tip we contain; the rest need a fetch and merge first."""
+    from gx.store.merge import count_runs, relate
     out = {}
     for name in sorted(pending):
         local, theirs = store.tip(name), remote_tips.get(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from gx.errors import GxWarning, RemoteError
 from gx.store import commitgraph, transfer_git
@@ -18,6 +18,9 @@ from gx.store.refs import PREFIX, experiment_ref
 from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
 from gx.store.tagnames import TAGS_PREFIX, registry_refs
+
+if TYPE_CHECKING:
+    from gx.store import transfer_one
 
 
 @dataclass
@@ -45,11 +48,6 @@ Select = Callable[[dict[bytes, bytes | None]], dict[str, bytes]]
 Tags = Union[bool, AbstractSet[str], Callable[[dict[str, bytes]], AbstractSet[str]]]
 
 
-def uses_git(store: Store, url: str) -> bool:
-    """Whether transfers with ``url`` go through the git binary's transport."""
-    return transfer_git.usable(store, url) is not None
-
-
 def advertised_refs(store: Store, remote: Remote, push: bool = False) -> dict[bytes, bytes] | None:
     """The remote's experiments and tags from one ``git ls-remote``, for a whole push to reuse; None
     on dulwich's transport (it lists the refs as it connects)."""
@@ -70,17 +68,18 @@ def _registry(found: dict[str, bytes]) -> set[str]:
 
 
 def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, progress: Progress | None = None,
-                 ) -> tuple[Fetched, Fetched]:
+                 started: transfer_one.Started | None = None) -> tuple[Fetched, Fetched]:
     """Experiments and the registry's tags in one connection and one negotiation (one quarantine):
     ``(experiments, registry tags)``, each checked as ``fetch_refs`` checks them; the experiments'
-    ``listed`` holds the remote's refs for a push that follows (git's transport)."""
+    ``listed`` holds the remote's refs for a push that follows (git's transport); ``started``: the
+    connection ``transfer_one.started`` began for it."""
 
     def select(refs: dict[bytes, bytes | None]) -> dict[str, bytes]:
         found = {experiment_ref(n).decode(): sha for n, sha in remote_experiments(refs, wanted).items()}
         found.update({TAGS_PREFIX + n: sha.encode() for n, sha in registry_refs(refs).items()})
         return found
 
-    both = fetch_refs(store, remote, select, b"refs/", progress, tags=_registry)
+    both = fetch_refs(store, remote, select, b"refs/", progress, tags=_registry, started=started)
     experiments, tags = Fetched(listed=both.listed), Fetched()
     for ref, sha in both.tips.items():
         if ref.startswith(TAGS_PREFIX):
@@ -96,11 +95,24 @@ def fetch_shared(store: Store, remote: Remote, wanted: set[str] | None, progress
 
 
 def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, progress: Progress | None = None,
-               tags: Tags = False, advertised: dict[bytes, bytes] | None = None) -> Fetched:
+               tags: Tags = False, advertised: dict[bytes, bytes] | None = None,
+               started: transfer_one.Started | None = None) -> Fetched:
     """Download the objects of the refs ``select`` picks (commits; with ``tags`` also annotated tags:
     all, those named, or those a function of the picked refs names), check them in a quarantine, and
     store those whose new history passes. No local ref moves. ``advertised``: the remote's refs as
-    ``advertised_refs`` listed them."""
+    ``advertised_refs`` listed them; ``started``: the one connection, begun by the caller."""
+    git = transfer_git.usable(store, remote.url)
+    if started is not None or git is None or advertised is not None:
+        return _fetch_refs(store, remote, select, ref_prefix, progress, tags, advertised, git, started)
+    from gx.store import transfer_one
+
+    with transfer_one.started(store, git, remote) as early:  # first: the remote answers while the
+        return _fetch_refs(store, remote, select, ref_prefix, progress, tags, None, git, early)  # rest loads
+
+
+def _fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, progress: Progress | None,
+                tags: Tags, advertised: dict[bytes, bytes] | None, git: str | None,
+                started: transfer_one.Started | None) -> Fetched:
     from gx.store.fsckpolicy import FsckPolicy  # a fetch's: not loaded for a push
     from gx.store.incoming import Quarantine
 
@@ -110,12 +122,11 @@ def fetch_refs(store: Store, remote: Remote, select: Select, ref_prefix: bytes, 
     def allowed(found: dict[str, bytes]) -> bool | AbstractSet[str]:
         return tags(found) if callable(tags) else tags
 
-    git = transfer_git.usable(store, remote.url)
     if git is not None:
         try:
             with Quarantine(store.repo.object_store, alternate=False) as quarantine:
                 found, listed = transfer_git.fetch(store, git, remote, select, ref_prefix, quarantine, progress,
-                                                   advertised)
+                                                   advertised, started)
                 verdict = quarantine.admit(found, policy, allowed(found))
                 commitgraph.remember(store, quarantine.commits)  # a new experiment's runs counted from them
             return Fetched(verdict.accepted, verdict.refused, listed)

@@ -23,6 +23,7 @@ from gx.store.tagnames import TAGS_PREFIX
 if TYPE_CHECKING:
     from gx.store.incoming import Quarantine
     from gx.store.transfer import Select, SendResult, TagUpdates
+    from gx.store.transfer_one import Started
 
 #: git's words for a ref that lost a race: another push moved it first.
 RACED = ("lock", "fetch first", "non-fast-forward", "stale info")
@@ -48,7 +49,7 @@ def advertise(store: Store, git: str, url: str, label: str) -> dict[bytes, bytes
 
 
 def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
-          progress: Progress | None, advertised: dict[bytes, bytes] | None = None,
+          progress: Progress | None, advertised: dict[bytes, bytes] | None = None, started: Started | None = None,
           ) -> tuple[dict[str, bytes], dict[bytes, bytes]]:
     """The tips ``select`` picks among what was fetched into ``quarantine`` (checked, not yet admitted),
     and the remote's refs as listed. ``advertised``: the remote's refs already listed, fetched by one
@@ -59,7 +60,7 @@ def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: by
             transfer_one,  # dulwich's protocol code: only a fetch without a listing loads it
         )
 
-        return transfer_one.fetch(store, git, remote, select, ref_prefix, quarantine, progress)
+        return transfer_one.fetch(store, git, remote, select, ref_prefix, quarantine, progress, started)
     refs = sorted(ref for ref, sha in advertised.items()
                   if ref.startswith(ref_prefix) and select({ref: sha}))  # type: ignore[dict-item]
     missing = [ref for ref in refs if advertised[ref] not in store.repo.object_store]

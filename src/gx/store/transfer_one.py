@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from dulwich.client import (
@@ -29,12 +30,11 @@ from dulwich.protocol import Protocol
 
 from gx.errors import RemoteError
 from gx.store import gitwire
-from gx.store.incoming import Quarantine
-from gx.store.incoming_git import private_repository, read_received
 from gx.store.remote import Progress, Remote, client_for, local_heads, progress_bytes, remote_errors
 from gx.store.repo import Store
 
 if TYPE_CHECKING:
+    from gx.store.incoming import Quarantine
     from gx.store.transfer import Select
 
 
@@ -152,16 +152,66 @@ def connection(store: Store, git: str, url: str) -> tuple[object, str] | None:
     return client, path
 
 
+class Started:
+    """An upload-pack conversation started ahead of the fetch that holds it: the remote (a process
+    start, or an ssh handshake, away) answers while gx readies the quarantine and loads its checks."""
+
+    def __init__(self, client: object, path: str) -> None:
+        self.client, self.path = client, path
+        # dulwich's clients connect through ``_connect`` (the hook its subclasses implement, as
+        # ``_UploadPack`` does); fetch_pack then asks it for the connection: ``take`` hands this one
+        self._conn: tuple[Protocol, object, IO[bytes] | None] | None = client._connect(  # type: ignore[attr-defined]
+            b"upload-pack", path.encode(), 0)
+
+    def take(self, cmd: bytes, path: bytes | str, protocol_version: int | None = None,
+             ) -> tuple[Protocol, object, IO[bytes] | None]:
+        if self._conn is None:
+            raise RemoteError("a fetch asked for a second connection")  # pragma: no cover - one per fetch
+        conn, self._conn = self._conn, None
+        return conn
+
+    def close(self) -> None:
+        """End the conversation if no fetch took it (an error came first, or nothing was fetched)."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn[0].close()
+
+
+@contextlib.contextmanager
+def started(store: Store, git: str, remote: Remote) -> Iterator[Started | None]:
+    """The one-connection fetch from ``remote``, started now and ended on the way out if no fetch took
+    it; None where it is not the transport (http) or cannot start (the fetch then tries itself, and
+    says what is wrong)."""
+    try:
+        with remote_errors(remote, remote.url, http=False):
+            found = connection(store, git, remote.url)
+            early = None if found is None else Started(*found)
+    except RemoteError:
+        early = None
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.close()
+
+
 def fetch(store: Store, git: str, remote: Remote, select: Select, ref_prefix: bytes, quarantine: Quarantine,
-          progress: Progress | None) -> tuple[dict[str, bytes], dict[bytes, bytes]]:
+          progress: Progress | None, started: Started | None = None) -> tuple[dict[str, bytes], dict[bytes, bytes]]:
     """The tips ``select`` picks among the remote's refs under ``ref_prefix``, their objects received
     into ``quarantine`` (checked, not yet admitted), and every ref the remote listed under it (for a
-    push that follows). Tips already stored here are not asked for."""
-    with remote_errors(remote, remote.url, http=False):
-        found = connection(store, git, remote.url)
-        if found is None:
-            raise RemoteError(f"cannot fetch from {remote.label} in one connection")
-        client, path = found
+    push that follows). Tips already stored here are not asked for. ``started``: the conversation
+    begun by ``started``, held from here on."""
+    from gx.store.incoming_git import private_repository, read_received
+
+    if started is not None:
+        client, path = started.client, started.path
+        client._connect = started.take  # type: ignore[attr-defined]  # fetch_pack talks over it
+    else:
+        with remote_errors(remote, remote.url, http=False):
+            found = connection(store, git, remote.url)
+            if found is None:
+                raise RemoteError(f"cannot fetch from {remote.label} in one connection")
+            client, path = found
     local = store.repo.object_store
     picked: dict[str, bytes] = {}
     listed: dict[bytes, bytes] = {}
