@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from dulwich.file import FileLocked
 from dulwich.objects import Commit, Tag
@@ -16,9 +16,6 @@ from gx.store.merge import objects_to_send, pack_records
 from gx.store.remote import Progress, Remote, client_for, progress_bytes, remote_errors
 from gx.store.repo import Store
 from gx.store.tagnames import TAGS_PREFIX, registry_refs
-
-if TYPE_CHECKING:
-    pass
 
 _PREFIX = TAGS_PREFIX.encode()
 

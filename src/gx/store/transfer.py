@@ -57,10 +57,9 @@ def advertised_refs(store: Store, remote: Remote, push: bool = False) -> dict[by
 
 
 def fetch_experiments(store: Store, remote: Remote, wanted: set[str] | None, progress: Progress | None = None,
-                      advertised: dict[bytes, bytes] | None = None) -> Fetched:
+                      ) -> Fetched:
     """Download the objects of the remote's experiment refs, check them, and store those that pass."""
-    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress,
-                      advertised=advertised)
+    return fetch_refs(store, remote, lambda refs: remote_experiments(refs, wanted), PREFIX.encode(), progress)
 
 
 def _registry(found: dict[str, bytes]) -> set[str]:
