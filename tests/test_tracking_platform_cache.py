@@ -1,4 +1,5 @@
-"""The platform a run records is computed once per kernel and interpreter, then read from .git/gx/cache."""
+"""The platform a run records is computed once per kernel and interpreter, then read from .git/gx/cache;
+the host is the machine's name."""
 
 from __future__ import annotations
 
@@ -28,3 +29,14 @@ def test_a_run_records_the_platform(repo) -> None:
             gx.log_param("a", value)
         assert f"platform: {platform.platform()}" in repo.git("show", "refs/experiments/p:run.yaml")
     assert (repo.path / ".git" / "gx" / "cache" / "platform.txt").is_file()
+
+
+def test_a_run_records_the_machine_s_host_name(repo) -> None:
+    """The host is what ``socket.gethostname()`` says (read from ``os.uname`` where it says the same)."""
+    import socket
+
+    import gx
+
+    with gx.start_run(experiment="h"):
+        gx.log_param("a", 1)
+    assert f"host: {socket.gethostname()}" in repo.git("show", "refs/experiments/h:run.yaml").splitlines()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-import socket
 import sys
 import threading
 from pathlib import Path
@@ -18,11 +17,21 @@ def system_info(cache_dir: Path | None = None) -> dict[str, Any]:
     from gx._version import __version__
 
     return {
-        "host": socket.gethostname(),
+        "host": _hostname(),
         "python": platform.python_version(),
         "platform": platform_name(cache_dir),
         "gx_version": __version__,
     }
+
+
+def _hostname() -> str:
+    """``socket.gethostname()``, without loading the socket module where ``os.uname`` says the same."""
+    try:
+        return os.uname().nodename
+    except AttributeError:  # Windows
+        import socket
+
+        return socket.gethostname()
 
 
 def working_directory(worktree: Path | None) -> str | None:
