@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import gx.query.runs
 from conftest import all_object_contents, gx_subprocess
 
@@ -161,3 +163,27 @@ def test_experiment_from_env_and_flag(repo):
     assert names == ["from-env", "team/flag"]
     assert json.loads(repo.git("show", "refs/experiments/team/flag:run.yaml").replace("'", '"').split("\n")[0].split(": ")[1]) == 1
     os.environ.pop("GX_EXPERIMENT", None)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads the parent's mapped libraries from /proc")
+def test_the_recording_code_loads_while_the_script_runs(repo):
+    """``gx run`` imports what recording needs (PyYAML's writer among it) while the command runs:
+    after the command, only the commit is left. The script watches its parent's mapped libraries."""
+    yaml = pytest.importorskip("yaml")
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml maps no library of its own to watch for")
+    repo.write("train.py", """
+import os, time
+maps = f"/proc/{os.getppid()}/maps"
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    with open(maps) as fh:
+        if "/yaml/_yaml" in fh.read():
+            print("recording code loaded while the script ran")
+            break
+    time.sleep(0.01)
+""")
+    proc = gx_subprocess("run", "train.py", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "recording code loaded while the script ran" in proc.stdout.decode()
+    assert only_run().status == "FINISHED"

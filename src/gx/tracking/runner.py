@@ -173,6 +173,7 @@ def run(argv: Sequence[str], experiment: str, name: str | None = None, params: M
         err = _Tail(proc.stderr, sys.stderr.buffer)  # type: ignore[arg-type]
         # git work (loading dulwich, snapshotting a dirty tree) overlaps the child's start-up
         record_source(live.paths or find_repo(), live.run_dir, meta)
+        _load_recording()  # and so does loading the recording's code: after the command, the commit only
         while True:
             try:
                 returncode = proc.wait()
@@ -227,6 +228,14 @@ class RunNotRecorded(GxError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def _load_recording() -> None:
+    """Import what recording the run needs (the run's encoding, PyYAML, the store's writer) while the
+    command runs; a failure here is the recording's to report, after the command."""
+    with contextlib.suppress(Exception):
+        import gx.store.write  # noqa: F401
+        import gx.tracking.finalize  # noqa: F401
 
 
 def _save_output(live: LiveRun, stdout: bytes, stderr: bytes) -> None:
