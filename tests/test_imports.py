@@ -56,3 +56,14 @@ def test_a_plain_push_loads_only_what_it_uses(clones):
     assert "1 run to origin" in proc.stdout  # it did push
     assert proc.stdout.strip().endswith("[]"), proc.stdout + proc.stderr
     assert a.git("rev-parse", "refs/experiments/e") == run_git("rev-parse", "refs/experiments/e", cwd=remote)
+
+
+def test_every_command_exits_with_its_heap_frozen(repo):
+    """The interpreter's last collections skip what a command loaded (``gc.freeze``), whether the
+    command returns (``gx ls``), exits itself with its child's status (``gx run``), or fails."""
+    repo.write("train.py", "raise SystemExit(3)\n")
+    probe = ("import gc, sys\nfrom gx.cli.main import main\nsys.argv = ['gx', *sys.argv[1:]]\n"
+             "try:\n    main()\nexcept SystemExit as exc:\n    print('exit', exc.code, 'frozen', gc.get_freeze_count() > 0)")
+    for args, code in ((["ls"], 0), (["run", "-q", "train.py"], 3), (["show", "nosuchrun"], 1)):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=repo.path)
+        assert f"exit {code} frozen True" in proc.stdout, (args, proc.stdout, proc.stderr)

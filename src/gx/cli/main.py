@@ -205,17 +205,19 @@ def _print_gx_warnings() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        code = cli.main(args=argv, prog_name="gx", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("gx: interrupted", err=True)
-        code = 130
-    # What the command loaded (click, dulwich, gx: ~200 modules) dies with the process: frozen, the
-    # interpreter's last collections do not walk it (~14 ms of every command's exit, measured in
-    # docs/performance.md). atexit handlers, flushes and finalizers still run.
-    gc.freeze()
-    sys.exit(code if isinstance(code, int) else 0)
+        try:
+            code = cli.main(args=argv, prog_name="gx", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("gx: interrupted", err=True)
+            code = 130
+        sys.exit(code if isinstance(code, int) else 0)
+    finally:  # also when a command exits itself (``gx run`` with its child's status)
+        # What the command loaded (click, dulwich, gx: ~200 modules) dies with the process: frozen, the
+        # interpreter's last collections do not walk it (~14 ms of every command's exit, measured in
+        # docs/performance.md). atexit handlers, flushes and finalizers still run.
+        gc.freeze()

@@ -5,6 +5,7 @@ import sys
 
 from gx.hooks.entry import main
 
-code = main()
-gc.freeze()  # as ``gx`` does (cli/main.py): the interpreter's last collections do not walk what loaded
-sys.exit(code)
+try:
+    sys.exit(main())
+finally:  # as ``gx`` does (cli/main.py): the interpreter's last collections do not walk what loaded
+    gc.freeze()
