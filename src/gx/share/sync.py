@@ -132,10 +132,10 @@ def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
           progress: Progress | None) -> tuple[list[ExperimentSync], dict[bytes, bytes] | None]:
     """``pull``, and the remote's refs as listed (git's transport: one connection lists and fetches
     experiments and registry tags together), for a push that follows."""
-    from gx.store import transfer_one  # dulwich's client: a pull's, not a push's
     advertised, registry_tags = None, None
     git = transfer_git.usable(st, rem.url) if fetch else None
     if git is not None:
+        from gx.store import transfer_one  # dulwich's client: a fetch's, not a push's or a merge's
         with transfer_one.started(st, git, rem) as started:
             from gx.store.transfer import fetch_shared  # loaded while the remote answers
             experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress, started)
