@@ -170,7 +170,7 @@ def clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return a, Repo(tmp_path / "b"), remote, at
 
 def count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The git commands gx's transport runs from now on (``gitwire.run`` and ``gitwire.spawn``), by
+    """The git commands gx's transport runs from now on (``gitwire.start`` and ``gitwire.spawn``), by
     subcommand: ``upload-pack`` is a fetch's one connection, ``index-pack`` its pack indexed."""
     from gx.store import gitwire
 
@@ -183,6 +183,6 @@ def count_git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return count
 
-    monkeypatch.setattr(gitwire, "run", counting(gitwire.run))
+    monkeypatch.setattr(gitwire, "start", counting(gitwire.start))
     monkeypatch.setattr(gitwire, "spawn", counting(gitwire.spawn))
     return calls

@@ -20,7 +20,7 @@ from test_models_share import _register, _tags
 
 @pytest.fixture(autouse=True)
 def git_transport(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The git commands gx's transport runs (``gitwire.run``), by subcommand."""
+    """The git commands gx's transport runs (``gitwire.start``), by subcommand."""
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
     return count_git_calls(monkeypatch)
 
@@ -93,7 +93,7 @@ def test_a_tag_raced_in_the_combined_push_goes_round_again(clones, git_transport
     gx.MlflowClient().update_model_version("churn", 1, description="from b")  # the later edit
     _model(at, b)  # and a new run to push
     at(b)
-    real = gitwire.run
+    real = gitwire.start
     raced: list[bool] = []
 
     def racing(git: str, args: list[str], *rest, **kw):
@@ -102,7 +102,7 @@ def test_a_tag_raced_in_the_combined_push_goes_round_again(clones, git_transport
             run_git("push", "-q", "--force", "origin", f"refs/tags/{name}", cwd=a.path)
         return real(git, args, *rest, **kw)
 
-    monkeypatch.setattr(gitwire, "run", racing)
+    monkeypatch.setattr(gitwire, "start", racing)
     git_transport.clear()
     push()
     assert raced and git_transport.count("push") == 2

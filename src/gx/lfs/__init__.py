@@ -19,3 +19,9 @@ if TYPE_CHECKING:
 def lfs_dir(common_dir: Path) -> Path:
     """Where git-lfs keeps a repository's LFS files (``lfs.storage`` is not supported yet)."""
     return common_dir / "lfs"
+
+
+def has_lfs_store(common_dir: Path) -> bool:
+    """Whether this clone ever stored LFS content (its LFS store exists): only then may a push have
+    objects to upload before its refs move."""
+    return (lfs_dir(common_dir) / "objects").is_dir()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from gx.lfs import lfs_dir
+from gx.lfs import has_lfs_store
 
 if TYPE_CHECKING:
     from gx.store.remote import Remote
@@ -19,9 +19,8 @@ Decide = Callable[[dict[str, bytes]], dict[str, bytes]]
 
 
 def has_lfs_content(store: Store) -> bool:
-    """Whether this clone ever stored LFS content (its LFS store exists): only then may a push have
-    objects to upload before its refs move."""
-    return (lfs_dir(store.paths.common_dir) / "objects").is_dir()
+    """Whether this clone ever stored LFS content (``has_lfs_store``)."""
+    return has_lfs_store(store.paths.common_dir)
 
 
 def upload_runs(store: Store, remote_url: str, tips: list[bytes], have: list[bytes], remote: str | None) -> int:

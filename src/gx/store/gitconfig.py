@@ -22,13 +22,21 @@ if TYPE_CHECKING:
 
 
 def remote_names(store: Store) -> list[str]:
-    config = store.repo.get_config()
+    return remotes_in(store.repo.get_config())
+
+
+def remotes_in(config: ConfigFile) -> list[str]:
+    """The remotes a config names (``[remote "<name>"]`` sections)."""
     return [s[1].decode("utf-8", "replace") for s in config.sections() if len(s) == 2 and s[0] == b"remote"]
 
 
 def config_values(store: Store, section: tuple[str, ...], key: str) -> list[str]:
     """Every value of a key in the repository's own config."""
-    config = store.repo.get_config()
+    return values_in(store.repo.get_config(), section, key)
+
+
+def values_in(config: ConfigFile, section: tuple[str, ...], key: str) -> list[str]:
+    """Every value of a key in a config as read."""
     try:
         values = config.get_multivar(tuple(s.encode() for s in section), key.encode())
         return [v.decode("utf-8", "replace") for v in values]

@@ -41,6 +41,26 @@ def git_binary() -> str | None:
     return shutil.which("git")
 
 
+def binary_for(git_dir: str | os.PathLike[str], url: str) -> str | None:
+    """The git binary to move objects with over ``url``, or None for dulwich's transport: git is not
+    on PATH or ``GX_GIT_BINARY=0``; http(s), whose credentials gx reads itself; or a shallow repository."""
+    git = git_binary()
+    if git is None or url.lower().startswith(("http://", "https://")) or _shallow(git_dir):
+        return None
+    return git
+
+
+def _shallow(git_dir: str | os.PathLike[str]) -> bool:
+    """Whether ``shallow`` names a commit (where dulwich reads it: the repository's own git dir)."""
+    try:
+        with open(os.path.join(git_dir, "shallow"), "rb") as fh:
+            return any(line.strip() for line in fh)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # unreadable: dulwich's transport, which reports it
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without the caller's repository variables (gx may run inside a git hook)."""
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_REPO_ENV}
@@ -115,17 +135,34 @@ def _short(text: str) -> str:
     return text if len(text) < 300 else text[:297] + "..."
 
 
-def run(git: str, args: list[str], env: dict[str, str], progress: Progress | None = None,
-        stdin: bytes | None = None) -> Finished:
-    """Run git, its progress on ``progress`` (after PROGRESS_DELAY), without a terminal prompt."""
+class Running:
+    """A git command under way (``start``): its stderr read as it runs, ``finish`` waits for the rest."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], progress: Progress | None) -> None:
+        self.proc, self._err = proc, Stderr(proc.stderr, progress)  # type: ignore[arg-type]  # its only reader
+        self.git = proc.args[0]  # type: ignore[index]
+
+    def finish(self) -> Finished:
+        out = self.proc.stdout.read()  # type: ignore[union-attr]
+        self.proc.stdout.close()  # type: ignore[union-attr]
+        return Finished(self.proc.wait(), out.decode("utf-8", "replace"), self._err.join())
+
+
+def start(git: str, args: list[str], env: dict[str, str], progress: Progress | None = None,
+          stdin: bytes | None = None) -> Running:
+    """Start git, its progress on ``progress`` (after PROGRESS_DELAY), without a terminal prompt."""
     proc = subprocess.Popen([git, *args], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    err = Stderr(proc.stderr, progress)  # type: ignore[arg-type]  # its only reader
+    running = Running(proc, progress)
     if stdin is not None:
         threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
-    out = proc.stdout.read()  # type: ignore[union-attr]
-    proc.stdout.close()  # type: ignore[union-attr]
-    return Finished(proc.wait(), out.decode("utf-8", "replace"), err.join())
+    return running
+
+
+def run(git: str, args: list[str], env: dict[str, str], progress: Progress | None = None,
+        stdin: bytes | None = None) -> Finished:
+    """``start`` git and wait for it."""
+    return start(git, args, env, progress, stdin).finish()
 
 
 def spawn(git: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -202,9 +239,9 @@ _STATUS = re.compile(r"^([ +\-*=!])\t([^\t]*):([^\t]*)\t(.*)$")
 _MOVED = re.compile(r"^([0-9a-f]{40})\.\.\.?[0-9a-f]{40}$")  # ``old..new`` with ``core.abbrev=40``
 
 
-def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: str,
-         progress: Progress | None, leases: dict[bytes, bytes | None] | None = None) -> Pushed:
-    """``git push`` of ``sha:ref`` for each update, never forced: git refuses what is not a
+def start_push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], progress: Progress | None,
+               leases: dict[bytes, bytes | None] | None = None) -> Running:
+    """Start ``git push`` of ``sha:ref`` for each update, never forced: git refuses what is not a
     fast-forward of the remote's current tip, and receive-pack checks each old value under its lock.
     A ref in ``leases`` (tags: they move sideways) moves only from the value given (None: it must not
     exist), git's ``--force-with-lease``: a compare-and-swap, not a force."""
@@ -212,7 +249,14 @@ def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: s
     cas = [f"--force-with-lease={ref.decode()}:{(old or b'').decode()}" for ref, old in sorted((leases or {}).items())]
     args = ["-c", "core.abbrev=40", "push", "--porcelain", "--no-verify", "--no-follow-tags", "--recurse-submodules=no",
             "--progress", *cas, url, *refspecs]  # without --progress the remote goes quiet: no fsck or hook messages
-    done = run(git, args, clean_env(GIT_DIR=git_dir), progress)
+    return start(git, args, clean_env(GIT_DIR=git_dir), progress)
+
+
+def push(git: str, git_dir: str, url: str, updates: dict[bytes, bytes], label: str,
+         progress: Progress | None, leases: dict[bytes, bytes | None] | None = None,
+         running: Running | None = None) -> Pushed:
+    """What the remote did with ``start_push``'s updates; ``running``: that push, started already."""
+    done = (running or start_push(git, git_dir, url, updates, progress, leases)).finish()
     out = Pushed()
     for line in done.out.splitlines():
         match = _STATUS.match(line)

@@ -84,6 +84,17 @@ def experiment_ref(name: str) -> bytes:
 MAX_READ_NAME_LENGTH = 250
 
 
+def experiments_in(refs: object) -> dict[str, bytes]:
+    """Every experiment with its tip commit id, from a dulwich refs container, sorted by name."""
+    found = refs.as_dict(PREFIX.rstrip("/").encode())  # type: ignore[attr-defined]
+    out = {}
+    for sub, sha in found.items():
+        name = experiment_from_ref(PREFIX.encode() + sub)
+        if name is not None:
+            out[name] = sha
+    return dict(sorted(out.items()))
+
+
 def experiment_from_ref(ref: bytes | str) -> str | None:
     """The experiment named by a ref under refs/experiments/, or None for any other ref (or one
     that is not the canonical encoding of a name: one name, one ref)."""

@@ -14,16 +14,21 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlparse
 
 from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.objects import ZERO_SHA
 
 from gx.errors import RemoteError
-from gx.store.gitconfig import config_values, remote_names
+from gx.store.gitconfig import remotes_in, values_in
 from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix
-from gx.store.repo import Store
+
+if TYPE_CHECKING:
+    from dulwich.config import ConfigFile
+
+    from gx.paths import RepoPaths
+    from gx.store.repo import Store
 
 Progress = Callable[[str], None]
 
@@ -51,17 +56,22 @@ def _is_url(spec: str) -> bool:
 
 def resolve_remote(store: Store, spec: str | None) -> Remote:
     """``origin`` (or the only remote) by default; a remote name; or a URL/path used as is."""
-    names = remote_names(store)
+    return resolve_in(store.repo.get_config(), store.paths, spec)
+
+
+def resolve_in(config: ConfigFile, paths: RepoPaths, spec: str | None) -> Remote:
+    """``resolve_remote`` from the repository's own config as read, and its paths."""
+    names = remotes_in(config)
     if spec is None:
         spec = "origin" if "origin" in names or len(names) != 1 else names[0]
     if spec in names:
-        [url, *_] = config_values(store, ("remote", spec), "url") or [""]
+        [url, *_] = values_in(config, ("remote", spec), "url") or [""]
         if not url:
             raise RemoteError(f"remote {spec!r} has no url; set one with 'git remote set-url {spec} URL'")
-        push_url = (config_values(store, ("remote", spec), "pushurl") or [url])[0]
-        return Remote(spec, _absolute(store, url), _absolute(store, push_url))
+        push_url = (values_in(config, ("remote", spec), "pushurl") or [url])[0]
+        return Remote(spec, _absolute(paths, url), _absolute(paths, push_url))
     if _is_url(spec):
-        return Remote(None, _absolute(store, spec), _absolute(store, spec))
+        return Remote(None, _absolute(paths, spec), _absolute(paths, spec))
     raise unknown_remote(spec, names, urls_work=True)
 
 
@@ -72,11 +82,11 @@ def unknown_remote(name: str, names: list[str], urls_work: bool) -> RemoteError:
     return RemoteError(f"no remote named {name!r}{known}; add one with 'git remote add {name} URL'{alternative}")
 
 
-def _absolute(store: Store, url: str) -> str:
+def _absolute(paths: RepoPaths, url: str) -> str:
     """Relative local paths are relative to the top of the worktree, as git reads them."""
     if "://" in url or os.path.isabs(url) or (":" in url and "/" not in url.split(":", 1)[0]):
         return url
-    base = store.paths.worktree or store.paths.git_dir
+    base = paths.worktree or paths.git_dir
     return os.path.normpath(os.path.join(base, url))
 
 

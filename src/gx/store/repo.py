@@ -21,7 +21,13 @@ from gx.paths import RepoPaths, find_repo
 from gx.store.experiments import init_commit_objects
 from gx.store.locks import check_not_stale, ref_write_failed, write_loose_object
 from gx.store.packs import fsync_from_config, write_pack
-from gx.store.refs import PREFIX, check_no_clash, experiment_from_ref, experiment_ref
+from gx.store.refs import (
+    PREFIX,
+    check_no_clash,
+    experiment_from_ref,
+    experiment_ref,
+    experiments_in,
+)
 
 T = TypeVar("T")
 
@@ -82,13 +88,7 @@ class Store:
     # -- refs ---------------------------------------------------------------------------
     def experiments(self) -> dict[str, bytes]:
         """Every experiment with its tip commit id."""
-        refs = self.repo.refs.as_dict(PREFIX.rstrip("/").encode())
-        out = {}
-        for sub, sha in refs.items():
-            name = experiment_from_ref(PREFIX.encode() + sub)
-            if name is not None:
-                out[name] = sha
-        return dict(sorted(out.items()))
+        return experiments_in(self.repo.refs)
 
     def experiment_refs(self, remotes: bool = True) -> dict[bytes, tuple[str, bytes]]:
         """Every ref holding experiment history: ``{ref: (experiment, tip)}``.

@@ -15,10 +15,15 @@ forms under ``refs/tags/`` (docs/format.md): a name that parses here is the only
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gx.errors import BadName
+
+if TYPE_CHECKING:
+    from gx.paths import RepoPaths
 
 TAGS_PREFIX = "refs/tags/"
 REGISTER, DEREGISTER, ASSIGN, UNASSIGN, DEPRECATE, META = (
@@ -147,3 +152,38 @@ def registry_refs(refs: dict[bytes, bytes | None]) -> dict[str, str]:
             if parse_tag_name(name) is not None:
                 out[name] = sha.decode()
     return out
+
+
+def list_tag_refs(paths: RepoPaths) -> dict[str, str]:
+    """``{tag name: object id}`` from packed-refs and loose refs, in pure Python (no git code loaded)."""
+    out: dict[str, str] = {}
+    packed = paths.common_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+            sha, _, ref = line.partition(" ")
+            if ref.startswith(TAGS_PREFIX) and len(sha) == 40:
+                out[ref[len(TAGS_PREFIX):]] = sha
+    stack = [(str(paths.common_dir / "refs" / "tags"), "")]
+    while stack:  # os.scandir and plain strings: thousands of loose tags cost milliseconds, not pathlib's seconds
+        directory, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+            elif not entry.name.endswith(".lock"):
+                try:
+                    with open(entry.path, "rb") as fh:
+                        sha = fh.read(41).strip().decode("ascii")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if len(sha) == 40:
+                    out[prefix + entry.name] = sha
+    return out
+
+
+def has_registry_tags(paths: RepoPaths) -> bool:
+    """Whether a clone holds any registry tag (else a push has none to send or reconcile)."""
+    return any(parse_tag_name(n) is not None for n in list_tag_refs(paths))

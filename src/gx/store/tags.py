@@ -19,10 +19,9 @@ from dulwich.file import FileLocked
 from dulwich.objects import Commit, Tag, Tree
 
 from gx.errors import BadName, StoreConflict
-from gx.paths import RepoPaths
 from gx.store import objects as gobj
 from gx.store.repo import Store
-from gx.store.tagnames import TAGS_PREFIX, parse_tag_name
+from gx.store.tagnames import TAGS_PREFIX, has_registry_tags, list_tag_refs, parse_tag_name
 
 #: A registry tag's message (subject and gx's YAML fields) may be at most this many bytes.
 MAX_TAG_MESSAGE = 64 * 1024
@@ -44,39 +43,9 @@ class TagInfo:
     message: str
 
 
-def list_tag_refs(paths: RepoPaths) -> dict[str, str]:
-    """``{tag name: object id}`` from packed-refs and loose refs, in pure Python (no git code loaded)."""
-    out: dict[str, str] = {}
-    packed = paths.common_dir / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
-            sha, _, ref = line.partition(" ")
-            if ref.startswith(TAGS_PREFIX) and len(sha) == 40:
-                out[ref[len(TAGS_PREFIX):]] = sha
-    stack = [(str(paths.common_dir / "refs" / "tags"), "")]
-    while stack:  # os.scandir and plain strings: thousands of loose tags cost milliseconds, not pathlib's seconds
-        directory, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, f"{prefix}{entry.name}/"))
-            elif not entry.name.endswith(".lock"):
-                try:
-                    with open(entry.path, "rb") as fh:
-                        sha = fh.read(41).strip().decode("ascii")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                if len(sha) == 40:
-                    out[prefix + entry.name] = sha
-    return out
-
-
 def has_local_tags(store: Store) -> bool:
     """Whether this clone holds any registry tag (else a push has none to send or reconcile)."""
-    return any(parse_tag_name(n) is not None for n in list_tag_refs(store.paths))
+    return has_registry_tags(store.paths)
 
 
 def _load_cache(path: Path) -> dict[str, tuple]:

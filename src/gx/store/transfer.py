@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Union
 
 from gx.errors import GxWarning, RemoteError
-from gx.store import commitgraph, transfer_git
+from gx.store import commitgraph, gitwire, transfer_git
 from gx.store.refs import PREFIX, experiment_ref
 from gx.store.remote import Progress, Remote, remote_experiments
 from gx.store.repo import Store
@@ -176,13 +176,15 @@ def send_experiments(store: Store, remote: Remote, decide: Callable[[dict[str, b
     return transfer_dulwich.send(store, remote, decide, progress, result)
 
 
-def send_tips(store: Store, remote: Remote, tips: dict[str, bytes], progress: Progress | None = None) -> SendResult | None:
+def send_tips(store: Store, remote: Remote, tips: dict[str, bytes], progress: Progress | None = None,
+              running: gitwire.Running | None = None) -> SendResult | None:
     """Push ``tips`` in one connection, without asking for the remote's refs first; ``before`` holds
     the remote's old tips of the refs that moved or already were there, ``failed`` those it refused
-    (a diverged one as a lost race). None on dulwich's transport, which lists the refs as it connects."""
-    git = transfer_git.usable(store, remote.push_url)
+    (a diverged one as a lost race). None on dulwich's transport, which lists the refs as it connects.
+    ``running``: that ``git push``, started already (``gx push``'s head start)."""
+    git = running.git if running is not None else transfer_git.usable(store, remote.push_url)
     if git is None:
         return None
     result = SendResult({}, {}, {})
-    transfer_git.send_tips(store, git, remote, tips, progress, result)
+    transfer_git.send_tips(store, git, remote, tips, progress, result, running)
     return result

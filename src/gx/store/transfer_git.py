@@ -30,12 +30,8 @@ RACED = ("lock", "fetch first", "non-fast-forward", "stale info")
 
 
 def usable(store: Store, url: str) -> str | None:
-    """The git binary to move objects with, or None for dulwich's transport: git is not on PATH or
-    ``GX_GIT_BINARY=0``; http(s), whose credentials gx reads itself; or a shallow repository."""
-    git = gitwire.git_binary()
-    if git is None or url.lower().startswith(("http://", "https://")) or store.repo.get_shallow():
-        return None
-    return git
+    """The git binary to move objects with, or None for dulwich's transport (``gitwire.binary_for``)."""
+    return gitwire.binary_for(store.paths.git_dir, url)
 
 
 def _env(store: Store) -> dict[str, str]:
@@ -97,15 +93,17 @@ def send(store: Store, git: str, remote: Remote, decide: Callable[[dict[str, byt
 
 
 def send_tips(store: Store, git: str, remote: Remote, tips: dict[str, bytes], progress: Progress | None,
-              result: SendResult) -> None:
+              result: SendResult, running: gitwire.Running | None = None) -> None:
     """Push ``tips`` without listing the remote's refs first (one connection instead of two), filling
     ``result`` as ``send`` does: ``before`` comes from git's report, for the refs that moved or
     already were there. A ref the remote holds history of that is not here is refused by git ("fetch
-    first") and counted as a lost race: ``sync`` fetches, merges and goes round."""
+    first") and counted as a lost race: ``sync`` fetches, merges and goes round. ``running``: that
+    push, started already (``gx push``'s head start)."""
     if not tips:
         return  # a refspec-less ``git push`` would push the current branch
     result.updated = dict(tips)
-    pushed = _push(store, git, remote, {experiment_ref(name): sha for name, sha in tips.items()}, progress, result)
+    updates = {experiment_ref(name): sha for name, sha in tips.items()}
+    pushed = _push(store, git, remote, updates, progress, result, running=running)
     for ref, old in pushed.before.items():
         name = experiment_from_ref(ref)
         if name is None:
@@ -117,10 +115,12 @@ def send_tips(store: Store, git: str, remote: Remote, tips: dict[str, bytes], pr
 
 
 def _push(store: Store, git: str, remote: Remote, updates: dict[bytes, bytes], progress: Progress | None,
-          result: SendResult, leases: dict[bytes, bytes | None] | None = None) -> gitwire.Pushed:
+          result: SendResult, leases: dict[bytes, bytes | None] | None = None,
+          running: gitwire.Running | None = None) -> gitwire.Pushed:
     """One ``git push`` of ``updates``; the experiment refs git refused go to ``result.failed`` (and
     out of ``result.updated``), those that lost a race to ``result.raced`` too."""
-    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress, leases)
+    pushed = gitwire.push(git, str(store.paths.git_dir), remote.push_url, updates, remote.label, progress, leases,
+                          running)
     if pushed.unpack_failed:
         raise RemoteError(f"{remote.label} refused the push: {pushed.unpack_failed}")
     for ref in updates:
