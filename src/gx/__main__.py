@@ -1,3 +1,3 @@
-from gx.cli.main import main
+from gx.cli import main
 
 main()

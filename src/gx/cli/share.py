@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Callable
 
 import click
+
+from gx.share.head_start import progress_writer as _progress
 
 _remote_arg = click.argument("remote", required=False)
 _experiments_arg = click.argument("experiments", nargs=-1)
@@ -16,17 +17,6 @@ def _transfer_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
     return click.option("--progress/--no-progress", default=None,
                         help="Show transfer progress on stderr (default: when stderr is a terminal).")(func)
-
-
-def _progress(enabled: bool | None, quiet: bool) -> Callable[[str], None] | None:
-    if quiet or not (enabled if enabled is not None else sys.stderr.isatty()):
-        return None
-
-    def write(text: str) -> None:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-
-    return write
 
 
 def _runs(n: int) -> str:

@@ -1,4 +1,4 @@
-"""``push``, ``pull`` and ``sync`` of experiments through dulwich.
+"""``push`` and ``sync`` of experiments (``pull`` is in ``pull.py``).
 
 Diverged experiments are joined by merge commits, never rewritten or force-pushed; a push the remote
 refuses because it moved meanwhile is retried after fetching and merging.
@@ -9,155 +9,34 @@ from __future__ import annotations
 import functools
 import random
 import time
-import warnings
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gx.errors import BadName, GxWarning, RemoteError, UnknownExperiment
-from gx.store import transfer_git
-from gx.store.gitconfig import config_values
-from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
+from gx.errors import RemoteError, UnknownExperiment
+from gx.share.head_start import take
+from gx.share.pull import (
+    ExperimentSync,
+    fetch_and_merge,
+    integrate_all,
+    opened_store,
+    opened_with,
+    pull,
+    selected,
+    set_tracking,
+    tracking_refspec,
+)
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
 
 if TYPE_CHECKING:
-    from gx.store.transfer import Fetched, SendResult
+    from gx.store.transfer import SendResult
 
-# Merging, transfer and LFS code is imported where used: a pull's connection starts first, and the
-# remote answers (an ssh handshake away) while that code loads.
+__all__ = ["EXPERIMENTS_PUSH", "PUSH_ATTEMPTS", "ExperimentSync", "opened_store", "pull", "push", "sync",
+           "tracking_refspec"]
 
 #: Rounds of push -> (refused: the remote moved) -> fetch + merge -> push, before giving up.
 PUSH_ATTEMPTS = 10
 EXPERIMENTS_PUSH = "refs/experiments/*:refs/experiments/*"
-
-
-def tracking_refspec(remote: str) -> str:
-    """The fetch refspec ``gx remote setup`` adds: never ``+`` into ``refs/experiments/``."""
-    return f"+{PREFIX}*:{tracking_prefix(remote)}*"
-
-
-@dataclass
-class ExperimentSync:
-    """What push/pull/sync did to one experiment."""
-
-    experiment: str
-    remote: str = ""  # the remote's name, or its URL
-    received: int = 0  # runs that came from the remote into the local experiment
-    sent: int = 0  # runs the remote did not have and now has
-    created: str = ""  # "local" or "remote": the experiment was new on that side
-    merged: bool = False  # a merge commit joined diverged histories
-    fast_forward: bool = False
-    skipped: str = ""  # why the experiment was left alone
-
-
-@contextmanager
-def opened_store(store: Store | None) -> Iterator[Store]:
-    if store is not None:
-        yield store
-        return
-    from gx.paths import find_repo
-
-    paths = find_repo()
-    if paths.has_run_journals():  # a run may have died: record it first (else no tracking or yaml code loads)
-        from gx.tracking.finalize import recover_dead_runs
-
-        recover_dead_runs(paths)
-    with Store(paths) as own:
-        yield own
-
-
-# -- pull ------------------------------------------------------------------------------------
-def _fetched(remote: Remote, fetched: Fetched) -> dict[str, bytes]:
-    """The tips to merge; each refused experiment is one warning line (nothing of it was stored)."""
-    for name, reason in sorted(fetched.refused.items()):
-        warnings.warn(f"gx: not pulling refs/experiments/{name} from {remote.label}: {reason} "
-                      "(nothing of it was stored)", GxWarning, stacklevel=3)
-    return fetched.tips
-
-
-def _tracking_enabled(store: Store, remote: Remote) -> bool:
-    return remote.name is not None and tracking_refspec(remote.name) in config_values(
-        store, ("remote", remote.name), "fetch")
-
-
-def _set_tracking(store: Store, remote: Remote, experiment: str, sha: bytes) -> None:
-    """Keep ``refs/remotes/<r>/experiments/*`` current, as git does for refs its refspecs map."""
-    if _tracking_enabled(store, remote):
-        store.repo.refs[remote.tracking_ref(experiment)] = sha
-
-
-def _selected(names: Iterable[str] | None) -> set[str] | None:
-    return {validate_experiment(n) for n in names} if names else None
-
-
-def _integrate_all(store: Store, remote: Remote, tips: dict[str, bytes], wanted: set[str] | None,
-                   fetched: bool) -> list[ExperimentSync]:
-    from gx.store.merge import FAST_FORWARD, MERGED, NEW, integrate
-    out = []
-    for name in sorted(wanted - set(tips)) if wanted else []:
-        out.append(ExperimentSync(name, remote.label, skipped=f"not on {remote.label}"))
-    for name, tip in sorted(tips.items()):
-        result = ExperimentSync(name, remote.label)
-        out.append(result)
-        if not store.is_gx_commit(tip):
-            result.skipped = f"{remote.label}'s refs/experiments/{name} is not a gx experiment"
-            continue
-        if fetched:
-            _set_tracking(store, remote, name, tip)
-        try:
-            done = integrate(store, name, tip, remote.label)
-        except BadName as exc:
-            result.skipped = str(exc)
-            continue
-        result.received = done.received
-        result.created = "local" if done.action == NEW else ""
-        result.merged, result.fast_forward = done.action == MERGED, done.action == FAST_FORWARD
-    return sorted(out, key=lambda r: r.experiment)
-
-
-def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fetch: bool = True,
-         progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
-    """Fetch the remote's experiments and merge them into the local ones (fast-forward when possible).
-
-    With ``fetch=False`` nothing is downloaded: what a plain ``git fetch`` left in
-    ``refs/remotes/<remote>/experiments/*`` is merged.
-    """
-    with opened_store(store) as st:
-        return _pull(st, resolve_remote(st, remote), _selected(experiments), fetch, progress)[0]
-
-
-def _pull(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool,
-          progress: Progress | None) -> tuple[list[ExperimentSync], dict[bytes, bytes] | None]:
-    """``pull``, and the remote's refs as listed (git's transport: one connection lists and fetches
-    experiments and registry tags together), for a push that follows."""
-    advertised, registry_tags = None, None
-    git = transfer_git.usable(st, rem.url) if fetch else None
-    if git is not None:
-        from gx.store import transfer_one  # dulwich's client: a fetch's, not a push's or a merge's
-        with transfer_one.started(st, git, rem) as started:
-            from gx.store.transfer import fetch_shared  # loaded while the remote answers
-            experiments_fetched, tags_fetched = fetch_shared(st, rem, wanted, progress, started)
-        tips, advertised = _fetched(rem, experiments_fetched), experiments_fetched.listed
-        registry_tags = tags_fetched.tag_ids(rem)
-    elif fetch:
-        from gx.store.transfer import fetch_experiments
-        tips = _fetched(rem, fetch_experiments(st, rem, wanted, progress))
-    else:
-        if rem.name is None:
-            raise RemoteError("merging without fetching needs a remote name, not a URL")
-        prefix = tracking_prefix(rem.name)
-        tips = {}
-        for sub, sha in st.repo.refs.as_dict(prefix.encode()).items():
-            name = experiment_from_ref(b"refs/experiments/" + sub)
-            if name is not None and (wanted is None or name in wanted):
-                tips[name] = sha
-    results = _integrate_all(st, rem, tips, wanted, fetched=fetch)
-    if fetch and registry_tags != {}:  # the remote's model registry tags to join (issue 11); None: not
-        from gx.share.registry import pull_registry  # fetched yet (dulwich's transport)
-        pull_registry(st, rem, progress, registry_tags)
-    return results, advertised
 
 
 # -- push ------------------------------------------------------------------------------------
@@ -183,12 +62,13 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
     from gx.lfs.push import has_lfs_content
     from gx.store.tags import has_local_tags
     from gx.store.transfer import advertised_refs, send_tips
+    head = take("push", remote, experiments) if store is None else None  # the CLI's: the same decisions, made first
     with opened_store(store) as st:
-        rem, wanted = resolve_remote(st, remote), _selected(experiments)
-        local = _local_experiments(st, wanted)  # an unknown name is an error before any connection
+        rem, wanted = (head.remote if head else resolve_remote(st, remote)), selected(experiments)
+        local = head.tips if head else _local_experiments(st, wanted)  # an unknown name: an error, no connection
         first = None
-        if local and not has_lfs_content(st) and not has_local_tags(st):  # nothing to upload or reconcile first
-            first = send_tips(st, rem, local, progress)
+        if head or (local and not has_lfs_content(st) and not has_local_tags(st)):  # nothing to upload first
+            first = send_tips(st, rem, local, progress, head.running if head else None)
         advertised = None if first is not None else advertised_refs(st, rem, push=True)
         return _push(st, rem, wanted, progress, attempts, advertised, first)
 
@@ -221,7 +101,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
             sent = send_experiments(st, rem, decide, progress, listed)
         done = {n for n in pending if n in sent.updated or sent.before.get(n) == st.tip(n)}
         for name in done:
-            _set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
+            set_tracking(st, rem, name, sent.updated.get(name) or sent.before[name])
         for name, reason in sent.failed.items():
             if name in sent.raced:
                 continue
@@ -242,7 +122,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
         if not pending:
             break
         tips = fetched.tips
-        for result in _integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
+        for result in integrate_all(st, rem, {n: t for n, t in tips.items() if n in pending}, None, True):
             got = results[result.experiment]
             got.received += result.received
             got.merged |= result.merged
@@ -279,14 +159,16 @@ def _decide(store: Store, remote_tips: dict[str, bytes], *, pending: set[str],
 def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
          progress: Progress | None = None, store: Store | None = None) -> list[ExperimentSync]:
     """Pull every experiment of the remote, then push every local one: both sides end equal."""
-    with opened_store(store) as st:
-        rem = resolve_remote(st, remote)
-        done, advertised = _pull(st, rem, _selected(experiments), True, progress)
+    head = take("sync", remote, experiments) if store is None else None  # the CLI's: its connection, begun first
+    with opened_with(head, store) as st:
+        rem = head.remote if head else resolve_remote(st, remote)
+        early = head.started if head else None
+        done, advertised = fetch_and_merge(st, rem, selected(experiments), True, progress, early)
         pulled = {r.experiment: r for r in done}
         wanted = [n for n in (experiments or st.experiments()) if n in st.experiments()]
         if rem.push_url != rem.url:
             advertised = None  # pushes go elsewhere: list that remote's refs there
-        pushed = _push(st, rem, _selected(wanted), progress, PUSH_ATTEMPTS, advertised) if wanted else []
+        pushed = _push(st, rem, selected(wanted), progress, PUSH_ATTEMPTS, advertised) if wanted else []
     for result in pushed:
         before = pulled.get(result.experiment)
         if before is not None:
