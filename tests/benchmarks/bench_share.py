@@ -1,7 +1,7 @@
 """Sharing benchmark (issue 9): gx push / pull / sync against plain git on the same experiment refs.
 
 Run by hand:  python tests/benchmarks/bench_share.py [--runs 1000,10000 (default 1000)] [--more 10] [--transport path,ssh]
-              [--storage packed,loose] [--repeat 3] [--json PATH]
+              [--storage packed,loose] [--repeat 3] [--json PATH] [--against OTHER_TREE/src]
 Figures go to docs/performance.md (Sharing). Not collected by pytest (no test_ functions).
 
 A source repository gets ``--runs`` runs (10 params, 5 metrics x 10 steps, one source commit), its
@@ -14,8 +14,9 @@ in the source, pushed, pulled, and synced likewise. The peers: ``git push`` / ``
 ``git-upload-pack`` / ``git-receive-pack``; ``--ssh-latency S`` makes each of its connections wait S
 seconds first, as a real server's round trips and handshake do. A third side, ``py+git``, is the
 floor for any tool written in Python that drives git: one Python process (the same interpreter,
-``site`` and all) that only runs the peer's git commands. Each figure is the median of ``--repeat``
-rounds.
+``site`` and all) that only runs the peer's git commands. ``--against`` adds a fourth: gx from
+another tree (its ``src`` put first on ``PYTHONPATH``), every command alternating with this tree's in
+each round, for a before/after. Each figure is the median of ``--repeat`` rounds.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ FLOOR = [sys.executable, "-c", "import json, subprocess, sys\n"
          "for cmd in json.loads(sys.argv[1]): subprocess.run(cmd, check=True)"]
 SPEC = "refs/experiments/*:refs/experiments/*"
 TARGET = 1.5
+#: ``--against``: the other tree's ``src``, run as the tool "gx@against".
+AGAINST: list[str] = []
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -86,14 +89,14 @@ def add_runs(repo: Path, count: int, seed: int, loose: bool = False) -> None:
         store.repo.refs[b"refs/experiments/bench"] = parent
 
 
-def timed(*commands: list[str], cwd: Path) -> tuple[float, float]:
+def timed(*commands: list[str], cwd: Path, env: dict[str, str] = ENV) -> tuple[float, float]:
     """Wall time and CPU time (user + system, every child process included) of ``commands`` run one
     after the other (each must succeed). CPU time is what to compare on a loaded machine."""
     took = cpu = 0.0
     for cmd in commands:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
         took += time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -128,7 +131,7 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
         return f"ssh://localhost{path}" if transport == "ssh" else str(path)
 
     sides = {}
-    for tool in ("gx", "git", "py+git"):
+    for tool in ("gx", "git", "py+git", *(["gx@against"] if AGAINST else [])):
         remote, clone, mate = base / f"{tool}-remote.git", base / f"{tool}-clone", base / f"{tool}-mate"
         git("init", "-q", "--bare", "-b", "main", str(remote), cwd=base)
         git("push", "-q", str(remote), "main", cwd=source)
@@ -143,6 +146,8 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
     }
     commands["py+git"] = {verb: (lambda r, peer=peer: [[*FLOOR, json.dumps(peer(r))]])
                           for verb, peer in commands["git"].items()}
+    commands["gx@against"] = commands["gx"]
+    envs = {"gx@against": dict(ENV, PYTHONPATH=AGAINST[0])} if AGAINST else {}
     out: dict[str, float] = {}
     for phase in ("full", "incremental"):
         if phase == "incremental":
@@ -150,7 +155,8 @@ def one_round(template: Path, runs: int, more: int, transport: str, storage: str
         for tool, (remote, clone, mate) in sides.items():
             verbs = commands[tool]
             for verb, where in (("push", source), ("pull", clone), ("sync", mate)):
-                out[f"{tool} {verb} {phase}"], out[f"{tool} {verb} {phase} cpu"] = timed(*verbs[verb](remote), cwd=where)
+                out[f"{tool} {verb} {phase}"], out[f"{tool} {verb} {phase} cpu"] = timed(
+                    *verbs[verb](remote), cwd=where, env=envs.get(tool, ENV))
     want = git("rev-parse", "refs/experiments/bench", cwd=source)
     for tool, (_, clone, mate) in sides.items():
         for repo in (clone, mate):
@@ -177,6 +183,8 @@ def figures(runs: int, more: int, transport: str, storage: str, rounds: list[dic
                         "peer": peers[verb], "peer_s": round(git_s, 3), "target": f"<= {TARGET}x git",
                         "met": gx_s <= TARGET * git_s, "gx_cpu_s": round(gx_cpu, 3), "peer_cpu_s": round(git_cpu, 3),
                         "floor_s": round(floor_s, 3)})
+            if AGAINST:
+                out[-1]["against_s"] = round(statistics.median(r[f"gx@against {verb} {phase}"] for r in rounds), 3)
     return out
 
 
@@ -189,7 +197,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--ssh-latency", type=float, default=0.0, help="seconds each ssh connection waits first")
     parser.add_argument("--json", help="also write the figures there (the issue-9 benchmark contract)")
+    parser.add_argument("--against", help="another tree's src directory: its gx timed alongside, for a before/after")
     args = parser.parse_args()
+    if args.against:
+        AGAINST.append(str(Path(args.against).resolve()))
     root = Path(tempfile.mkdtemp(prefix="gx-bench-share-"))
     ssh = root / "fake-ssh"
     wait = f"sleep {args.ssh_latency}\n" if args.ssh_latency > 0 else ""
@@ -199,8 +210,8 @@ def main() -> None:
     ENV["GIT_SSH_VARIANT"] = "ssh"  # speak protocol v2 over it, as to a real OpenSSH
     results = []
     subprocess.run([*GX, "--help"], env=ENV, capture_output=True, check=True)  # bytecode written once
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "src")],
-                   env=ENV, capture_output=True)
+    for src in (str(Path(__file__).resolve().parents[2] / "src"), *AGAINST):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", src], env=ENV, capture_output=True)
     try:
         for runs in (int(n) for n in args.runs.split(",")):
             for storage in args.storage.split(","):
@@ -213,12 +224,13 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"{'figure':52} {'gx s':>7} {'peer':>20} {'peer s':>7} {'ratio':>6}  {'py+git s':>8} {'floor/peer':>10}  "
-          f"{'cpu gx/peer s':>14} {'ratio':>6}  target")
+          f"{'cpu gx/peer s':>14} {'ratio':>6}  target" + ("      against s" if AGAINST else ""))
     for f in results:
         print(f"{f['figure']:52} {f['gx_s']:7.3f} {f['peer']:>20} {f['peer_s']:7.3f} "
               f"{f['gx_s'] / max(f['peer_s'], 1e-9):5.1f}x  {f['floor_s']:8.3f} "
               f"{f['floor_s'] / max(f['peer_s'], 1e-9):9.1f}x  {f['gx_cpu_s']:6.2f}/{f['peer_cpu_s']:<6.2f} "
-              f"{f['gx_cpu_s'] / max(f['peer_cpu_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met'}")
+              f"{f['gx_cpu_s'] / max(f['peer_cpu_s'], 1e-9):5.1f}x  {f['target']} {'met' if f['met'] else 'NOT met':7}"
+              + (f"  {f['against_s']:7.3f}" if AGAINST else ""))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 
