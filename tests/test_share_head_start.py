@@ -223,3 +223,15 @@ def test_a_head_start_with_something_to_say_leaves_it_to_the_command(clones, mon
     before = _children()
     head_start.begin(["pull", "origin"])
     assert head_start._started == [] and not _children() - before  # a fetch's connection is ended at once
+
+
+def test_ctrl_c_before_the_cli_loads_is_one_line(clones):
+    """Ctrl-C while the head start runs (before click's handling is loaded): one line, exit 130, no
+    traceback. (The interrupt is raised from the head start: a real one lands at an arbitrary point.)"""
+    a, _b, _remote, _at = clones
+    record(a, "e", "r1")
+    code = ("import sys\nfrom gx.share import head_start\n"
+            "def interrupted(argv):\n    raise KeyboardInterrupt\n"
+            "head_start.begin = interrupted\nsys.argv = ['gx', 'push']\nfrom gx.cli import main\nmain()\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=a.path, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (130, "gx: interrupted\n")
