@@ -134,7 +134,7 @@ def _start_fetch(verb: str, spec: str | None, experiments: tuple[str, ...]) -> H
     from contextlib import ExitStack
 
     from gx.paths import find_repo
-    from gx.store import transfer_git, transfer_one
+    from gx.store import gitwire, transfer_one
     from gx.store.refs import validate_experiment
     from gx.store.remote import resolve_remote
     from gx.store.repo import Store
@@ -147,7 +147,7 @@ def _start_fetch(verb: str, spec: str | None, experiments: tuple[str, ...]) -> H
     with ExitStack() as stack:
         store = stack.enter_context(Store(paths))
         remote = resolve_remote(store, spec)
-        git = transfer_git.usable(store, remote.url)
+        git = gitwire.binary_for(paths.git_dir, remote.url)  # transfer_git.usable's answer, not its imports
         started = stack.enter_context(transfer_one.started(store, git, remote)) if git else None
         if started is None:
             return None
