@@ -37,7 +37,7 @@ def test_ls_does_not_load_pandas_or_matplotlib(repo):
 #: What a push with nothing to reconcile first never needs: the registry's rounds, a fetch's checks,
 #: run records, LFS hashing, dulwich's network client.
 NOT_FOR_A_PLAIN_PUSH = ("gx.share.registry", "gx.store.tag_remote", "gx.store.incoming", "gx.store.fsckpolicy",
-                        "gx.records", "gx.lfs.objects", "dulwich.client")
+                        "gx.records", "gx.lfs.objects", "dulwich.client", "gx.store.tags")
 
 
 def test_a_plain_push_loads_only_what_it_uses(clones):

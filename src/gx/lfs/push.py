@@ -18,16 +18,11 @@ _ZERO = b"0" * 40
 Decide = Callable[[dict[str, bytes]], dict[str, bytes]]
 
 
-def has_lfs_content(store: Store) -> bool:
-    """Whether this clone ever stored LFS content (``has_lfs_store``)."""
-    return has_lfs_store(store.paths.common_dir)
-
-
 def upload_runs(store: Store, remote_url: str, tips: list[bytes], have: list[bytes], remote: str | None) -> int:
     """Upload the objects of the runs reachable from ``tips`` and not from ``have``; how many objects
     the runs name (those the remote already holds are skipped). A clone whose LFS store was never
     created has nothing to send: its push skips the scan (a first push of 10k runs would pay seconds)."""
-    if not has_lfs_content(store):
+    if not has_lfs_store(store.paths.common_dir):
         return 0
     from gx.lfs.remote import push_objects  # only a clone with LFS content pays for these
     from gx.lfs.scan import history_pointers

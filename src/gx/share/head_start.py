@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from contextlib import ExitStack
 
+    from gx.paths import RepoPaths
     from gx.store.gitwire import Running
     from gx.store.remote import Remote
     from gx.store.repo import Store
@@ -99,30 +100,32 @@ def begin(argv: Sequence[str]) -> None:
         _started.append(started)
 
 
+def needs_nothing_first(paths: RepoPaths) -> bool:
+    """Whether a push's first round can send the local tips at once: no LFS content to upload before
+    the refs move, no registry tags to reconcile (``sync.push`` decides with this too)."""
+    from gx.lfs import has_lfs_store
+    from gx.store.tagnames import has_registry_tags
+
+    return not has_lfs_store(paths.common_dir) and not has_registry_tags(paths)
+
+
 def _start_push(spec: str | None, experiments: tuple[str, ...], progress: Callable[[str], None] | None,
                 said: list[warnings.WarningMessage]) -> HeadStart | None:
-    from gx.lfs import has_lfs_store
     from gx.paths import find_repo
     from gx.store import gitwire
     from gx.store.glance import experiment_tips, repo_config
-    from gx.store.refs import experiment_ref, validate_experiment
+    from gx.store.refs import experiment_ref, pick_experiments, wanted_experiments
     from gx.store.remote import resolve_in
-    from gx.store.tagnames import has_registry_tags
 
     paths = find_repo()
-    if paths.has_run_journals() or has_lfs_store(paths.common_dir) or has_registry_tags(paths):
+    if paths.has_run_journals() or not needs_nothing_first(paths):
         return None  # a run to record first; content to upload, or tags to reconcile, before the refs
     config = repo_config(paths)
     if config is None:
         return None
     remote = resolve_in(config, paths, spec)
     git = gitwire.binary_for(paths.git_dir, remote.push_url)
-    tips = experiment_tips(paths)
-    if experiments:  # as sync.push selects them: each name valid and present, in order
-        wanted = sorted({validate_experiment(name) for name in experiments})
-        if any(name not in tips for name in wanted):
-            return None
-        tips = {name: tips[name] for name in wanted}
+    tips = pick_experiments(experiment_tips(paths), wanted_experiments(experiments))  # as sync.push picks them
     if git is None or not tips or said:
         return None
     updates = {experiment_ref(name): sha for name, sha in tips.items()}
@@ -135,15 +138,14 @@ def _start_fetch(verb: str, spec: str | None, experiments: tuple[str, ...]) -> H
 
     from gx.paths import find_repo
     from gx.store import gitwire, transfer_one
-    from gx.store.refs import validate_experiment
+    from gx.store.refs import wanted_experiments
     from gx.store.remote import resolve_remote
     from gx.store.repo import Store
 
     paths = find_repo()
     if paths.has_run_journals():  # a run to record first
         return None
-    for name in experiments:
-        validate_experiment(name)
+    wanted_experiments(experiments)  # an invalid name is the command's to report
     with ExitStack() as stack:
         store = stack.enter_context(Store(paths))
         remote = resolve_remote(store, spec)

@@ -16,7 +16,7 @@ from gx.errors import BadName, GxWarning, RemoteError
 from gx.share.head_start import HeadStart, take
 from gx.store import transfer_git
 from gx.store.gitconfig import config_values
-from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, validate_experiment
+from gx.store.refs import PREFIX, experiment_from_ref, tracking_prefix, wanted_experiments
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
 
@@ -94,10 +94,6 @@ def set_tracking(store: Store, remote: Remote, experiment: str, sha: bytes) -> N
         store.repo.refs[remote.tracking_ref(experiment)] = sha
 
 
-def selected(names: Iterable[str] | None) -> set[str] | None:
-    return {validate_experiment(n) for n in names} if names else None
-
-
 def integrate_all(store: Store, remote: Remote, tips: dict[str, bytes], wanted: set[str] | None,
                    fetched: bool) -> list[ExperimentSync]:
     from gx.store.merge import FAST_FORWARD, MERGED, NEW, integrate
@@ -133,7 +129,7 @@ def pull(remote: str | None = None, experiments: Iterable[str] | None = None, fe
     head = take("pull", remote, experiments) if store is None and fetch else None  # the CLI's, begun first
     with opened_with(head, store) as st:
         rem = head.remote if head else resolve_remote(st, remote)
-        return fetch_and_merge(st, rem, selected(experiments), fetch, progress, head.started if head else None)[0]
+        return fetch_and_merge(st, rem, wanted_experiments(experiments), fetch, progress, head.started if head else None)[0]
 
 
 def fetch_and_merge(st: Store, rem: Remote, wanted: set[str] | None, fetch: bool, progress: Progress | None,

@@ -13,8 +13,8 @@ from gx.errors import RemoteError
 from gx.store.remote import Progress, Remote
 from gx.store.repo import Store
 from gx.store.tag_remote import fetch_registry_tags, registry_refs, send_registry_tags
-from gx.store.tagnames import parse_tag_name
-from gx.store.tags import has_local_tags, list_tag_refs
+from gx.store.tagnames import has_registry_tags, parse_tag_name
+from gx.store.tags import list_tag_refs
 
 ATTEMPTS = 8
 FOLLOW_TAGS_MARK = "gx remote setup: registry tags"
@@ -68,7 +68,7 @@ def first_round(store: Store, remote: Remote, advertised: dict[bytes, bytes] | N
         return None
     out = RegistrySync()
     before = registry_refs(advertised)
-    if not before and not has_local_tags(store):
+    if not before and not has_registry_tags(store.paths):
         return FirstRound(out, {}, [])  # neither side has a registry: nothing to negotiate
     decide, pending = _round(store, remote, progress, advertised, out)
     return FirstRound(out, {name: (sha, before.get(name)) for name, sha in decide(dict(before)).items()}, pending)

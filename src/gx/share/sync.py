@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gx.errors import RemoteError, UnknownExperiment
-from gx.share.head_start import take
+from gx.errors import RemoteError
+from gx.share.head_start import needs_nothing_first, take
 from gx.share.pull import (
     ExperimentSync,
     fetch_and_merge,
@@ -21,10 +21,10 @@ from gx.share.pull import (
     opened_store,
     opened_with,
     pull,
-    selected,
     set_tracking,
     tracking_refspec,
 )
+from gx.store.refs import pick_experiments, wanted_experiments
 from gx.store.remote import Progress, Remote, resolve_remote
 from gx.store.repo import Store
 
@@ -40,16 +40,6 @@ EXPERIMENTS_PUSH = "refs/experiments/*:refs/experiments/*"
 
 
 # -- push ------------------------------------------------------------------------------------
-def _local_experiments(store: Store, wanted: set[str] | None) -> dict[str, bytes]:
-    local = store.experiments()
-    if wanted is None:
-        return local
-    missing = sorted(wanted - set(local))
-    if missing:
-        raise UnknownExperiment(f"no local experiment named {missing[0]!r}; see 'gx experiments'")
-    return {name: local[name] for name in sorted(wanted)}
-
-
 def push(remote: str | None = None, experiments: Iterable[str] | None = None,
          progress: Progress | None = None, store: Store | None = None,
          attempts: int = PUSH_ATTEMPTS) -> list[ExperimentSync]:
@@ -59,15 +49,13 @@ def push(remote: str | None = None, experiments: Iterable[str] | None = None,
     With git's transport, a clone with no LFS content and no registry tags sends its tips at once,
     without listing the remote's refs first: one connection, as ``git push`` makes.
     """
-    from gx.lfs.push import has_lfs_content
-    from gx.store.tags import has_local_tags
     from gx.store.transfer import advertised_refs, send_tips
     head = take("push", remote, experiments) if store is None else None  # the CLI's: the same decisions, made first
     with opened_store(store) as st:
-        rem, wanted = (head.remote if head else resolve_remote(st, remote)), selected(experiments)
-        local = head.tips if head else _local_experiments(st, wanted)  # an unknown name: an error, no connection
+        rem, wanted = (head.remote if head else resolve_remote(st, remote)), wanted_experiments(experiments)
+        local = head.tips if head else pick_experiments(st.experiments(), wanted)  # an unknown name: an error, no connection
         first = None
-        if head or (local and not has_lfs_content(st) and not has_local_tags(st)):  # nothing to upload first
+        if head or (local and needs_nothing_first(st.paths)):
             first = send_tips(st, rem, local, progress, head.running if head else None)
         advertised = None if first is not None else advertised_refs(st, rem, push=True)
         return _push(st, rem, wanted, progress, attempts, advertised, first)
@@ -79,7 +67,7 @@ def _push(st: Store, rem: Remote, wanted: set[str] | None, progress: Progress | 
     ``first``: the first round, already sent without a listing (``send_tips``)."""
     from gx.lfs.push import upload_before_refs
     from gx.store.transfer import fetch_experiments, send_experiments
-    pending = set(_local_experiments(st, wanted))
+    pending = set(pick_experiments(st.experiments(), wanted))
     results = {name: ExperimentSync(name, rem.label) for name in pending}
     refused: dict[str, tuple[bytes | None, str]] = {}
     registry = None  # the model registry's tags (issue 11) ride in the first push (fetched from the fetch
@@ -163,12 +151,12 @@ def sync(remote: str | None = None, experiments: Iterable[str] | None = None,
     with opened_with(head, store) as st:
         rem = head.remote if head else resolve_remote(st, remote)
         early = head.started if head else None
-        done, advertised = fetch_and_merge(st, rem, selected(experiments), True, progress, early)
+        done, advertised = fetch_and_merge(st, rem, wanted_experiments(experiments), True, progress, early)
         pulled = {r.experiment: r for r in done}
         wanted = [n for n in (experiments or st.experiments()) if n in st.experiments()]
         if rem.push_url != rem.url:
             advertised = None  # pushes go elsewhere: list that remote's refs there
-        pushed = _push(st, rem, selected(wanted), progress, PUSH_ATTEMPTS, advertised) if wanted else []
+        pushed = _push(st, rem, wanted_experiments(wanted), progress, PUSH_ATTEMPTS, advertised) if wanted else []
     for result in pushed:
         before = pulled.get(result.experiment)
         if before is not None:

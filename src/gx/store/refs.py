@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
-from gx.errors import BadName
+from gx.errors import BadName, UnknownExperiment
 from gx.limits import MAX_EXPERIMENT_NAME_LENGTH
 
 PREFIX = "refs/experiments/"
@@ -93,6 +93,21 @@ def experiments_in(refs: object) -> dict[str, bytes]:
         if name is not None:
             out[name] = sha
     return dict(sorted(out.items()))
+
+
+def wanted_experiments(names: Iterable[str] | None) -> set[str] | None:
+    """The experiments a command names, each validated; None when it names none (all of them)."""
+    return {validate_experiment(n) for n in names} if names else None
+
+
+def pick_experiments(tips: dict[str, bytes], wanted: set[str] | None) -> dict[str, bytes]:
+    """``tips`` limited to ``wanted`` (all when None), by name; UnknownExperiment for one not there."""
+    if wanted is None:
+        return tips
+    missing = sorted(wanted - set(tips))
+    if missing:
+        raise UnknownExperiment(f"no local experiment named {missing[0]!r}; see 'gx experiments'")
+    return {name: tips[name] for name in sorted(wanted)}
 
 
 def experiment_from_ref(ref: bytes | str) -> str | None:

@@ -21,7 +21,7 @@ from dulwich.objects import Commit, Tag, Tree
 from gx.errors import BadName, StoreConflict
 from gx.store import objects as gobj
 from gx.store.repo import Store
-from gx.store.tagnames import TAGS_PREFIX, has_registry_tags, list_tag_refs, parse_tag_name
+from gx.store.tagnames import TAGS_PREFIX, list_tag_refs, parse_tag_name
 
 #: A registry tag's message (subject and gx's YAML fields) may be at most this many bytes.
 MAX_TAG_MESSAGE = 64 * 1024
@@ -41,11 +41,6 @@ class TagInfo:
     time: float
     tz: int
     message: str
-
-
-def has_local_tags(store: Store) -> bool:
-    """Whether this clone holds any registry tag (else a push has none to send or reconcile)."""
-    return has_registry_tags(store.paths)
 
 
 def _load_cache(path: Path) -> dict[str, tuple]:
