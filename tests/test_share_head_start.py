@@ -4,6 +4,7 @@ decide as the command would, it leaves to the command."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,20 +19,20 @@ from test_share_sync import record, tip
 
 #: None of these may be loaded when the head start's ``git push`` begins.
 LOADED_AFTER = ("click", "dulwich.repo", "dulwich.object_store", "gx.store.merge", "gx.store.transfer")
-#: Nor these when a fetch's connection begins (it opens the store: dulwich's repository is loaded).
-FETCH_LOADED_AFTER = ("click", "gx.store.transfer", "gx.store.incoming", "gx.store.merge", "gx.store.fsckpolicy")
+#: Nor these when a fetch's connection begins (dulwich's client and repository load while it answers).
+FETCH_LOADED_AFTER = ("click", "dulwich.client", "dulwich.repo", "dulwich.object_store", "gx.store.transfer",
+                      "gx.store.incoming", "gx.store.merge", "gx.store.fsckpolicy")
 
 PROBE = """
-import sys
-from gx.store import gitwire
+import subprocess, sys
 seen = []
-def watch(real):
-    def started(git, args, *rest, **kw):
-        if "push" in args or "upload-pack" in args:
+class Watched(subprocess.Popen):
+    def __init__(self, args, *rest, **kw):
+        words = [a.decode() if isinstance(a, bytes) else str(a) for a in args]
+        if "push" in words or any("upload-pack" in word for word in words):
             seen.append(sorted(m for m in {after!r} if m in sys.modules))
-        return real(git, args, *rest, **kw)
-    return started
-gitwire.start, gitwire.spawn = watch(gitwire.start), watch(gitwire.spawn)
+        super().__init__(args, *rest, **kw)
+subprocess.Popen = Watched
 sys.argv = ["gx", *sys.argv[1:]]
 from gx.cli import main
 try:
@@ -46,9 +47,10 @@ def git_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GX_GIT_BINARY", raising=False)
 
 
-def probe(repo: Repo, *args: str, after: tuple[str, ...] = LOADED_AFTER) -> subprocess.CompletedProcess:
+def probe(repo: Repo, *args: str, after: tuple[str, ...] = LOADED_AFTER,
+          env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", PROBE.format(after=after), *args], cwd=repo.path,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})})
 
 
 def test_a_push_starts_before_the_cli_loads(clones):
@@ -173,6 +175,22 @@ def test_a_pull_and_a_sync_start_their_connection_before_the_cli_loads(clones):
     assert "loaded at each start: [[], " in proc.stderr, proc.stderr  # the fetch's, then the push's
     assert proc.stdout == "e: 1 run to origin\nf: 1 run from origin (new experiment)\n", proc.stdout
     assert tip(b, "e") == run_git("rev-parse", "refs/experiments/e", cwd=remote).strip()
+    b.fsck()
+
+
+def test_a_pull_over_ssh_starts_its_ssh_before_dulwich_loads(clones, tmp_path: Path):
+    a, b, remote, _at = clones
+    fake_ssh = tmp_path / "fake-ssh"  # runs the command here, as sshd would there
+    fake_ssh.write_text('#!/bin/sh\nfor last; do :; done\nexec sh -c "$last"\n')
+    fake_ssh.chmod(0o755)
+    record(a, "e", "r1")
+    assert gx_subprocess("push", cwd=a.path).returncode == 0
+    url = f"ssh://example.invalid{remote}"
+    proc = probe(b, "pull", url, after=FETCH_LOADED_AFTER, env={"GIT_SSH_COMMAND": str(fake_ssh)})
+    assert proc.returncode == 0, proc.stderr
+    assert "loaded at each start: [[]]" in proc.stderr, proc.stderr  # one ssh, begun before dulwich's client
+    assert proc.stdout == f"e: 1 run from {url} (new experiment)\n"
+    assert tip(b, "e") == tip(a, "e")
     b.fsck()
 
 

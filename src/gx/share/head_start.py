@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from contextlib import ExitStack
 
     from gx.paths import RepoPaths
+    from gx.store.dial import Dialed
     from gx.store.gitwire import Running
     from gx.store.remote import Remote
     from gx.store.repo import Store
@@ -137,24 +138,43 @@ def _start_fetch(verb: str, spec: str | None, experiments: tuple[str, ...]) -> H
     from contextlib import ExitStack
 
     from gx.paths import find_repo
-    from gx.store import gitwire, transfer_one
     from gx.store.refs import wanted_experiments
-    from gx.store.remote import resolve_remote
-    from gx.store.repo import Store
 
     paths = find_repo()
     if paths.has_run_journals():  # a run to record first
         return None
     wanted_experiments(experiments)  # an invalid name is the command's to report
     with ExitStack() as stack:
+        dialed = _dial(paths, spec)  # the remote answers while dulwich's repository and client load
+        if dialed is not None:
+            stack.callback(dialed.close)
+        from gx.store import gitwire, transfer_one
+        from gx.store.remote import resolve_remote
+        from gx.store.repo import Store
+
         store = stack.enter_context(Store(paths))
         remote = resolve_remote(store, spec)
         git = gitwire.binary_for(paths.git_dir, remote.url)  # transfer_git.usable's answer, not its imports
-        started = stack.enter_context(transfer_one.started(store, git, remote)) if git else None
+        started = stack.enter_context(transfer_one.started(store, git, remote, dialed)) if git else None
         if started is None:
             return None
         return HeadStart((verb, spec, experiments), remote, store=store, started=started, stack=stack.pop_all())
     return None  # pragma: no cover - the with returns or raises
+
+
+def _dial(paths: RepoPaths, spec: str | None) -> Dialed | None:
+    """The remote's upload-pack started from the config alone (``gx.store.dial``), or None."""
+    from gx.store import gitwire
+    from gx.store.dial import upload_pack
+    from gx.store.glance import repo_config
+    from gx.store.remote import resolve_in
+
+    config = repo_config(paths)
+    if config is None:
+        return None
+    url = resolve_in(config, paths, spec).url
+    git = gitwire.binary_for(paths.git_dir, url)
+    return upload_pack(config, git, url) if git else None
 
 
 def take(verb: str, spec: str | None, experiments: Sequence[str] | None) -> HeadStart | None:

@@ -110,18 +110,26 @@ def _credentials(url: str) -> dict[str, str] | None:
     return {"username": fields["username"], "password": fields.get("password", "")}
 
 
+def ssh_command_from_env() -> str | None:
+    """The ssh the environment asks for (``GIT_SSH_COMMAND``, then ``GIT_SSH``); None: the config's, or ``ssh``."""
+    return os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
+
+
 def client_for(store: Store, url: str, operation: str) -> tuple[object, str]:
     """dulwich's client for ``url`` (imported here: git's transport never needs it) and the path on it."""
     # dulwich's own HTTP client by its real name: other libraries in the process (scmrepo) rebind
     # ``dulwich.client.HttpGitClient`` to a subclass whose retried POSTs hang dulwich's servers
+    # and the user's ssh, as git runs it: scmrepo rebinds ``dulwich.client.get_ssh_vendor`` to asyncssh
+    # (which reads neither GIT_SSH_COMMAND nor core.sshCommand) for the whole process
+    from dulwich.client import SSHGitClient, SubprocessSSHVendor, get_transport_and_path
     from dulwich.client import Urllib3HttpGitClient as HttpGitClient
-    from dulwich.client import get_transport_and_path
     from dulwich.config import apply_instead_of
 
     config = store.repo.get_config_stack()
     url = apply_instead_of(config, url, push=operation == "push")
-    ssh = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
-    client, path = get_transport_and_path(url, config=config, operation=operation, ssh_command=ssh)
+    client, path = get_transport_and_path(url, config=config, operation=operation, ssh_command=ssh_command_from_env())
+    if isinstance(client, SSHGitClient):
+        client.ssh_vendor = SubprocessSSHVendor()
     parsed = urlparse(url)
     if isinstance(client, HttpGitClient) and not parsed.username:
         cache: list[dict[str, str] | None] = []

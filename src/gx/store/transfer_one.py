@@ -24,12 +24,14 @@ from dulwich.client import (
     AbstractHttpGitClient,
     LocalGitClient,
     SubprocessGitClient,
+    SubprocessSSHVendor,
     SubprocessWrapper,
 )
 from dulwich.protocol import Protocol
 
 from gx.errors import RemoteError
 from gx.store import gitwire
+from gx.store.dial import Dialed, local_key, ssh_key
 from gx.store.remote import Progress, Remote, client_for, local_heads, progress_bytes, remote_errors
 from gx.store.repo import Store
 
@@ -60,13 +62,55 @@ class _UploadPack(SubprocessGitClient):
     def __init__(self, git: str) -> None:
         super().__init__()
         self._git = git
+        self.dialed: Dialed | None = None
 
     def _connect(self, cmd: bytes, path: bytes | str, protocol_version: int | None = None,
                  ) -> tuple[Protocol, object, IO[bytes] | None]:
         where = path.decode() if isinstance(path, bytes) else path
-        proc = gitwire.spawn(self._git, [cmd.decode("ascii"), where], gitwire.clean_env())
+        early = self.dialed.take(local_key(self._git, where)) if self.dialed and cmd == b"upload-pack" else None
+        proc = early or gitwire.spawn(self._git, [cmd.decode("ascii"), where], gitwire.clean_env())
         wrapper = _Pipes(proc)
         return Protocol(wrapper.read, wrapper.write, wrapper.close), wrapper.can_read, proc.stderr
+
+
+class _Offer(SubprocessSSHVendor):
+    """dulwich's ssh vendor, handing over the process ``dial`` started when dulwich's client asks
+    for that very command (and starting its own otherwise, as always)."""
+
+    def __init__(self, dialed: Dialed) -> None:
+        self._dialed = dialed
+
+    def run_command(self, host: str, command: bytes, username: str | None = None, port: int | None = None,
+                    password: str | None = None, key_filename: str | None = None, ssh_command: str | None = None,
+                    protocol_version: int | None = None) -> SubprocessWrapper:
+        plain = password is None and key_filename is None and not protocol_version
+        proc = self._dialed.take(ssh_key(host, command, username, port, ssh_command)) if plain else None
+        if proc is None:
+            return super().run_command(host, command, username, port, password, key_filename, ssh_command,
+                                       protocol_version)
+        return SubprocessWrapper(proc)
+
+
+@contextlib.contextmanager
+def _offered(client: object, dialed: Dialed | None) -> Iterator[None]:
+    """``client`` connects through the process ``dialed`` if it asks for its command; whatever it does
+    not take is ended on the way out."""
+    if dialed is None:
+        yield
+        return
+    vendor = getattr(client, "ssh_vendor", None)
+    try:
+        if isinstance(client, _UploadPack):
+            client.dialed = dialed
+        elif type(vendor) is SubprocessSSHVendor:  # dulwich's own: another is the user's, not guessed here
+            client.ssh_vendor = _Offer(dialed)  # type: ignore[attr-defined]
+        yield
+    finally:
+        if isinstance(client, _UploadPack):
+            client.dialed = None
+        elif vendor is not None:
+            client.ssh_vendor = vendor  # type: ignore[attr-defined]
+        dialed.close()
 
 
 class _Indexer:
@@ -156,12 +200,13 @@ class Started:
     """An upload-pack conversation started ahead of the fetch that holds it: the remote (a process
     start, or an ssh handshake, away) answers while gx readies the quarantine and loads its checks."""
 
-    def __init__(self, client: object, path: str) -> None:
+    def __init__(self, client: object, path: str, dialed: Dialed | None = None) -> None:
         self.client, self.path = client, path
         # dulwich's clients connect through ``_connect`` (the hook its subclasses implement, as
         # ``_UploadPack`` does); fetch_pack then asks it for the connection: ``take`` hands this one
-        self._conn: tuple[Protocol, object, IO[bytes] | None] | None = client._connect(  # type: ignore[attr-defined]
-            b"upload-pack", path.encode(), 0)
+        with _offered(client, dialed):
+            self._conn: tuple[Protocol, object, IO[bytes] | None] | None = client._connect(  # type: ignore[attr-defined]
+                b"upload-pack", path.encode(), 0)
 
     def take(self, cmd: bytes, path: bytes | str, protocol_version: int | None = None,
              ) -> tuple[Protocol, object, IO[bytes] | None]:
@@ -178,16 +223,19 @@ class Started:
 
 
 @contextlib.contextmanager
-def started(store: Store, git: str, remote: Remote) -> Iterator[Started | None]:
-    """The one-connection fetch from ``remote``, started now and ended on the way out if no fetch took
-    it; None where it is not the transport (http) or cannot start (the fetch then tries itself, and
-    says what is wrong)."""
+def started(store: Store, git: str, remote: Remote, dialed: Dialed | None = None) -> Iterator[Started | None]:
+    """The one-connection fetch from ``remote``, started now (through ``dialed`` if that is its
+    command) and ended on the way out if no fetch took it; None where it is not the transport (http)
+    or cannot start (the fetch then tries itself, and says what is wrong)."""
     try:
         with remote_errors(remote, remote.url, http=False):
             found = connection(store, git, remote.url)
-            early = None if found is None else Started(*found)
+            early = None if found is None else Started(*found, dialed)
     except RemoteError:
         early = None
+    finally:
+        if dialed is not None:
+            dialed.close()  # not the connection: ended
     try:
         yield early
     finally:
