@@ -119,7 +119,7 @@ def test_a_path_is_dialed_as_git_upload_pack(ssh_repo, tmp_path):
 
 @pytest.mark.parametrize("url", ["https://example.invalid/x.git", "git://example.invalid/x.git",
                                  "file:///srv/x.git", "ssh:x.git", "-oProxyCommand=x:y", "ssh://-x/y.git",
-                                 "/no/such/dir"])
+                                 "ssh://example.invalid:99999999/x.git", "/no/such/dir"])
 def test_what_dulwich_must_decide_is_not_dialed(ssh_repo, url: str):
     repo, log = ssh_repo
     assert dial.upload_pack(repo_config(find_repo(repo.path)), git_binary(), url) is None

@@ -78,7 +78,10 @@ def upload_pack(config: ConfigFile, git: str, url: str) -> Dialed | None:
         if scheme not in ("ssh", "git+ssh"):
             return None
         parsed = urlparse(url)
-        host, port, username, path = parsed.hostname, parsed.port, parsed.username, parsed.path
+        try:
+            host, port, username, path = parsed.hostname, parsed.port, parsed.username, parsed.path
+        except ValueError:  # a port that is not one: dulwich says what is wrong
+            return None
     elif ":" not in url:  # a path on this machine (a directory: a bundle file is dulwich's to read)
         if not os.path.isdir(url):
             return None
