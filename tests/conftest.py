@@ -40,6 +40,7 @@ def scrubbed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.delenv(var, raising=False)
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GX_YAML_CHECK", "1")  # every document gx.yamlwrite writes, compared with PyYAML's
 
 
 @pytest.fixture(autouse=True)

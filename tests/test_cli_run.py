@@ -165,25 +165,50 @@ def test_experiment_from_env_and_flag(repo):
     os.environ.pop("GX_EXPERIMENT", None)
 
 
+WATCHER = """
+import sys, time
+maps, seen = "/proc/%d/maps" % int(sys.argv[1]), set()
+while True:
+    try:
+        with open(maps) as fh:
+            text = fh.read()
+    except OSError:
+        break
+    seen.update(lib for lib in ("/dulwich/_pack", "/yaml/_yaml") if lib in text)
+    time.sleep(0.002)
+open(sys.argv[2], "w").write(" ".join(sorted(seen)))
+"""
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads the parent's mapped libraries from /proc")
-def test_the_recording_code_loads_while_the_script_runs(repo):
-    """``gx run`` imports what recording needs (PyYAML's writer among it) while the command runs:
-    after the command, only the commit is left. The script watches its parent's mapped libraries."""
+def test_the_recording_code_loads_while_the_script_runs_and_pyyaml_never(repo, tmp_path):
+    """``gx run`` imports what recording needs (dulwich's pack writer among it) while the command
+    runs: after the command, only the commit is left. And it writes the run's YAML files without
+    loading PyYAML (``gx.yamlwrite``). A watcher the script starts reads gx's mapped libraries until
+    gx is gone."""
     yaml = pytest.importorskip("yaml")
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml maps no library of its own to watch for")
-    repo.write("train.py", """
-import os, time
-maps = f"/proc/{os.getppid()}/maps"
+    seen = tmp_path / "seen"
+    (tmp_path / "watcher.py").write_text(WATCHER)
+    repo.write("train.py", f"""
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, {str(tmp_path / "watcher.py")!r}, str(os.getppid()), {str(seen)!r}],
+                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL)  # not holding gx's pipes open
 deadline = time.monotonic() + 10
 while time.monotonic() < deadline:
-    with open(maps) as fh:
-        if "/yaml/_yaml" in fh.read():
+    with open(f"/proc/{{os.getppid()}}/maps") as fh:
+        if "/dulwich/_pack" in fh.read():
             print("recording code loaded while the script ran")
             break
     time.sleep(0.01)
 """)
-    proc = gx_subprocess("run", "train.py", cwd=repo.path)
+    proc = gx_subprocess("run", "train.py", cwd=repo.path, env={"GX_YAML_CHECK": "0"})
     assert proc.returncode == 0, proc.stderr.decode()
     assert "recording code loaded while the script ran" in proc.stdout.decode()
     assert only_run().status == "FINISHED"
+    deadline = time.monotonic() + 10
+    while not seen.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen.read_text() == "/dulwich/_pack"  # and never libyaml, to the end of gx

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from gx import limits
+from gx.yamlfloat import float_text
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as _Dumper
@@ -37,18 +38,7 @@ for _cls in (_GxDumper, _GxLoader):
 
 
 def _represent_float(dumper: Any, value: float) -> Any:
-    # YAML spells the specials .nan / .inf / -.inf; repr() keeps full precision otherwise.
-    if math.isnan(value):
-        text = ".nan"
-    elif math.isinf(value):
-        text = ".inf" if value > 0 else "-.inf"
-    else:
-        text = repr(value)
-        mantissa, _, exponent = text.partition("e")
-        if "." not in mantissa:  # YAML 1.1 floats need a dot: 1e+20 -> 1.0e+20
-            mantissa += ".0"
-        text = mantissa + ("e" + exponent if exponent else "")
-    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+    return dumper.represent_scalar("tag:yaml.org,2002:float", float_text(value))
 
 
 _GxDumper.add_representer(float, _represent_float)

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from gx import limits, yamlio
+from gx import limits, yamlwrite
 from gx.errors import BadName, BadValue
 from gx.records import LfsArtifact, MetricPoint, RunRecord, format_time
 
@@ -145,13 +145,13 @@ def metrics_document(rec: RunRecord) -> dict[str, dict[str, Any]]:
 def encode_files(rec: RunRecord) -> dict[str, bytes]:
     """Every file of a run commit's tree, keyed by posix path."""
     files: dict[str, bytes] = {
-        RUN_FILE: yamlio.dump(run_header(rec)).encode("utf-8"),
-        PARAMS_FILE: yamlio.dump(rec.params).encode("utf-8"),
-        METRICS_FILE: yamlio.dump(metrics_document(rec)).encode("utf-8"),
-        TAGS_FILE: yamlio.dump(rec.tags).encode("utf-8"),
+        RUN_FILE: yamlwrite.dump(run_header(rec)).encode("utf-8"),
+        PARAMS_FILE: yamlwrite.dump(rec.params).encode("utf-8"),
+        METRICS_FILE: yamlwrite.dump(metrics_document(rec)).encode("utf-8"),
+        TAGS_FILE: yamlwrite.dump(rec.tags).encode("utf-8"),
     }
     if rec.inputs:  # only runs that have inputs carry the file: older readers ignore it
-        files[INPUTS_FILE] = yamlio.dump({"inputs": [i.to_dict() for i in rec.inputs]}).encode("utf-8")
+        files[INPUTS_FILE] = yamlwrite.dump({"inputs": [i.to_dict() for i in rec.inputs]}).encode("utf-8")
     for key, points in rec.metrics.items():
         if points:
             files[f"{HISTORY_DIR}/{metric_file_name(key)}"] = encode_history(points)

@@ -15,7 +15,7 @@ from gx.store.loose import has_object
 from gx.store.packs import merge_small_packs
 from gx.store.repo import Store
 from gx.store.summary import SUMMARY_HEADER, encode_summary
-from gx.yamlio import dump
+from gx.yamlwrite import dump
 
 
 def _short(value: object) -> str:
