@@ -138,6 +138,8 @@ def _scalar(value: Any) -> str:
 def _string(text: str) -> str:
     if not text:
         return "''"
+    if text.startswith(("---", "...")):  # a document's start or end marker
+        raise _Unsure
     if _WORDY.match(text):
         if text in _WORDS:
             return f"'{text}'"
