@@ -65,3 +65,23 @@ def test_a_difference_from_pyyaml_is_caught_when_checking(monkeypatch):
     monkeypatch.setattr(yamlwrite, "float_text", lambda value: repr(value) + "0")
     with pytest.raises(AssertionError, match="PyYAML writes"):
         yamlwrite.dump({"k": 0.5})
+
+
+@pytest.mark.parametrize("alphabet", ["aZ09_./@+=<>()- :#,?[]{}'\"\\!&*|%`~\té-.", "0123456789-+:._eExXbBoOtTZ nNaAiIfF~"])
+def test_random_strings_are_written_as_pyyaml_writes_them(alphabet):
+    """A fixed-seed fuzz against PyYAML (it found the document markers, '---' and '...')."""
+    import random
+
+    rng = random.Random(7)
+    written = 0
+    for _ in range(20_000):
+        head = rng.choice(["", "", "", "-", "--", "---", ".", "...", "0", "1:", "2026-12-02", "_", "/"])
+        text = head + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        for document in ({"k": text}, {"o": {"k": [text, {text or "q": text}]}}):
+            try:
+                fast = yamlwrite.fast(document)
+            except yamlwrite._Unsure:
+                continue
+            written += 1
+            assert fast == yamlio.dump(document), document
+    assert written > 5_000  # the fuzz reaches the fast path
