@@ -1,8 +1,13 @@
-"""How gx spells a float in YAML (``gx.yamlio`` through PyYAML, ``gx.yamlwrite`` without it)."""
+"""How gx spells and reads a float in YAML (``gx.yamlio`` through PyYAML, ``gx.yamlwrite`` without it)."""
 
 from __future__ import annotations
 
 import math
+import re
+
+# PyYAML follows YAML 1.1, where 1e-3 (no dot) is a string; YAML 1.2 and every data scientist
+# read it as a float. gx's reader and writers learn it, so a string "1e-3" is quoted when written.
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
 
 
 def float_text(value: float) -> str:

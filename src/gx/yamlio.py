@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from gx import limits
-from gx.yamlfloat import float_text
+from gx.yamlfloat import EXPONENT_FLOAT, float_text
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as _Dumper
@@ -30,11 +30,9 @@ class _GxLoader(_Loader):  # type: ignore[misc,valid-type]
     pass
 
 
-# PyYAML follows YAML 1.1, where 1e-3 (no dot) is a string; YAML 1.2 and every data scientist
-# read it as a float. Both directions learn it, so a string "1e-3" is quoted when written.
-_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+# 1e-3 is a float to gx (YAML 1.2), in both directions: gx.yamlfloat.EXPONENT_FLOAT
 for _cls in (_GxDumper, _GxLoader):
-    _cls.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+    _cls.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, list("-+0123456789."))
 
 
 def _represent_float(dumper: Any, value: float) -> Any:
@@ -179,7 +177,7 @@ def _parse_scalar(text: str) -> Any:
         return float(text)
     if _PLAIN_STR.match(text) and text.lower() not in _RESERVED:
         return text
-    if _ID_WORD.match(text) and text[:2] not in ("0b", "0x") and not _EXPONENT_FLOAT.match(text):
+    if _ID_WORD.match(text) and text[:2] not in ("0b", "0x") and not EXPONENT_FLOAT.match(text):
         return text
     raise _Fallback
 

@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any
 
-from gx.yamlfloat import float_text
+from gx.yamlfloat import EXPONENT_FLOAT, float_text
 
 # A string PyYAML writes plain whatever it spells, unless it is one of YAML 1.1's words below: it starts
 # with a letter, ``_`` or ``/`` (no indicator), and holds no ``:``, ``#``, ``,``, ``?``, brackets, braces,
@@ -27,7 +27,7 @@ _WORDY = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+=<>()\-]*(?: [A-Za-z0-9_./@+=<>()
 _ONE_PIECE = re.compile(r"[A-Za-z0-9_./+\-][A-Za-z0-9_./+=@\-]*(?::[A-Za-z0-9_./+=@\-]+)*\Z")
 _WORDS = {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
           "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~"}
-# YAML 1.1's implicit types, as PyYAML's resolver reads a plain scalar (and gx's exponent float)
+# YAML 1.1's implicit types, as PyYAML's resolver reads a plain scalar (gx's exponent float aside)
 _NOT_A_STRING = re.compile(r"""(?:
       [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
@@ -38,7 +38,6 @@ _NOT_A_STRING = re.compile(r"""(?:
     | [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     | [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[\ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
       (?:[\ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
-    | [-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+
     )\Z""", re.X)
 #: PyYAML writes a longer key in its complex form (``? key``).
 _MAX_SIMPLE_KEY = 127
@@ -145,5 +144,6 @@ def _string(text: str) -> str:
             return f"'{text}'"
         return text
     if _ONE_PIECE.match(text) and text != "-":  # a lone "-" is a list item's indicator
-        return f"'{text}'" if _NOT_A_STRING.match(text) or text in _WORDS else text
+        quote = _NOT_A_STRING.match(text) or EXPONENT_FLOAT.match(text) or text in _WORDS
+        return f"'{text}'" if quote else text
     raise _Unsure

@@ -73,11 +73,11 @@ def upload_pack(config: ConfigFile, git: str, url: str) -> Dialed | None:
         return None
     stack = StackedConfig([config, *StackedConfig.default_backends()])
     url = apply_instead_of(stack, url, push=False)
-    scheme = urlparse(url).scheme
+    parsed = urlparse(url)
+    scheme = parsed.scheme
     if "://" in url:
         if scheme not in ("ssh", "git+ssh"):
             return None
-        parsed = urlparse(url)
         try:
             host, port, username, path = parsed.hostname, parsed.port, parsed.username, parsed.path
         except ValueError:  # a port that is not one: dulwich says what is wrong

@@ -93,8 +93,8 @@ class _Offer(SubprocessSSHVendor):
 
 @contextlib.contextmanager
 def _offered(client: object, dialed: Dialed | None) -> Iterator[None]:
-    """``client`` connects through the process ``dialed`` if it asks for its command; whatever it does
-    not take is ended on the way out."""
+    """``client`` connects through the process ``dialed`` if it asks for its command (what it does not
+    take, ``started`` ends)."""
     if dialed is None:
         yield
         return
@@ -110,7 +110,6 @@ def _offered(client: object, dialed: Dialed | None) -> Iterator[None]:
             client.dialed = None
         elif vendor is not None:
             client.ssh_vendor = vendor  # type: ignore[attr-defined]
-        dialed.close()
 
 
 class _Indexer:
